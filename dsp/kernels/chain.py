@@ -1,0 +1,114 @@
+"""The chain kernel: every module in order over caller-owned arrays.
+
+``process(x, y, n, T, S, W)`` reads n stereo float32 frames from x, writes n to y.
+T is the published coefficient set (targets), S the chain's whole state, W a
+(CHUNK, 3) float64 work buffer. Nothing here allocates, locks, logs or touches
+Python objects, so the engine's @cfunc callback can call it as it is.
+
+The block is processed in chunks of at most CHUNK frames, module by module;
+every module carries its state from sample to sample, so the output does not
+depend on block or chunk size. A new coefficient set (its sequence number in
+T[SEQ] differs from the last one seen) starts a ramp: for RAMP_N samples every
+module moves its working coefficients toward the new targets, then snaps.
+"""
+import math
+
+from numba import njit
+
+from . import eq, glue, input_stage, limiter, multiband, output_stage, oversampled
+from .common import JIT
+
+CHUNK = 128
+MODULE_KERNELS = (input_stage, eq, glue, multiband, oversampled, limiter, output_stage)
+
+# T header: sequence number, smoothing coefficient, ramp length, sample rate
+T_SEQ, T_K, T_RAMPN, T_FS = range(4)
+T_HEADER = 4
+# S header
+S_SEQ, S_RAMP, S_SILENT, S_NONFINITE, S_FAULTS = range(5)
+S_HEADER = 5
+
+
+def _bases(header, attr):
+    out, pos = [], header
+    for m in MODULE_KERNELS:
+        out.append(pos)
+        pos += getattr(m, attr)
+    return out, pos
+
+
+(TB_IN, TB_EQ, TB_GLUE, TB_MB, TB_OS, TB_LIM, TB_OUT), T_TOTAL = _bases(T_HEADER, "T_SIZE")
+(SB_IN, SB_EQ, SB_GLUE, SB_MB, SB_OS, SB_LIM, SB_OUT), S_TOTAL = _bases(S_HEADER, "S_SIZE")
+
+T_LIM_WIN = TB_LIM + limiter.WIN
+
+
+@njit(**JIT)
+def latency(T):
+    """Frames from input to output: the oversampled section plus the limiter's
+    lookahead, whatever is bypassed."""
+    return oversampled.LATENCY + int(T[T_LIM_WIN]) + limiter.DETECT_DELAY - 1 + limiter.SPREAD
+
+
+@njit(**JIT)
+def process(x, y, n, T, S, W):
+    t_in = T[TB_IN:TB_IN + input_stage.T_SIZE]
+    s_in = S[SB_IN:SB_IN + input_stage.S_SIZE]
+    t_eq = T[TB_EQ:TB_EQ + eq.T_SIZE]
+    s_eq = S[SB_EQ:SB_EQ + eq.S_SIZE]
+    t_gl = T[TB_GLUE:TB_GLUE + glue.T_SIZE]
+    s_gl = S[SB_GLUE:SB_GLUE + glue.S_SIZE]
+    t_mb = T[TB_MB:TB_MB + multiband.T_SIZE]
+    s_mb = S[SB_MB:SB_MB + multiband.S_SIZE]
+    t_os = T[TB_OS:TB_OS + oversampled.T_SIZE]
+    s_os = S[SB_OS:SB_OS + oversampled.S_SIZE]
+    t_lim = T[TB_LIM:TB_LIM + limiter.T_SIZE]
+    s_lim = S[SB_LIM:SB_LIM + limiter.S_SIZE]
+    t_out = T[TB_OUT:TB_OUT + output_stage.T_SIZE]
+    s_out = S[SB_OUT:SB_OUT + output_stage.S_SIZE]
+    k = T[T_K]
+    c0 = 0
+    while c0 < n:
+        m = min(CHUNK, n - c0)
+        ramp = int(S[S_RAMP])
+        if T[T_SEQ] != S[S_SEQ]:
+            S[S_SEQ] = T[T_SEQ]
+            ramp = int(T[T_RAMPN])
+        silent = S[S_SILENT]
+        for i in range(m):
+            l = float(x[c0 + i, 0])
+            r = float(x[c0 + i, 1])
+            # non-finite input samples become silence, counted for the caller
+            if not math.isfinite(l):
+                l = 0.0
+                S[S_NONFINITE] += 1.0
+            if not math.isfinite(r):
+                r = 0.0
+                S[S_NONFINITE] += 1.0
+            if l == 0.0 and r == 0.0:
+                silent += 1.0
+            else:
+                silent = 0.0
+            W[i, 0] = l
+            W[i, 1] = r
+            W[i, 2] = silent
+        S[S_SILENT] = silent
+        input_stage.process(W, m, t_in, s_in, ramp, k)
+        eq.process(W, m, t_eq, s_eq, ramp, k)
+        glue.process(W, m, t_gl, s_gl, ramp, k)
+        multiband.process(W, m, t_mb, s_mb, ramp, k)
+        oversampled.process(W, m, t_os, s_os, ramp, k)
+        limiter.process(W, m, t_lim, s_lim, ramp, k)
+        output_stage.process(W, m, t_out, s_out, ramp, k)
+        for i in range(m):
+            l = W[i, 0]
+            r = W[i, 1]
+            if not (math.isfinite(l) and math.isfinite(r)):
+                # a module's state went bad: output silence, let the owner reset
+                l = 0.0
+                r = 0.0
+                S[S_FAULTS] += 1.0
+            y[c0 + i, 0] = l
+            y[c0 + i, 1] = r
+        S[S_RAMP] = max(ramp - m, 0)
+        c0 += m

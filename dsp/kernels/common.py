@@ -1,0 +1,71 @@
+"""Small inline helpers shared by the kernels: biquads, smoothing, dB.
+
+All of them work on scalars or on caller-owned arrays with fixed offsets, and
+allocate nothing, so they are safe to reach from the audio callback.
+"""
+import math
+
+from numba import njit
+
+JIT = dict(nogil=True, cache=True, error_model="numpy")
+# Reassociation lets the FIR dot products vectorise; no-NaN/Inf assumptions are
+# deliberately left out so non-finite detection keeps working.
+FAST = dict(nogil=True, cache=True, error_model="numpy",
+            fastmath={"contract", "reassoc", "nsz", "arcp"})
+
+BIQ = 5   # coefficients per biquad: b0 b1 b2 a1 a2
+DENORMAL_GUARD = 1e-25
+
+
+@njit(inline="always", **JIT)
+def biquad(x, c, ci, s, si):
+    """One sample through a transposed direct form II biquad.
+
+    c[ci:ci+5] = b0 b1 b2 a1 a2, s[si:si+2] = its two state words. Adding and
+    removing a tiny constant flushes decaying tails to exact zero instead of
+    letting them run through slow denormal arithmetic; for any value above
+    ~1e-9 it is an exact no-op.
+    """
+    y = c[ci] * x + s[si]
+    s1 = c[ci + 1] * x - c[ci + 3] * y + s[si + 1]
+    s[si] = (s1 + DENORMAL_GUARD) - DENORMAL_GUARD
+    s2 = c[ci + 2] * x - c[ci + 4] * y
+    s[si + 1] = (s2 + DENORMAL_GUARD) - DENORMAL_GUARD
+    return y
+
+
+@njit(inline="always", **JIT)
+def smooth(T, t0, S, s0, count, k, snap):
+    """Move S[s0:s0+count] one sample toward T[t0:t0+count] (one-pole), or copy
+    the targets exactly when ``snap`` (the end of a ramp)."""
+    if snap:
+        for j in range(count):
+            S[s0 + j] = T[t0 + j]
+    else:
+        for j in range(count):
+            S[s0 + j] += k * (T[t0 + j] - S[s0 + j])
+
+
+@njit(inline="always", **JIT)
+def ramp_step(ramp, i):
+    """(smoothing active, snap now) for sample i of a chunk that starts with
+    ``ramp`` samples of ramp left. Identical whatever the block size."""
+    left = ramp - i
+    return left > 0, left == 1
+
+
+@njit(inline="always", **JIT)
+def db_of(x):
+    return 20.0 * math.log10(x + 1e-30)
+
+
+@njit(inline="always", **JIT)
+def gain_of(db):
+    return math.exp(db * 0.11512925464970229)  # ln(10)/20
+
+
+@njit(inline="always", **JIT)
+def is_identity(c, ci, s, si):
+    """A biquad with identity coefficients and empty state passes x unchanged."""
+    return (c[ci] == 1.0 and c[ci + 1] == 0.0 and c[ci + 2] == 0.0 and c[ci + 3] == 0.0
+            and c[ci + 4] == 0.0 and s[si] == 0.0 and s[si + 1] == 0.0)

@@ -1,0 +1,37 @@
+"""Input stage kernel: trim, polarity per channel, L/R swap, DC blocker."""
+from numba import njit
+
+from .common import JIT, biquad, ramp_step, smooth
+
+# T (targets), smoothed: module mix, gain L, gain R (trim x polarity), swap amount,
+# DC blocker amount; then the DC blocker's first-order coefficients (constant).
+MIX, GAIN_L, GAIN_R, SWAP, DC_MIX = range(5)
+N_SMOOTH = 5
+DC_COEF = 5                 # 5 coefficients (b0 b1 b2 a1 a2)
+T_SIZE = 10
+# S: smoothed copies of the first N_SMOOTH targets, then DC filter state (2 per channel)
+S_DC = 5
+S_SIZE = 9
+
+
+@njit(**JIT)
+def process(buf, n, T, S, ramp, k):
+    for i in range(n):
+        active, snap = ramp_step(ramp, i)
+        if active:
+            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+        mix = S[MIX]
+        l = buf[i, 0]
+        r = buf[i, 1]
+        wl = l * S[GAIN_L]
+        wr = r * S[GAIN_R]
+        sw = S[SWAP]
+        if sw != 0.0:
+            wl, wr = wl + sw * (wr - wl), wr + sw * (wl - wr)
+        d = S[DC_MIX]
+        fl = biquad(wl, T, DC_COEF, S, S_DC)
+        fr = biquad(wr, T, DC_COEF, S, S_DC + 2)
+        wl = (1.0 - d) * wl + d * fl
+        wr = (1.0 - d) * wr + d * fr
+        buf[i, 0] = mix * wl + (1.0 - mix) * l
+        buf[i, 1] = mix * wr + (1.0 - mix) * r

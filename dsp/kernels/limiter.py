@@ -1,0 +1,225 @@
+"""True-peak limiter kernel: lookahead gain computer that never lets the
+reconstructed (inter-sample) peak pass the ceiling.
+
+Detector: the driven input is interpolated 4x by a 129-tap polyphase low-pass
+flat to 0.45 fs; at each local maximum of the interpolated magnitude a parabola
+through the point and its neighbours refines the peak between grid points (a 4x
+grid alone under-reads by up to 0.55 dB near Nyquist). The BS.1770 Annex 2
+interpolator's own grid points are computed from the same history too: its
+filter has +0.15 dB of ripple near 0.4 fs, so a meter built on it can read
+slightly above a flat reconstruction, and the limiter must satisfy both.
+p[j] is the peak of the interval [j, j+1), both channels linked.
+
+Gain: h[j] = min(1, ceiling / max(p[j-1], p[j], |x[j]|)). The reconstruction of
+a peak at j weighs the samples around it too, so the gain must already be down
+to h[j] on the SPREAD samples either side, not just at j. A sliding minimum over
+W + 2 SPREAD samples (a monotonic deque), a release one-pole that may only rise
+slowly, and a W-sample moving average give the applied gain: every average
+applied within SPREAD samples of j contains a hold that saw h[j], so g <= h[j]
+on all of them. The audio is delayed by 17 (detector) + W - 1 + SPREAD samples:
+the reported lookahead.
+"""
+import math
+
+from numba import njit
+
+from .common import FAST, JIT, ramp_step, smooth
+
+TP_PHASES = 4
+TP_TAPS = 33                   # per phase (129-tap design padded to 132)
+ANNEX_TAPS = 12                # BS.1770 Annex 2: 48 taps, 4 phases
+ANNEX_AT = 11                  # its 12-sample window sits at offsets 11..22 of ours,
+                               # which puts its points in the same interval as ours
+DETECT_DELAY = 17              # 16 for the filter, 1 for the parabola's look at the next point
+SPREAD = 8                     # samples either side of a peak held at its gain
+RING = 256                     # >= the largest window (1 ms at 192 kHz)
+
+# T, smoothed
+MIX, DRIVE, CEIL, REL, AUTO, REL_FAST, REL_SLOW, AVG = range(8)
+N_SMOOTH = 8
+# T, constant
+WIN = 8                        # W, as a float
+TP = 9                         # 4 phases x TP_TAPS, reversed, x4
+ANNEX = TP + TP_PHASES * TP_TAPS   # 4 phases x ANNEX_TAPS, reversed
+T_SIZE = ANNEX + TP_PHASES * ANNEX_TAPS
+# S
+S_H = N_SMOOTH                 # detector histories, 2 ch x 2*TP_TAPS
+S_HP = S_H + 4 * TP_TAPS
+S_A1 = S_HP + 1                # previous two interpolated magnitudes
+S_A2 = S_A1 + 1
+S_PCUR = S_A2 + 1              # running peak of the newest interval
+S_PLAST = S_PCUR + 1           # the last finalised interval
+S_DQV = S_PLAST + 1             # deque values (RING)
+S_DQI = S_DQV + RING           # deque sample indices (RING)
+S_DQH = S_DQI + RING
+S_DQT = S_DQH + 1
+S_T = S_DQT + 1                # sample counter
+S_R = S_T + 1                  # released gain
+S_AVG = S_R + 1                # slow average of the released gain (auto release)
+S_BOX = S_AVG + 1              # moving-average ring (RING)
+S_BSUM = S_BOX + RING
+S_BP = S_BSUM + 1
+S_DLY = S_BP + 1               # driven audio, 2 ch x RING
+S_DRY = S_DLY + 2 * RING       # undriven audio, 2 ch x RING
+S_DP = S_DRY + 2 * RING
+S_GAIN = S_DP + 1              # the applied gain (meter)
+S_MIN_GAIN = S_GAIN + 1        # the smallest applied gain since the chain last read it
+S_SIZE = S_MIN_GAIN + 1
+
+
+@njit(**FAST)
+def _dot(a, b):
+    """Dot product of two equal-length views. Indexing views from 0 (rather than
+    array + offset) lets LLVM prove indices non-negative and vectorise: 6x faster."""
+    acc = 0.0
+    for j in range(a.shape[0]):
+        acc += a[j] * b[j]
+    return acc
+
+
+@njit(**JIT)
+def process(buf, n, T, S, ramp, k):
+    W = int(T[WIN])
+    WH = W + 2 * SPREAD
+    lookahead = W + DETECT_DELAY - 1 + SPREAD
+    hp = int(S[S_HP])
+    a1 = S[S_A1]
+    a2 = S[S_A2]
+    pcur = S[S_PCUR]
+    plast = S[S_PLAST]
+    dqh = int(S[S_DQH])
+    dqt = int(S[S_DQT])
+    t = S[S_T]
+    r = S[S_R]
+    avg = S[S_AVG]
+    bsum = S[S_BSUM]
+    bp = int(S[S_BP])
+    dp = int(S[S_DP])
+    gmin = S[S_MIN_GAIN]
+    g = S[S_GAIN]
+    for i in range(n):
+        active, snap = ramp_step(ramp, i)
+        if active:
+            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+        drive = S[DRIVE]
+        xl = buf[i, 0]
+        xr = buf[i, 1]
+        dl = xl * drive
+        dr = xr * drive
+        # delay lines
+        S[S_DLY + dp] = dl
+        S[S_DLY + RING + dp] = dr
+        S[S_DRY + dp] = xl
+        S[S_DRY + RING + dp] = xr
+        # detector histories
+        S[S_H + hp] = dl
+        S[S_H + hp + TP_TAPS] = dl
+        S[S_H + 2 * TP_TAPS + hp] = dr
+        S[S_H + 2 * TP_TAPS + hp + TP_TAPS] = dr
+        hp += 1
+        if hp == TP_TAPS:
+            hp = 0
+        for ph in range(TP_PHASES):
+            hb = TP + ph * TP_TAPS
+            vl = _dot(T[hb:hb + TP_TAPS], S[S_H + hp:S_H + hp + TP_TAPS])
+            vr = _dot(T[hb:hb + TP_TAPS], S[S_H + 2 * TP_TAPS + hp:S_H + 2 * TP_TAPS + hp + TP_TAPS])
+            a0 = max(abs(vl), abs(vr))
+            # parabolic refinement of the previous point if it is a local maximum
+            if a1 >= a2 and a1 >= a0:
+                den = 2.0 * a1 - a0 - a2
+                pk = a1
+                if den > 0.0:
+                    d = a0 - a2
+                    pk = a1 + d * d / (8.0 * den)
+                pcur = max(pcur, pk)
+            if ph == 0:
+                # the previous interval (time n-17) is final now
+                prev = plast
+                fin = pcur
+                plast = fin
+                pcur = a0
+                # the Annex 2 meter's grid points of the new interval
+                for q in range(TP_PHASES):
+                    ab = ANNEX + q * ANNEX_TAPS
+                    wl = S_H + hp + ANNEX_AT
+                    wr = S_H + 2 * TP_TAPS + hp + ANNEX_AT
+                    ql = _dot(T[ab:ab + ANNEX_TAPS], S[wl:wl + ANNEX_TAPS])
+                    qr = _dot(T[ab:ab + ANNEX_TAPS], S[wr:wr + ANNEX_TAPS])
+                    pcur = max(pcur, max(abs(ql), abs(qr)))
+                # the raw sample of that interval, from the delay line
+                jr = (dp - DETECT_DELAY) % RING
+                raw = max(abs(S[S_DLY + jr]), abs(S[S_DLY + RING + jr]))
+                peak = max(max(prev, fin), raw)
+                h = 1.0
+                c = S[CEIL]
+                if peak > c:
+                    h = c / peak
+                # sliding minimum over WH samples (monotonic deque)
+                while dqt != dqh:
+                    last = (dqt - 1) % RING
+                    if S[S_DQV + last] >= h:
+                        dqt = last
+                    else:
+                        break
+                S[S_DQV + dqt] = h
+                S[S_DQI + dqt] = t
+                dqt = (dqt + 1) % RING
+                while S[S_DQI + dqh] <= t - WH:
+                    dqh = (dqh + 1) % RING
+                hold = S[S_DQV + dqh]
+                # release: instant down, one-pole up
+                if hold < r:
+                    r = hold
+                else:
+                    kr = S[REL]
+                    au = S[AUTO]
+                    if au != 0.0:
+                        ka = S[REL_FAST] if r < avg else S[REL_SLOW]
+                        kr += au * (ka - kr)
+                    r += kr * (hold - r)
+                avg += S[AVG] * (r - avg)
+                # W-sample moving average, re-summed exactly once per lap
+                bsum += r - S[S_BOX + bp]
+                S[S_BOX + bp] = r
+                bp += 1
+                if bp >= W:
+                    bp = 0
+                    bsum = 0.0
+                    for j in range(W):
+                        bsum += S[S_BOX + j]
+                g = bsum / W
+                t += 1.0
+            else:
+                pcur = max(pcur, a0)
+            a2 = a1
+            a1 = a0
+        # output: the sample the gain was computed for
+        od = (dp - lookahead) % RING
+        mix = S[MIX]
+        c = S[CEIL]
+        yl = S[S_DLY + od] * g
+        yr = S[S_DLY + RING + od] * g
+        if mix == 1.0:
+            # guard: the sample values can never pass the ceiling
+            yl = min(max(yl, -c), c)
+            yr = min(max(yr, -c), c)
+        buf[i, 0] = mix * yl + (1.0 - mix) * S[S_DRY + od]
+        buf[i, 1] = mix * yr + (1.0 - mix) * S[S_DRY + RING + od]
+        if g < gmin:
+            gmin = g
+        dp = (dp + 1) % RING
+    S[S_HP] = hp
+    S[S_A1] = a1
+    S[S_A2] = a2
+    S[S_PCUR] = pcur
+    S[S_PLAST] = plast
+    S[S_DQH] = dqh
+    S[S_DQT] = dqt
+    S[S_T] = t
+    S[S_R] = r
+    S[S_AVG] = avg
+    S[S_BSUM] = bsum
+    S[S_BP] = bp
+    S[S_DP] = dp
+    S[S_GAIN] = g
+    S[S_MIN_GAIN] = gmin
