@@ -243,10 +243,11 @@ def _limiter(v, fs, T):
     T[m.MIX] = v["limiter.on"]
     T[m.DRIVE] = _db(v["limiter.drive_db"])
     T[m.CEIL] = _db(v["limiter.ceiling_dbtp"] - LIMITER_MARGIN_DB)
-    T[m.REL] = 1.0 - _alpha(v["limiter.release_ms"] * 1e-3, fs)
+    # two release poles in cascade reach 63 % at 2.146 of each one's time constant
+    T[m.REL] = 1.0 - _alpha(v["limiter.release_ms"] * 1e-3 / 2.146, fs)
     T[m.AUTO] = v["limiter.auto_release"]
-    T[m.REL_FAST] = 1.0 - _alpha(0.015, fs)
-    T[m.REL_SLOW] = 1.0 - _alpha(0.4, fs)
+    T[m.REL_FAST] = 1.0 - _alpha(0.015 / 2.146, fs)
+    T[m.REL_SLOW] = 1.0 - _alpha(0.4 / 2.146, fs)
     T[m.AVG] = 1.0 - _alpha(0.8, fs)
     T[m.WIN] = limiter_window(fs)
     T[m.TP:m.ANNEX] = polyphase_reversed(_tp_fir(), m.TP_PHASES, m.TP_TAPS).ravel()
@@ -273,7 +274,7 @@ def initial_state(T: np.ndarray) -> np.ndarray:
                            K.MODULE_KERNELS):
         S[sb:sb + mod.N_SMOOTH] = T[tb:tb + mod.N_SMOOTH]
     L = K.SB_LIM
-    for idx in (limiter.S_R, limiter.S_AVG, limiter.S_GAIN, limiter.S_MIN_GAIN):
+    for idx in (limiter.S_R, limiter.S_R1, limiter.S_AVG, limiter.S_GAIN, limiter.S_MIN_GAIN):
         S[L + idx] = 1.0
     S[L + K.limiter.S_BOX:L + K.limiter.S_BOX + K.limiter.RING] = 1.0
     S[L + limiter.S_BSUM] = float(limiter_window(T[K.T_FS]))

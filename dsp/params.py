@@ -249,18 +249,14 @@ def parse_value(pid: str, text: str) -> float:
         if p.choices == ONOFF and t in ("true", "false", "yes", "no", "1", "0"):
             return 1.0 if t in ("true", "yes", "1") else 0.0
         raise ParamError(f"{pid}: '{text}' is not one of {', '.join(p.choices)}")
-    for suffix in (p.unit.lower(), "db", "hz", "ms", "%", "khz"):
-        if suffix and t.endswith(suffix):
-            scale = 1000.0 if suffix == "khz" else 1.0
-            t = t[: -len(suffix)].strip()
-            try:
-                return check_value(pid, float(t) * scale)
-            except ValueError as e:
-                if isinstance(e, ParamError):
-                    raise
-                break
+    scale = 1.0
+    for suffix, k in (("khz", 1000.0), ("dbtp", 1.0), ("db", 1.0), ("hz", 1.0), ("ms", 1.0),
+                      ("%", 1.0), (":1", 1.0)):
+        if t.endswith(suffix):
+            t, scale = t[: -len(suffix)].strip(), k
+            break
     try:
-        v = float(t)
+        v = float(t) * scale
     except ValueError:
         raise ParamError(f"{pid}: '{text}' is not a number (range {_range(p)})") from None
     return check_value(pid, v)

@@ -45,9 +45,11 @@ T_SIZE = ANNEX + TP_PHASES * ANNEX_TAPS
 # S
 S_H = N_SMOOTH                 # detector histories, 2 ch x 2*TP_TAPS
 S_HP = S_H + 4 * TP_TAPS
-S_A1 = S_HP + 1                # previous two interpolated magnitudes
+S_A1 = S_HP + 1                # previous two interpolated magnitudes, left
 S_A2 = S_A1 + 1
-S_PCUR = S_A2 + 1              # running peak of the newest interval
+S_E1 = S_A2 + 1                # and right
+S_E2 = S_E1 + 1
+S_PCUR = S_E2 + 1              # running peak of the newest interval
 S_PLAST = S_PCUR + 1           # the last finalised interval
 S_DQV = S_PLAST + 1             # deque values (RING)
 S_DQI = S_DQV + RING           # deque sample indices (RING)
@@ -64,7 +66,8 @@ S_DRY = S_DLY + 2 * RING       # undriven audio, 2 ch x RING
 S_DP = S_DRY + 2 * RING
 S_GAIN = S_DP + 1              # the applied gain (meter)
 S_MIN_GAIN = S_GAIN + 1        # the smallest applied gain since the chain last read it
-S_SIZE = S_MIN_GAIN + 1
+S_R1 = S_MIN_GAIN + 1          # first stage of the release
+S_SIZE = S_R1 + 1
 
 
 @njit(**FAST)
@@ -77,6 +80,16 @@ def _dot(a, b):
     return acc
 
 
+@njit(inline="always", **JIT)
+def _vertex(ym, y0, yp):
+    """Peak of the parabola through three equally spaced points, y0 the largest."""
+    den = 2.0 * y0 - ym - yp
+    if den <= 0.0:
+        return y0
+    d = yp - ym
+    return y0 + d * d / (8.0 * den)
+
+
 @njit(**JIT)
 def process(buf, n, T, S, ramp, k):
     W = int(T[WIN])
@@ -85,12 +98,15 @@ def process(buf, n, T, S, ramp, k):
     hp = int(S[S_HP])
     a1 = S[S_A1]
     a2 = S[S_A2]
+    e1 = S[S_E1]
+    e2 = S[S_E2]
     pcur = S[S_PCUR]
     plast = S[S_PLAST]
     dqh = int(S[S_DQH])
     dqt = int(S[S_DQT])
     t = S[S_T]
     r = S[S_R]
+    r1 = S[S_R1]
     avg = S[S_AVG]
     bsum = S[S_BSUM]
     bp = int(S[S_BP])
@@ -123,21 +139,22 @@ def process(buf, n, T, S, ramp, k):
             hb = TP + ph * TP_TAPS
             vl = _dot(T[hb:hb + TP_TAPS], S[S_H + hp:S_H + hp + TP_TAPS])
             vr = _dot(T[hb:hb + TP_TAPS], S[S_H + 2 * TP_TAPS + hp:S_H + 2 * TP_TAPS + hp + TP_TAPS])
-            a0 = max(abs(vl), abs(vr))
-            # parabolic refinement of the previous point if it is a local maximum
-            if a1 >= a2 and a1 >= a0:
-                den = 2.0 * a1 - a0 - a2
-                pk = a1
-                if den > 0.0:
-                    d = a0 - a2
-                    pk = a1 + d * d / (8.0 * den)
-                pcur = max(pcur, pk)
+            # parabolic refinement of each channel's previous point where it is a
+            # local maximum; per channel, because the louder channel can change
+            # from one grid point to the next and a parabola through mixed
+            # channels misses the peak
+            b0 = abs(vl)
+            c0 = abs(vr)
+            if a1 >= a2 and a1 >= b0:
+                pcur = max(pcur, _vertex(a2, a1, b0))
+            if e1 >= e2 and e1 >= c0:
+                pcur = max(pcur, _vertex(e2, e1, c0))
             if ph == 0:
                 # the previous interval (time n-17) is final now
                 prev = plast
                 fin = pcur
                 plast = fin
-                pcur = a0
+                pcur = max(b0, c0)
                 # the Annex 2 meter's grid points of the new interval
                 for q in range(TP_PHASES):
                     ab = ANNEX + q * ANNEX_TAPS
@@ -167,16 +184,24 @@ def process(buf, n, T, S, ramp, k):
                 while S[S_DQI + dqh] <= t - WH:
                     dqh = (dqh + 1) % RING
                 hold = S[S_DQV + dqh]
-                # release: instant down, one-pole up
-                if hold < r:
-                    r = hold
+                # release: instant down, up through two one-poles in cascade. A
+                # single pole starts rising with a kink in slope, and that kink
+                # modulates the audio broadband enough to make inter-sample
+                # overs at fast release times; the second-order rise has none.
+                # Both stages can only be at or below the hold.
+                kr = S[REL]
+                au = S[AUTO]
+                if au != 0.0:
+                    ka = S[REL_FAST] if r < avg else S[REL_SLOW]
+                    kr += au * (ka - kr)
+                if hold < r1:
+                    r1 = hold
                 else:
-                    kr = S[REL]
-                    au = S[AUTO]
-                    if au != 0.0:
-                        ka = S[REL_FAST] if r < avg else S[REL_SLOW]
-                        kr += au * (ka - kr)
-                    r += kr * (hold - r)
+                    r1 += kr * (hold - r1)
+                if r1 < r:
+                    r = r1
+                else:
+                    r += kr * (r1 - r)
                 avg += S[AVG] * (r - avg)
                 # W-sample moving average, re-summed exactly once per lap
                 bsum += r - S[S_BOX + bp]
@@ -190,9 +215,11 @@ def process(buf, n, T, S, ramp, k):
                 g = bsum / W
                 t += 1.0
             else:
-                pcur = max(pcur, a0)
+                pcur = max(pcur, max(b0, c0))
             a2 = a1
-            a1 = a0
+            a1 = b0
+            e2 = e1
+            e1 = c0
         # output: the sample the gain was computed for
         od = (dp - lookahead) % RING
         mix = S[MIX]
@@ -211,12 +238,15 @@ def process(buf, n, T, S, ramp, k):
     S[S_HP] = hp
     S[S_A1] = a1
     S[S_A2] = a2
+    S[S_E1] = e1
+    S[S_E2] = e2
     S[S_PCUR] = pcur
     S[S_PLAST] = plast
     S[S_DQH] = dqh
     S[S_DQT] = dqt
     S[S_T] = t
     S[S_R] = r
+    S[S_R1] = r1
     S[S_AVG] = avg
     S[S_BSUM] = bsum
     S[S_BP] = bp

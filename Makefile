@@ -1,0 +1,22 @@
+# masterbox: the two commands in README.md's quick start are `make demo` and `make test`.
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test bench clean
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	./scripts/setup.sh
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/masterbox demo --out-dir out
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -q
+
+bench: $(STAMP)
+	$(VENV)/bin/python bench/chain.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

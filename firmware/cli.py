@@ -1,0 +1,165 @@
+"""The ``masterbox`` command.
+
+    masterbox demo [--out-dir DIR] [--preset NAME|FILE]
+    masterbox render IN OUT [--preset NAME|FILE] [--set module.param=VALUE ...]
+                     [--block N] [--bits 16|24|32f] [--json]
+    masterbox params [--json]
+
+Bad input (unreadable file, unknown parameter, out-of-range value...) gives one
+clear line on stderr and exit code 2; nothing is written.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from dsp import params
+
+from . import UserError
+
+EXIT_USAGE = 2
+
+
+def parse_sets(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UserError(f"--set {item}: expected module.param=VALUE")
+        pid, text = item.split("=", 1)
+        try:
+            out[pid.strip()] = params.parse_value(pid.strip(), text)
+        except params.ParamError as e:
+            raise UserError(f"--set {item}: {e}") from None
+    return out
+
+
+def _values(args) -> dict[str, float]:
+    from . import presets
+
+    values = presets.load(args.preset) if args.preset else params.defaults()
+    values.update(parse_sets(args.set))
+    return values
+
+
+def cmd_params(args) -> int:
+    from dsp import coefficients
+
+    doc = {
+        "latency_frames": {str(fs): coefficients.latency_frames(fs)
+                           for fs in (44100, 48000, 88200, 96000)},
+        "latency_ms": {str(fs): round(1000 * coefficients.latency_frames(fs) / fs, 4)
+                       for fs in (44100, 48000, 88200, 96000)},
+        "params": params.schema_json(),
+    }
+    if args.json:
+        print(json.dumps(doc, indent=1))
+        return 0
+    for p in params.SCHEMA:
+        rng = ", ".join(p.choices) if p.choices else f"{p.min:g}..{p.max:g} {p.unit}".rstrip()
+        print(f"{p.id:34s} {p.format(p.default):>12s}   [{rng}]")
+    print("latency: " + ", ".join(f"{fs} Hz: {n} frames ({doc['latency_ms'][fs]} ms)"
+                                  for fs, n in doc["latency_frames"].items()))
+    return 0
+
+
+def cmd_render(args) -> int:
+    from .render import render_file
+
+    values = _values(args)
+    if os.path.abspath(args.input) == os.path.abspath(args.output):
+        raise UserError(f"{args.output}: output would overwrite the input")
+    rep = render_file(args.input, args.output, values, block=args.block, bits=args.bits)
+    if args.json:
+        print(json.dumps(rep, indent=1))
+    else:
+        print_report(rep)
+    return 0
+
+
+def print_report(rep: dict, out=sys.stdout) -> None:
+    out.write(
+        f"{rep['output']}: {rep['seconds']:.2f} s, {rep['sample_rate']} Hz, "
+        f"{rep['channels']} ch, {rep['bits']} bit\n"
+        f"  peak in {rep['peak_in_dbfs']:+.2f} dBFS, out {rep['peak_out_dbfs']:+.2f} dBFS\n"
+        f"  latency {rep['latency_frames']} frames ({rep['latency_ms']:.2f} ms), "
+        f"rendered at {rep['realtime_factor']:.1f}x real time\n")
+    if rep["nonfinite_samples_replaced"]:
+        out.write(f"  {rep['nonfinite_samples_replaced']} NaN/Inf input samples replaced by silence\n")
+    for n in rep["notes"]:
+        out.write(f"  note: {n}\n")
+
+
+def cmd_demo(args) -> int:
+    from . import audiofile, demo
+    from .atomic import write_text
+    from .render import render_file
+
+    os.makedirs(args.out_dir, exist_ok=True)
+    fs = 48000
+    src = os.path.join(args.out_dir, "demo_input.wav")
+    dst = os.path.join(args.out_dir, "demo_master.wav")
+    x = demo.programme(fs)
+    w = audiofile.Writer(src, fs, 2, "24")
+    try:
+        w.write(x)
+        w.commit()
+    except BaseException as e:
+        w.abort(e)
+        raise
+    print(f"demo programme: {len(x) / fs:.1f} s synthesised -> {src}")
+    rep = render_file(src, dst, _values(args), bits="24")
+    rep["preset"] = args.preset
+    print_report(rep)
+    report = os.path.join(args.out_dir, "demo_report.json")
+    write_text(report, json.dumps(rep, indent=1) + "\n")
+    print(f"report -> {report}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="masterbox", description="masterbox mastering processor")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("params", help="list every parameter (the schema) and the latency")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_params)
+
+    def chain_opts(p, preset_default):
+        p.add_argument("--preset", default=preset_default,
+                       help="built-in preset name or a .toml file (default: %(default)s)")
+        p.add_argument("--set", action="append", metavar="module.param=VALUE",
+                       help="override one parameter; repeatable")
+
+    p = sub.add_parser("render", help="render a file through the chain")
+    p.add_argument("input")
+    p.add_argument("output")
+    chain_opts(p, "default")
+    p.add_argument("--block", type=int, default=4096, help="frames per block (default 4096)")
+    p.add_argument("--bits", choices=("16", "24", "32f"),
+                   help="output sample format (default: the input's)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("demo", help="render the built-in demo programme (no files needed)")
+    p.add_argument("--out-dir", default="out")
+    chain_opts(p, "default")
+    p.set_defaults(func=cmd_demo)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as e:
+        print(f"masterbox: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("masterbox: interrupted; nothing written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
