@@ -16,7 +16,7 @@ import math
 
 from numba import njit
 
-from .common import BIQ, FAST, JIT, biquad, ramp_step, smooth
+from .common import BIQ, FAST, JIT, biquad, fast_tanh, ramp_step, smooth
 
 FACTOR = 4
 N_TAPS = 161
@@ -63,11 +63,11 @@ def _dot(a, b):
 @njit(inline="always", **JIT)
 def _saturate(x, S, T, ch):
     d = S[SAT_PRE] * x
-    tape = math.tanh(d)
+    tape = fast_tanh(d)
     tube = S[SAT_TUBE]
     curve = tape
     if tube != 0.0:
-        tb = (math.tanh(d + T[TUBE_BIAS]) - T[TUBE_OFF]) * T[TUBE_NORM]
+        tb = (fast_tanh(d + T[TUBE_BIAS]) - T[TUBE_OFF]) * T[TUBE_NORM]
         tb = biquad(tb, T, DC, S, S_DC + 2 * ch)
         curve = tape + tube * (tb - tape)
     wet = S[SAT_POST] * curve
@@ -83,7 +83,7 @@ def _clip(x, thr, ceil):
     if span <= 1e-12:
         y = ceil
     else:
-        y = thr + span * math.tanh((a - thr) / span)
+        y = thr + span * fast_tanh((a - thr) / span)
     return y if x > 0.0 else -y
 
 

@@ -1,0 +1,118 @@
+"""Chain speed against Spotify's pedalboard, in the same run on the same audio.
+
+Prints, for our full chain (every module active), ns per stereo frame, offline
+real-time factor and per-block p50/p99 at 64/128/256 frames; then pedalboard's
+HighpassFilter, LowShelf, 2 PeakFilters, HighShelf, Compressor, Distortion and
+BrickwallLimiter(true_peak=True) on the same audio; then our chain restricted
+to those modules. Ratios > 1 mean masterbox is faster.
+
+    .venv/bin/python bench/chain.py [--seconds 20]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from dsp.chain import Chain  # noqa: E402
+
+FS = 48000
+
+FULL = {
+    "input.dc_block": 1,
+    "eq.hp_on": 1, "eq.hp_freq_hz": 30, "eq.low_shelf_gain_db": 2, "eq.bell1_gain_db": -2,
+    "eq.bell2_gain_db": 1, "eq.bell2_mode": 1, "eq.bell3_gain_db": 1, "eq.bell3_mode": 2,
+    "eq.high_shelf_gain_db": 2, "eq.lp_on": 1,
+    "glue.ratio": 2, "glue.threshold_db": -18,
+    "multiband.on": 1, "multiband.low_ratio": 2, "multiband.mid_ratio": 2, "multiband.high_ratio": 2,
+    "saturation.on": 1, "saturation.drive_db": 6,
+    "stereo.width_pct": 120, "stereo.mono_bass_on": 1,
+    "clipper.on": 1, "limiter.on": 1, "limiter.drive_db": 3,
+    "output.dither": 2,
+}
+# the same job as the pedalboard chain below
+PEDALBOARD_SUBSET = {
+    "eq.hp_on": 1, "eq.hp_freq_hz": 30, "eq.low_shelf_gain_db": 2, "eq.bell1_gain_db": -2,
+    "eq.bell2_gain_db": 1, "eq.high_shelf_gain_db": 2,
+    "glue.ratio": 2, "glue.threshold_db": -18,
+    "saturation.on": 1, "saturation.drive_db": 6,
+    "limiter.on": 1, "limiter.drive_db": 3,
+}
+
+
+def audio(seconds):
+    rng = np.random.default_rng(1)
+    n = int(FS * seconds)
+    t = np.arange(n) / FS
+    x = 0.2 * rng.standard_normal((n, 2)) + 0.3 * np.sin(2 * np.pi * 80 * t)[:, None]
+    return (x * (1 + 0.5 * np.sin(2 * np.pi * 0.5 * t))[:, None]).astype(np.float32)
+
+
+def best_of(fn, reps=3):
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def ours_offline(values, x):
+    c = Chain(FS, values)
+    c.process(x[:4096])                       # compile / warm
+    return best_of(lambda: c.process(x)) / len(x) * 1e9
+
+
+def ours_blocks(values, x, block):
+    c = Chain(FS, values)
+    out = np.empty((block, 2), np.float32)
+    c.process(x[:block], out)
+    times = []
+    for i in range(0, len(x) - block, block):
+        b = x[i:i + block]
+        t = time.perf_counter_ns()
+        c.process(b, out)
+        times.append(time.perf_counter_ns() - t)
+    t = np.array(times) / 1e3
+    return np.percentile(t, 50), np.percentile(t, 99), block / FS * 1e6
+
+
+def pedalboard_ns(x):
+    import pedalboard as pb
+    board = pb.Pedalboard([
+        pb.HighpassFilter(30), pb.LowShelfFilter(100, 2), pb.PeakFilter(250, -2, 1),
+        pb.PeakFilter(1000, 1, 1), pb.HighShelfFilter(10000, 2), pb.Compressor(-18, 2, 10, 300),
+        pb.Distortion(6), pb.BrickwallLimiter(ceiling_db=-1.0, true_peak=True),
+    ])
+    xt = np.ascontiguousarray(x.T)
+    board(xt[:, :4096], FS)
+    return best_of(lambda: board(xt, FS)) / x.shape[0] * 1e9, pb.__version__
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=20.0)
+    a = ap.parse_args()
+    x = audio(a.seconds)
+    full = ours_offline(FULL, x)
+    subset = ours_offline(PEDALBOARD_SUBSET, x)
+    pb_ns, pb_ver = pedalboard_ns(x)
+    print(f"audio: {a.seconds:g} s stereo at {FS} Hz, best of 3")
+    print(f"masterbox full chain      : {full:7.1f} ns/frame  ({1e9 / full / FS:6.1f}x real time)")
+    print(f"masterbox pedalboard jobs : {subset:7.1f} ns/frame  ({1e9 / subset / FS:6.1f}x real time)")
+    print(f"pedalboard {pb_ver:8s} chain : {pb_ns:7.1f} ns/frame  ({1e9 / pb_ns / FS:6.1f}x real time)")
+    print(f"ratio full chain vs pedalboard   : {pb_ns / full:5.2f}  (target >= 1.0)")
+    print(f"ratio same modules vs pedalboard : {pb_ns / subset:5.2f}  (target >= 1.5)")
+    for block in (64, 128, 256):
+        p50, p99, period = ours_blocks(FULL, x[: FS * 5], block)
+        print(f"full chain, {block:3d}-frame blocks: p50 {p50:6.1f} us, p99 {p99:6.1f} us, "
+              f"period {period:6.1f} us, p99 = {100 * p99 / period:4.1f} % of the period")
+
+
+if __name__ == "__main__":
+    main()
