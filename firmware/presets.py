@@ -26,7 +26,7 @@ from . import UserError
 from .atomic import write_text
 
 SCHEMA_VERSION = 1
-BUILTIN_DIR = os.path.join(os.path.dirname(__file__), "presets")
+BUILTIN_DIR = os.path.join(os.path.dirname(__file__), "builtin_presets")
 META_KEYS = {"schema_version", "name", "description"}
 
 
