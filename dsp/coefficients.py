@@ -38,8 +38,15 @@ def _put(T, off, coefs):
 
 
 @lru_cache(maxsize=None)
-def _os_fir() -> np.ndarray:
-    return fd.oversampling_fir(oversampled.FACTOR, oversampled.N_TAPS, 80.0)
+def halfband_even_taps(length: int, atten_db: float = 80.0) -> np.ndarray:
+    """The even-index taps of a Kaiser halfband low-pass (cutoff at a quarter of
+    its rate), scaled to sum to exactly 1/2 so that, with the centre tap taken
+    as exactly 1/2, DC passes at exactly unity."""
+    from scipy.signal import firwin, kaiser_beta
+
+    h = firwin(length, 0.5, window=("kaiser", kaiser_beta(atten_db)))
+    even = h[0::2]
+    return even * (0.5 / even.sum())
 
 
 @lru_cache(maxsize=None)
@@ -234,8 +241,12 @@ def _oversampled(v, fs, T):
     T[m.TUBE_OFF] = math.tanh(TUBE_BIAS)
     T[m.TUBE_NORM] = 1.0 / (1.0 - math.tanh(TUBE_BIAS) ** 2)
     _put(T, m.DC, fd.highpass1(m.FACTOR * fs, 5.0))
-    T[m.UP:m.DOWN] = polyphase_reversed(_os_fir(), m.FACTOR, m.UP_TAPS).ravel()
-    T[m.DOWN:m.DOWN + m.N_TAPS] = _os_fir()[::-1]
+    a = halfband_even_taps(m.A_LEN)[::-1]
+    b = halfband_even_taps(m.B_LEN)[::-1]
+    T[m.A_UP:m.A_UP + m.A_TAPS] = 2.0 * a
+    T[m.A_DN:m.A_DN + m.A_TAPS] = a
+    T[m.B_UP:m.B_UP + m.B_TAPS] = 2.0 * b
+    T[m.B_DN:m.B_DN + m.B_TAPS] = b
 
 
 def _limiter(v, fs, T):
