@@ -4,6 +4,7 @@
     masterbox render IN OUT [--preset NAME|FILE] [--set module.param=VALUE ...]
                      [--block N] [--bits 16|24|32f] [--json]
     masterbox params [--json]
+    masterbox response [--preset NAME|FILE] [--set ...] [--rate HZ] [--png OUT.png] [--json]
 
 Bad input (unreadable file, unknown parameter, out-of-range value...) gives one
 clear line on stderr and exit code 2; nothing is written.
@@ -14,6 +15,8 @@ import argparse
 import json
 import os
 import sys
+
+import numpy as np
 
 from dsp import params
 
@@ -118,6 +121,27 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_response(args) -> int:
+    from . import response
+
+    if not 32000 <= args.rate <= 192000:
+        raise UserError(f"--rate {args.rate}: out of range 32000..192000 Hz")
+    resp = response.measure(_values(args), args.rate)
+    if args.png:
+        if not args.png.lower().endswith(".png"):
+            raise UserError(f"{args.png}: the picture is written as PNG; name it .png")
+        response.plot(resp, args.png, f"masterbox response: preset {args.preset}, {args.rate} Hz")
+        print(f"response -> {args.png}")
+    if args.json or not args.png:
+        marks = [31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000]
+        f = resp["freq_hz"]
+        doc = {str(m): {"mid_db": round(float(np.interp(m, f, resp["mid_db"])), 3),
+                        "side_db": round(float(np.interp(m, f, resp["side_db"])), 3)}
+               for m in marks if m <= f[-1]}
+        print(json.dumps(doc, indent=1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="masterbox", description="masterbox mastering processor")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -141,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output sample format (default: the input's)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("response", help="measure the chain's frequency response (PNG or JSON)")
+    chain_opts(p, "neutral")
+    p.add_argument("--rate", type=int, default=48000)
+    p.add_argument("--png", help="draw it to this PNG file")
+    p.add_argument("--json", action="store_true", help="print gains at octave marks")
+    p.set_defaults(func=cmd_response)
 
     p = sub.add_parser("demo", help="render the built-in demo programme (no files needed)")
     p.add_argument("--out-dir", default="out")

@@ -171,3 +171,22 @@ def test_console_script_demo_runs(tmp_path):
     assert y.shape == x.shape and 20 <= len(y) / fs <= 30
     assert rep["peak_out_dbfs"] <= -1.0 + 0.01          # the default preset's limiter ceiling
     assert db(np.sqrt(np.mean(y ** 2))) > db(np.sqrt(np.mean(x ** 2)))   # it got louder
+
+
+def test_response_json_matches_the_analog_bell(capsys):
+    from dsp import filter_design as fd
+    assert run_cli("response", "--set", "eq.bell2_gain_db=6", "--set", "eq.bell2_freq_hz=1000",
+                   "--set", "eq.bell2_mode=mid", "--json") == 0
+    doc = json.loads(capsys.readouterr().out)
+    for f, d in doc.items():
+        want = db(fd.analog_bell(np.array([float(f)]), 1000, 6, 1.0))[0]
+        assert abs(d["mid_db"] - want) < 0.05, f
+        assert abs(d["side_db"]) < 0.01, f
+
+
+def test_response_png(tmp_path):
+    out = tmp_path / "r.png"
+    assert run_cli("response", "--preset", "default", "--png", out) == 0
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10000
+    assert [p.name for p in tmp_path.iterdir()] == ["r.png"]
