@@ -1,0 +1,46 @@
+"""The chain kernel allocates nothing per block: checked with numba's own
+allocation counters (NRT statistics), which count every array the compiled
+code creates. The kernel is driven from a compiled loop, because crossing from
+Python into numba wraps each array argument (the engine's @cfunc callback does
+not cross that boundary); 51 calls must allocate exactly what 1 call does."""
+import os
+import subprocess
+import sys
+import textwrap
+
+
+def test_chain_kernel_allocates_nothing_per_block():
+    code = textwrap.dedent("""
+        import numpy as np
+        from numba import njit
+        from numba.core.runtime import rtsys
+        from dsp.chain import Chain
+        from dsp.kernels import chain as K
+        values = {"eq.bell1_gain_db": 2, "glue.ratio": 2, "multiband.on": 1, "saturation.on": 1,
+                  "stereo.width_pct": 120, "stereo.mono_bass_on": 1, "clipper.on": 1,
+                  "limiter.on": 1, "output.dither": 2}
+        c = Chain(48000, values)
+        x = (np.random.default_rng(0).standard_normal((512, 2)) * 0.3).astype(np.float32)
+        y = np.empty_like(x)
+
+        @njit
+        def drive(x, y, T, S, W, reps):
+            for _ in range(reps):
+                K.process(x, y, 512, T, S, W)
+
+        drive(x, y, c.T, c.S, c.W, 1)
+        c.set({"eq.bell1_gain_db": -2})            # a ramp runs during the counted blocks
+        def count(reps):
+            before = rtsys.get_allocation_stats()
+            drive(x, y, c.T, c.S, c.W, reps)
+            after = rtsys.get_allocation_stats()
+            return after.alloc - before.alloc, after.mi_alloc - before.mi_alloc
+        one, many = count(1), count(51)
+        print(many[0] - one[0], many[1] - one[1])
+    """)
+    env = dict(os.environ, NUMBA_NRT_STATS="1")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       cwd=os.path.join(os.path.dirname(__file__), ".."), timeout=600)
+    assert r.returncode == 0, r.stderr
+    alloc, meminfo = (int(v) for v in r.stdout.split())
+    assert alloc == 0 and meminfo == 0, r.stdout
