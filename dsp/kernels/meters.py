@@ -1,0 +1,207 @@
+"""Loudness and peak meter kernel (BS.1770-4 / EBU Mode / Tech 3342), streaming.
+
+One kernel serves the real-time path and offline files, so both give the same
+numbers. State lives in the caller's arrays; nothing is allocated.
+
+Signal flow per channel: K-weighting (two biquads), square, weight G_c, sum
+over channels into the current sub-block. A sub-block is ~1 ms (SUB samples; D
+of them make exactly 100 ms). Rings of sub-block energies give:
+- momentary M: mean over the last 4D sub-blocks (400 ms), updated every sub-block;
+- short-term S: mean over the last 30D sub-blocks (3 s), updated every sub-block;
+- every 100 ms, the last 400 ms as a gating block for the integrated loudness,
+  and S as a sample for the loudness range.
+Integrated loudness and LRA keep histograms (0.01 LU bins, -70..+30 LUFS) of
+block counts and block energies, so memory is bounded however long the meter
+runs; the gates and percentiles are computed from them off the audio thread.
+Blocks are only counted when complete, so an incomplete final block is dropped.
+
+True peak: BS.1770 Annex 2, the 48-tap 4-phase interpolator, all channels.
+"""
+import math
+
+from numba import njit
+
+from .common import FAST, JIT, biquad
+
+MAX_CH = 6
+RING = 3000              # sub-blocks in 3 s (D <= 100)
+HIST_BINS = 10000        # 0.01 LU from -70 to +30
+HIST_LO = -70.0
+HIST_STEP = 0.01
+SERIES = 256             # 100 ms rows of (M, S, true peak) for plots and the UI
+
+# MT: configuration and coefficients (designed in dsp/meters.py)
+C, SUB, D, CORR_K = 0, 1, 2, 3
+G = 4                    # channel weights (MAX_CH)
+K_SHELF = G + MAX_CH     # biquad
+K_HP = K_SHELF + 5       # biquad
+ANNEX = K_HP + 5         # 4 phases x 12, reversed
+MT_SIZE = ANNEX + 48
+
+# MS: state
+S_KF = 0                           # K filter states: MAX_CH x 2 sections x 2
+S_ACC = S_KF + MAX_CH * 4          # energy of the current sub-block
+S_ACCN = S_ACC + 1                 # samples in it
+S_RING = S_ACCN + 1                # sub-block energies (sum of weighted squares)
+S_RPOS = S_RING + RING
+S_NSUB = S_RPOS + 1                # sub-blocks completed since reset
+S_SUMM = S_NSUB + 1                # running sums over the M and S windows
+S_SUMS = S_SUMM + 1
+S_M = S_SUMS + 1                   # current momentary, short-term (LUFS)
+S_S = S_M + 1
+S_MAXM = S_S + 1
+S_MAXS = S_MAXM + 1
+S_HI_N = S_MAXS + 1                # gating-block histogram: counts
+S_HI_E = S_HI_N + HIST_BINS        #                          energies
+S_HL_N = S_HI_E + HIST_BINS        # short-term (LRA) histogram: counts
+S_HL_E = S_HL_N + HIST_BINS        #                             energies
+S_TPH = S_HL_E + HIST_BINS         # Annex 2 histories: MAX_CH x 24 (doubled ring of 12)
+S_TPP = S_TPH + MAX_CH * 24
+S_TP = S_TPP + 1                   # max true peak (linear) since reset
+S_SP = S_TP + 1                    # max sample peak (linear) since reset
+S_TPSLOT = S_SP + 1                # true peak of the current 100 ms slot
+S_TPRING = S_TPSLOT + 1            # the last 30 slots' true peaks (for PSR)
+S_CORR = S_TPRING + 30             # E[LR], E[LL], E[RR] (exponential)
+S_SERIES = S_CORR + 3              # SERIES x 3
+S_SERN = S_SERIES + 3 * SERIES     # rows written since reset
+S_FRAMES = S_SERN + 1              # frames measured since reset
+MS_SIZE = S_FRAMES + 1
+
+NEG_INF = -math.inf
+
+
+@njit(**FAST)
+def _dot12(h, h0, x, x0):
+    acc = 0.0
+    a = h[h0:h0 + 12]
+    b = x[x0:x0 + 12]
+    for j in range(12):
+        acc += a[j] * b[j]
+    return acc
+
+
+@njit(inline="always", **JIT)
+def _lufs(energy_mean):
+    if energy_mean <= 0.0:
+        return NEG_INF
+    return -0.691 + 10.0 * math.log10(energy_mean)
+
+
+@njit(inline="always", **JIT)
+def _hist_add(MS, base_n, base_e, lufs, energy):
+    if lufs > HIST_LO:
+        b = int((lufs - HIST_LO) / HIST_STEP)
+        if b >= HIST_BINS:
+            b = HIST_BINS - 1
+        MS[base_n + b] += 1.0
+        MS[base_e + b] += energy
+
+
+@njit(**JIT)
+def process(x, n, MT, MS):
+    """Meter n frames of x (n, channels) float32 or float64."""
+    nch = int(MT[C])
+    sub = int(MT[SUB])
+    d = int(MT[D])
+    wm = 4 * d
+    ws = 30 * d
+    ck = MT[CORR_K]
+    acc = MS[S_ACC]
+    accn = int(MS[S_ACCN])
+    tpp = int(MS[S_TPP])
+    tp_slot = MS[S_TPSLOT]
+    sp = MS[S_SP]
+    for i in range(n):
+        e = 0.0
+        for c in range(nch):
+            v = float(x[i, c])
+            a = abs(v)
+            if a > sp:
+                sp = a
+            y = biquad(biquad(v, MT, K_SHELF, MS, S_KF + 4 * c), MT, K_HP, MS, S_KF + 4 * c + 2)
+            e += MT[G + c] * y * y
+            # true peak: push and interpolate 4 phases
+            hb = S_TPH + 24 * c
+            MS[hb + tpp] = v
+            MS[hb + tpp + 12] = v
+        tpp += 1
+        if tpp == 12:
+            tpp = 0
+        for c in range(nch):
+            hb = S_TPH + 24 * c + tpp
+            for ph in range(4):
+                u = abs(_dot12(MT, ANNEX + 12 * ph, MS, hb))
+                if u > tp_slot:
+                    tp_slot = u
+        if nch >= 2:
+            l = float(x[i, 0])
+            r = float(x[i, 1])
+            MS[S_CORR] += ck * (l * r - MS[S_CORR])
+            MS[S_CORR + 1] += ck * (l * l - MS[S_CORR + 1])
+            MS[S_CORR + 2] += ck * (r * r - MS[S_CORR + 2])
+        acc += e
+        accn += 1
+        if accn == sub:
+            _sub_block_done(MS, acc, sub, d, wm, ws, tp_slot)
+            if (int(MS[S_NSUB]) % d) == 0:
+                tp_slot = 0.0
+            acc = 0.0
+            accn = 0
+    MS[S_ACC] = acc
+    MS[S_ACCN] = accn
+    MS[S_TPP] = tpp
+    MS[S_TPSLOT] = tp_slot
+    MS[S_SP] = sp
+    MS[S_FRAMES] += n
+
+
+@njit(**JIT)
+def _sub_block_done(MS, acc, sub, d, wm, ws, tp_slot):
+    pos = int(MS[S_RPOS])
+    nsub = int(MS[S_NSUB])
+    # the values leaving the two windows
+    old_m = MS[S_RING + (pos - wm) % ws] if nsub >= wm else 0.0
+    old_s = MS[S_RING + pos] if nsub >= ws else 0.0
+    MS[S_RING + pos] = acc
+    pos += 1
+    if pos == ws:
+        pos = 0
+    nsub += 1
+    MS[S_RPOS] = pos
+    MS[S_NSUB] = nsub
+    sm = MS[S_SUMM] + acc - old_m
+    ss = MS[S_SUMS] + acc - old_s
+    if pos == 0:
+        # re-sum exactly once per lap, so rounding never accumulates
+        sm = 0.0
+        ss = 0.0
+        for j in range(ws):
+            ss += MS[S_RING + j]
+        for j in range(wm):
+            sm += MS[S_RING + (ws - 1 - j)]
+    MS[S_SUMM] = max(sm, 0.0)
+    MS[S_SUMS] = max(ss, 0.0)
+    m = _lufs(MS[S_SUMM] / (wm * sub))
+    s = _lufs(MS[S_SUMS] / (ws * sub))
+    MS[S_M] = m
+    MS[S_S] = s
+    if nsub >= wm and m > MS[S_MAXM]:
+        MS[S_MAXM] = m
+    if nsub >= ws and s > MS[S_MAXS]:
+        MS[S_MAXS] = s
+    if nsub % d == 0:
+        k = nsub // d                   # 100 ms steps since reset
+        if nsub >= wm:
+            eb = MS[S_SUMM] / (wm * sub)
+            _hist_add(MS, S_HI_N, S_HI_E, _lufs(eb), eb)
+        if nsub >= ws:
+            es = MS[S_SUMS] / (ws * sub)
+            _hist_add(MS, S_HL_N, S_HL_E, _lufs(es), es)
+        MS[S_TPRING + (k % 30)] = tp_slot
+        row = int(MS[S_SERN]) % SERIES
+        MS[S_SERIES + 3 * row] = m if nsub >= wm else NEG_INF
+        MS[S_SERIES + 3 * row + 1] = s if nsub >= ws else NEG_INF
+        MS[S_SERIES + 3 * row + 2] = tp_slot
+        MS[S_SERN] += 1.0
+        if tp_slot > MS[S_TP]:
+            MS[S_TP] = tp_slot

@@ -1,0 +1,216 @@
+"""Standard-true meters: BS.1770-4 loudness (EBU Mode M, S, I), EBU Tech 3342
+loudness range, BS.1770 Annex 2 true peak, sample peak, PLR, PSR, correlation
+and balance. A Python wrapper around the kernel in kernels/meters.py: it designs
+the coefficients, owns the arrays, and turns the kernel's histograms into the
+gated figures (off the audio thread).
+
+    m = Meter(48000, channels=2)
+    m.process(block)             # any number of frames, float32 or float64
+    m.results()                  # dict of figures, LUFS / dBTP / dBFS / LU
+
+Streaming in blocks and measuring a whole file use the same kernel, so they
+give the same numbers.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .coefficients import annex2_phases
+from .kernels import meters as K
+
+# BS.1770-4 K-weighting, the table for 48 kHz
+K48_SHELF = (1.53512485958697, -2.69169618940638, 1.19839281085285,
+             -1.69065929318241, 0.73248077421585)
+K48_HP = (1.0, -2.0, 1.0, -1.99004745483398, 0.99007225036621)
+# the analog prototypes behind that table (bilinear with prewarping reproduces it)
+SHELF_F0, SHELF_GAIN_DB, SHELF_Q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+SHELF_VB_EXP = 0.4996667741545416
+HP_F0, HP_Q = 38.13547087602444, 0.5003270373238773
+
+WEIGHTS = {1: (1.0,), 2: (1.0, 1.0), 3: (1.0, 1.0, 1.0),
+           5: (1.0, 1.0, 1.0, 1.41, 1.41),            # L R C Ls Rs
+           6: (1.0, 1.0, 1.0, 0.0, 1.41, 1.41)}       # L R C LFE Ls Rs (LFE excluded)
+CORR_TAU_S = 0.4
+
+
+class MeterError(ValueError):
+    pass
+
+
+def k_weighting(fs: float) -> tuple[tuple, tuple]:
+    """(shelf, high-pass) biquads: the standard's table at 48 kHz, the same
+    analog response (bilinear transform prewarped at each corner) elsewhere."""
+    if fs == 48000:
+        return K48_SHELF, K48_HP
+    K = math.tan(math.pi * SHELF_F0 / fs)
+    Vh = 10 ** (SHELF_GAIN_DB / 20)
+    Vb = Vh ** SHELF_VB_EXP
+    a0 = 1 + K / SHELF_Q + K * K
+    shelf = ((Vh + Vb * K / SHELF_Q + K * K) / a0, 2 * (K * K - Vh) / a0,
+             (Vh - Vb * K / SHELF_Q + K * K) / a0, 2 * (K * K - 1) / a0,
+             (1 - K / SHELF_Q + K * K) / a0)
+    K = math.tan(math.pi * HP_F0 / fs)
+    a0 = 1 + K / HP_Q + K * K
+    hp = (1.0, -2.0, 1.0, 2 * (K * K - 1) / a0, (1 - K / HP_Q + K * K) / a0)
+    return shelf, hp
+
+
+def sub_blocks(fs: int) -> tuple[int, int]:
+    """(samples per sub-block, sub-blocks per 100 ms): the finest split of 100 ms
+    into at most 100 equal parts, ~1 ms each."""
+    hop = fs / 10
+    if hop != int(hop):
+        raise MeterError(f"sample rate {fs} Hz: 100 ms is not a whole number of samples")
+    hop = int(hop)
+    for d in range(100, 0, -1):
+        if hop % d == 0:
+            return hop // d, d
+    raise MeterError(f"sample rate {fs} Hz cannot be metered")
+
+
+def _lufs(e: float) -> float:
+    return -0.691 + 10 * math.log10(e) if e > 0 else float("-inf")
+
+
+def _db(x: float) -> float:
+    return 20 * math.log10(x) if x > 0 else float("-inf")
+
+
+class Meter:
+    def __init__(self, fs: int, channels: int = 2, weights=None):
+        if channels not in WEIGHTS and weights is None:
+            raise MeterError(f"{channels} channels: give weights (known layouts: 1, 2, 3, 5, 6)")
+        if channels > K.MAX_CH:
+            raise MeterError(f"{channels} channels: at most {K.MAX_CH}")
+        self.fs = int(fs)
+        self.channels = channels
+        self.MT = np.zeros(K.MT_SIZE)
+        sub, d = sub_blocks(self.fs)
+        self.MT[K.C] = channels
+        self.MT[K.SUB] = sub
+        self.MT[K.D] = d
+        self.MT[K.CORR_K] = 1 - math.exp(-1 / (CORR_TAU_S * fs))
+        w = weights if weights is not None else WEIGHTS[channels]
+        self.MT[K.G:K.G + channels] = w
+        shelf, hp = k_weighting(self.fs)
+        self.MT[K.K_SHELF:K.K_SHELF + 5] = shelf
+        self.MT[K.K_HP:K.K_HP + 5] = hp
+        self.MT[K.ANNEX:K.ANNEX + 48] = annex2_phases()[:, ::-1].ravel()
+        self.MS = np.zeros(K.MS_SIZE)
+        self.reset()
+
+    def reset(self) -> None:
+        """Integrated, LRA, maxima and peaks start again (EBU Mode reset)."""
+        self.MS[:] = 0.0
+        for i in (K.S_M, K.S_S, K.S_MAXM, K.S_MAXS):
+            self.MS[i] = -np.inf
+        self._series_read = 0
+
+    def process(self, x: np.ndarray) -> None:
+        x = np.asarray(x)
+        if x.ndim == 1 and self.channels == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != self.channels:
+            raise MeterError(f"block of shape {x.shape}; expected (frames, {self.channels})")
+        if x.dtype not in (np.float32, np.float64) or not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x, dtype=np.float64)
+        K.process(x, x.shape[0], self.MT, self.MS)
+
+    # ------------------------------------------------------------------ figures
+    @property
+    def seconds(self) -> float:
+        return self.MS[K.S_FRAMES] / self.fs
+
+    def integrated(self) -> float:
+        """BS.1770 gated loudness: absolute gate -70 LUFS, relative gate -10 LU."""
+        n = self.MS[K.S_HI_N:K.S_HI_N + K.HIST_BINS]
+        e = self.MS[K.S_HI_E:K.S_HI_E + K.HIST_BINS]
+        if n.sum() == 0:
+            return float("-inf")
+        gate = _lufs(e.sum() / n.sum()) - 10.0
+        keep = self._above(gate)
+        if n[keep].sum() == 0:
+            return float("-inf")
+        return _lufs(e[keep].sum() / n[keep].sum())
+
+    def loudness_range(self) -> float:
+        """EBU Tech 3342: short-term values gated at -70 LUFS and 20 LU below
+        their power mean; P95 - P10, nearest rank."""
+        n = self.MS[K.S_HL_N:K.S_HL_N + K.HIST_BINS]
+        e = self.MS[K.S_HL_E:K.S_HL_E + K.HIST_BINS]
+        if n.sum() == 0:
+            return 0.0
+        gate = _lufs(e.sum() / n.sum()) - 20.0
+        keep = self._above(gate)
+        counts = np.where(keep, n, 0.0)
+        total = counts.sum()
+        if total == 0:
+            return 0.0
+        cum = np.cumsum(counts)
+        centers = K.HIST_LO + (np.arange(K.HIST_BINS) + 0.5) * K.HIST_STEP
+        def pct(p):
+            rank = max(1, math.ceil(p / 100 * total))
+            return centers[np.searchsorted(cum, rank)]
+        return float(pct(95) - pct(10))
+
+    @staticmethod
+    def _above(gate: float) -> np.ndarray:
+        centers = K.HIST_LO + (np.arange(K.HIST_BINS) + 0.5) * K.HIST_STEP
+        return centers > gate
+
+    def true_peak_linear(self) -> float:
+        return max(self.MS[K.S_TP], self.MS[K.S_TPSLOT])
+
+    def results(self) -> dict:
+        MS = self.MS
+        tp = _db(self.true_peak_linear())
+        integ = self.integrated()
+        s = MS[K.S_S]
+        recent_tp = max(MS[K.S_TPRING:K.S_TPRING + 30].max(), MS[K.S_TPSLOT])
+        out = {
+            "integrated_lufs": integ,
+            "momentary_lufs": MS[K.S_M],
+            "short_term_lufs": s,
+            "max_momentary_lufs": MS[K.S_MAXM],
+            "max_short_term_lufs": MS[K.S_MAXS],
+            "loudness_range_lu": self.loudness_range(),
+            "lra_stable": self.seconds >= 60.0,
+            "true_peak_dbtp": tp,
+            "sample_peak_dbfs": _db(MS[K.S_SP]),
+            "plr_lu": tp - integ if math.isfinite(integ) and math.isfinite(tp) else None,
+            "psr_lu": _db(recent_tp) - s if math.isfinite(s) and recent_tp > 0 else None,
+            "seconds": self.seconds,
+        }
+        if self.channels >= 2:
+            lr, ll, rr = (float(v) for v in MS[K.S_CORR:K.S_CORR + 3])
+            out["correlation"] = lr / math.sqrt(ll * rr) if ll > 0 and rr > 0 else None
+            out["balance_db"] = 10 * math.log10(rr / ll) if ll > 0 and rr > 0 else None
+        return {k: (float(v) if isinstance(v, (float, np.floating)) else
+                    bool(v) if isinstance(v, (bool, np.bool_)) else v) for k, v in out.items()}
+
+    def series(self) -> np.ndarray:
+        """New (momentary, short-term, true peak dBTP) rows, one per 100 ms, since
+        the last call (at most the last 25.6 s)."""
+        n = int(self.MS[K.S_SERN])
+        start = max(self._series_read, n - K.SERIES)
+        rows = [self.MS[K.S_SERIES + 3 * (r % K.SERIES):K.S_SERIES + 3 * (r % K.SERIES) + 3]
+                for r in range(start, n)]
+        self._series_read = n
+        if not rows:
+            return np.zeros((0, 3))
+        a = np.array(rows)
+        with np.errstate(divide="ignore"):
+            a[:, 2] = 20 * np.log10(a[:, 2])
+        return a
+
+
+def measure(x: np.ndarray, fs: int, channels: int | None = None, block: int = 1 << 16) -> dict:
+    """Measure a whole signal; the same kernel as streaming."""
+    x = np.asarray(x)
+    ch = channels or (1 if x.ndim == 1 else x.shape[1])
+    m = Meter(fs, ch)
+    for i in range(0, len(x), block):
+        m.process(x[i:i + block])
+    return m.results()
