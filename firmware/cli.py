@@ -4,6 +4,7 @@
     masterbox render IN OUT [--preset NAME|FILE] [--set module.param=VALUE ...]
                      [--block N] [--bits 16|24|32f] [--json]
     masterbox params [--json]
+    masterbox measure FILE... [--json] [--plot OUT.png] [--precise]
     masterbox response [--preset NAME|FILE] [--set ...] [--rate HZ] [--png OUT.png] [--json]
 
 Bad input (unreadable file, unknown parameter, out-of-range value...) gives one
@@ -142,6 +143,25 @@ def cmd_response(args) -> int:
     return 0
 
 
+def cmd_measure(args) -> int:
+    from . import measure
+
+    measure.check_plot_args(args.files, args.plot)
+    results = []
+    for f in args.files:
+        r, series = measure.measure_file(f, precise=args.precise)
+        results.append(r)
+        if args.plot:
+            measure.plot(r, series, args.plot)
+        if not args.json:
+            print(measure.text(r))
+    if args.json:
+        print(json.dumps(results if len(results) > 1 else results[0], indent=1))
+    if args.plot:
+        print(f"plot -> {args.plot}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="masterbox", description="masterbox mastering processor")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -165,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output sample format (default: the input's)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("measure", help="loudness, loudness range and true peak of files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--plot", metavar="OUT.png", help="draw loudness and true peak over time")
+    p.add_argument("--precise", action="store_true", help="add a 16x true peak")
+    p.set_defaults(func=cmd_measure)
 
     p = sub.add_parser("response", help="measure the chain's frequency response (PNG or JSON)")
     chain_opts(p, "neutral")

@@ -205,3 +205,27 @@ def _sub_block_done(MS, acc, sub, d, wm, ws, tp_slot):
         MS[S_SERN] += 1.0
         if tp_slot > MS[S_TP]:
             MS[S_TP] = tp_slot
+
+
+@njit(**FAST)
+def _dotv(a, b):
+    acc = 0.0
+    for j in range(a.shape[0]):
+        acc += a[j] * b[j]
+    return acc
+
+
+@njit(**JIT)
+def oversampled_peak(x, H):
+    """Largest |value| of x interpolated by H.shape[0] (polyphase branches, each
+    reversed, H.shape[1] taps): x is one channel, already padded with taps-1
+    zeros in front and taps-1 behind. Offline only (it reads the whole signal)."""
+    phases, taps = H.shape
+    peak = 0.0
+    for i in range(x.shape[0] - taps + 1):
+        w = x[i:i + taps]
+        for p in range(phases):
+            v = abs(_dotv(H[p], w))
+            if v > peak:
+                peak = v
+    return peak
