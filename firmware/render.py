@@ -30,10 +30,10 @@ def default_bits(subtype: str, fmt: str) -> str:
 class Progress:
     """A one-line progress bar on a terminal; silent elsewhere (logs, CI)."""
 
-    def __init__(self, total: int, label: str, stream=sys.stderr):
+    def __init__(self, total: int, label: str, stream=None):
         self.total = max(total, 1)
         self.label = label
-        self.stream = stream
+        self.stream = sys.stderr if stream is None else stream
         self.on = hasattr(stream, "isatty") and stream.isatty()
         self.last = -1
 
@@ -99,7 +99,7 @@ def render_file(in_path: str, out_path: str, values: dict, block: int = DEFAULT_
     chain = Chain(fs, values)
     L = chain.latency
     writer = audiofile.Writer(out_path, fs, ch, bits)
-    bar = Progress(info.frames, "render" if progress else "", sys.stderr if progress else None)
+    bar = Progress(info.frames, "render", sys.stderr if progress else False)
     t0 = time.perf_counter()
     peak_in = 0.0
     peak_out = 0.0
