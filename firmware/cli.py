@@ -3,6 +3,9 @@
     masterbox demo [--out-dir DIR] [--preset NAME|FILE]
     masterbox render IN OUT [--preset NAME|FILE] [--set module.param=VALUE ...]
                      [--block N] [--bits 16|24|32f] [--json]
+                     [--target NAME | --lufs X --ceiling-dbtp Y]
+    masterbox render --album IN... --out-dir DIR --target NAME
+    masterbox check FILE --target NAME | --lufs X --ceiling-dbtp Y
     masterbox params [--json]
     masterbox measure FILE... [--json] [--plot OUT.png] [--precise]
     masterbox response [--preset NAME|FILE] [--set ...] [--rate HZ] [--png OUT.png] [--json]
@@ -72,9 +75,38 @@ def cmd_render(args) -> int:
     from .render import render_file
 
     values = _values(args)
-    if os.path.abspath(args.input) == os.path.abspath(args.output):
-        raise UserError(f"{args.output}: output would overwrite the input")
-    rep = render_file(args.input, args.output, values, block=args.block, bits=args.bits)
+    targeted = args.target is not None or args.lufs is not None or args.ceiling_dbtp is not None
+    if args.album:
+        if not args.out_dir:
+            raise UserError("--album needs --out-dir DIR for the rendered tracks")
+        if not targeted:
+            raise UserError("--album renders to a target: give --target NAME (or --lufs and --ceiling-dbtp)")
+        inputs = args.paths
+        os.makedirs(args.out_dir, exist_ok=True)
+        outputs = [os.path.join(args.out_dir, os.path.basename(p)) for p in inputs]
+        if len(set(outputs)) != len(outputs):
+            raise UserError("two album tracks share a file name; rename one")
+    else:
+        if len(args.paths) != 2:
+            raise UserError("render takes IN OUT (or --album IN... --out-dir DIR)")
+        inputs, outputs = [args.paths[0]], [args.paths[1]]
+    for i, o in zip(inputs, outputs):
+        if os.path.abspath(i) == os.path.abspath(o):
+            raise UserError(f"{o}: output would overwrite the input")
+    if targeted:
+        from . import targets
+
+        t = targets.resolve(args.target, args.lufs, args.ceiling_dbtp)
+        for i in inputs:
+            from . import audiofile
+            audiofile.check_input(i)
+        rep = targets.render_to_target(inputs, outputs, values, t, args.bits)
+        if args.json:
+            print(json.dumps(rep, indent=1, default=float))
+        else:
+            print_target_report(rep)
+        return 0
+    rep = render_file(inputs[0], outputs[0], values, block=args.block, bits=args.bits)
     if args.json:
         print(json.dumps(rep, indent=1))
     else:
@@ -82,7 +114,46 @@ def cmd_render(args) -> int:
     return 0
 
 
-def print_report(rep: dict, out=sys.stdout) -> None:
+def print_target_report(rep: dict, out=None) -> None:
+    out = out or sys.stdout
+    out.write(f"target {rep['target']}: {rep['target_lufs']:g} LUFS, ceiling "
+              f"{rep['ceiling_dbtp']:g} dBTP ({rep['source']})\n")
+    how = (f"limiter drive {rep['limiter_drive_db']:+.2f} dB" if rep["output_trim_db"] == 0
+           else f"output trim {rep['output_trim_db']:+.2f} dB")
+    out.write(f"  reached {rep['integrated_lufs']:.2f} LUFS with {how}\n")
+    if not rep["reached"]:
+        out.write(f"  NOT REACHED: {rep['why']}\n")
+    out.write(f"  {'track':40s} {'LUFS':>7s} {'dBTP':>7s} {'s':>6s}\n")
+    for r in rep["tracks"]:
+        out.write(f"  {os.path.basename(r['output']):40s} {r['integrated_lufs']:7.2f} "
+                  f"{r['true_peak_dbtp']:7.2f} {r['seconds']:6.1f}\n")
+
+
+def cmd_check(args) -> int:
+    from . import targets
+
+    t = targets.resolve(args.target, args.lufs, args.ceiling_dbtp)
+    r = targets.check(args.file, t)
+    if args.json:
+        print(json.dumps(r, indent=1))
+    else:
+        il = "below gate" if r["integrated_lufs"] is None else f"{r['integrated_lufs']:.2f} LUFS"
+        ok = lambda b: "ok" if b else "FAILS"  # noqa: E731
+        print(f"{r['file']} against {t.name} ({t.lufs:g} LUFS +-{t.tolerance_lu:g}, "
+              f"{t.ceiling_dbtp:g} dBTP; {t.source})")
+        print(f"  loudness   {il:>16s}  {ok(r['loudness_ok'])}")
+        print(f"  true peak  {r['true_peak_dbtp']:11.2f} dBTP  {ok(r['true_peak_ok'])}")
+        if r["true_peak_after_44k1_dbtp"] is None:
+            print("  at 44.1 kHz: already 44.1 kHz, no conversion")
+        else:
+            print(f"  after conversion to 44.1 kHz {r['true_peak_after_44k1_dbtp']:.2f} dBTP  "
+                  f"{ok(r['after_conversion_ok'])}")
+        print("  PASSES" if r["passes"] else "  DOES NOT PASS")
+    return 0 if r["passes"] else 1
+
+
+def print_report(rep: dict, out=None) -> None:
+    out = out or sys.stdout
     out.write(
         f"{rep['output']}: {rep['seconds']:.2f} s, {rep['sample_rate']} Hz, "
         f"{rep['channels']} ch, {rep['bits']} bit\n"
@@ -176,15 +247,30 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--set", action="append", metavar="module.param=VALUE",
                        help="override one parameter; repeatable")
 
-    p = sub.add_parser("render", help="render a file through the chain")
-    p.add_argument("input")
-    p.add_argument("output")
+    def target_opts(p):
+        p.add_argument("--target", help="delivery target: " + ", ".join(
+            ["ebu-r128", "atsc-a85", "streaming", "apple-music", "youtube", "amazon-music"]))
+        p.add_argument("--lufs", type=float, help="custom target loudness")
+        p.add_argument("--ceiling-dbtp", type=float, help="custom true-peak ceiling")
+
+    p = sub.add_parser("render", help="render a file (or an album) through the chain")
+    p.add_argument("paths", nargs="+", metavar="IN OUT | IN...")
     chain_opts(p, "default")
+    target_opts(p)
+    p.add_argument("--album", action="store_true",
+                   help="the paths are an album's tracks: one gain for all, rendered to --out-dir")
+    p.add_argument("--out-dir")
     p.add_argument("--block", type=int, default=4096, help="frames per block (default 4096)")
     p.add_argument("--bits", choices=("16", "24", "32f"),
                    help="output sample format (default: the input's)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("check", help="does a master meet a delivery target (exit 0 yes, 1 no)")
+    p.add_argument("file")
+    target_opts(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("measure", help="loudness, loudness range and true peak of files")
     p.add_argument("files", nargs="+", metavar="FILE")
