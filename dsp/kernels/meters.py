@@ -36,7 +36,8 @@ G = 4                    # channel weights (MAX_CH)
 K_SHELF = G + MAX_CH     # biquad
 K_HP = K_SHELF + 5       # biquad
 ANNEX = K_HP + 5         # 4 phases x 12, reversed
-MT_SIZE = ANNEX + 48
+HSUM = ANNEX + 48        # the largest sum of |taps| over the phases
+MT_SIZE = HSUM + 1
 
 # MS: state
 S_KF = 0                           # K filter states: MAX_CH x 2 sections x 2
@@ -129,6 +130,14 @@ def process(x, n, MT, MS):
             tpp = 0
         for c in range(nch):
             hb = S_TPH + 24 * c + tpp
+            # |interpolated| <= sum|h| * max|x| over the window: when even that
+            # bound cannot beat the slot's peak, the 48 multiply-adds are skipped
+            # (exact: the result is the same either way)
+            wmax = 0.0
+            for j in range(12):
+                wmax = max(wmax, abs(MS[hb + j]))
+            if wmax * MT[HSUM] <= tp_slot:
+                continue
             for ph in range(4):
                 u = abs(_dot12(MT, ANNEX + 12 * ph, MS, hb))
                 if u > tp_slot:
