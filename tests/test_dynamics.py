@@ -154,3 +154,20 @@ def test_multiband_static_curve_high_band(thr, ratio):
     for level in (-40.0, -25.0, -15.0, -6.0):
         want = giannoulis(level, thr, ratio, 6.0) - level
         assert abs(settled_gain_db(v, level, 0.5) - want) < 0.2
+
+
+def test_gain_reduction_readouts_match_the_measured_gain():
+    """The chain's per-stage gain-reduction meters read what the audio shows."""
+    from dsp.chain import Chain
+    c = Chain(FS, {"glue.threshold_db": -30, "glue.ratio": 4, "glue.knee_db": 0,
+                   "multiband.on": 1, "multiband.high_threshold_db": -20,
+                   "multiband.high_ratio": 2, "limiter.on": 1, "limiter.ceiling_dbtp": -3,
+                   "limiter.drive_db": 24})
+    x = np.stack([nyquist_tone(-10, FS)] * 2, 1)
+    c.process(x)
+    gr = c.gain_reduction_db()
+    assert abs(gr["glue"] - 15.0) < 0.05                          # -10 -> -25 dBFS
+    want_mb = -(giannoulis(-25.0, -20, 2, 6.0) - -25.0)           # the glue's output feeds it
+    assert abs(gr["multiband.high"] - want_mb) < 0.05
+    # -25 dBFS + 24 dB of drive against a -3 dBTP ceiling (aimed 0.02 dB under)
+    assert abs(gr["limiter"] - ((-25 + 24) - (-3.02))) < 0.05

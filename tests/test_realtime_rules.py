@@ -44,3 +44,35 @@ def test_chain_kernel_allocates_nothing_per_block():
     assert r.returncode == 0, r.stderr
     alloc, meminfo = (int(v) for v in r.stdout.split())
     assert alloc == 0 and meminfo == 0, r.stdout
+
+
+def test_meter_kernel_allocates_nothing_per_block():
+    code = textwrap.dedent("""
+        import numpy as np
+        from numba import njit
+        from numba.core.runtime import rtsys
+        from dsp.meters import Meter
+        from dsp.kernels import meters as K
+        m = Meter(48000, 2)
+        x = (np.random.default_rng(0).standard_normal((512, 2)) * 0.3).astype(np.float32)
+
+        @njit
+        def drive(x, MT, MS, reps):
+            for _ in range(reps):
+                K.process(x, 512, MT, MS)
+
+        drive(x, m.MT, m.MS, 1)
+        def count(reps):
+            before = rtsys.get_allocation_stats()
+            drive(x, m.MT, m.MS, reps)
+            after = rtsys.get_allocation_stats()
+            return after.alloc - before.alloc, after.mi_alloc - before.mi_alloc
+        one, many = count(1), count(51)
+        print(many[0] - one[0], many[1] - one[1])
+    """)
+    env = dict(os.environ, NUMBA_NRT_STATS="1")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       cwd=os.path.join(os.path.dirname(__file__), ".."), timeout=600)
+    assert r.returncode == 0, r.stderr
+    alloc, meminfo = (int(v) for v in r.stdout.split())
+    assert alloc == 0 and meminfo == 0, r.stdout
