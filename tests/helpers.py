@@ -28,7 +28,7 @@ REF16 *= 16 / REF16.sum()
 
 
 def db(x):
-    return 20 * np.log10(np.maximum(np.abs(x), 1e-300))
+    return 20 * np.log10(np.maximum(np.abs(np.asarray(x, dtype=np.float64)), 1e-300))
 
 
 def true_peak_db(y: np.ndarray, which: str = "16x") -> float:
