@@ -43,8 +43,63 @@ RATES = (44100, 48000, 88200, 96000)
 BLOCKS = (64, 128, 256, 512)
 
 # arena header (float64 words)
-H_CALLBACKS, H_XRUNS, H_ACTIVE, H_INUSE, H_TORN, H_FRAMES, H_FLAGS = range(7)
+H_CALLBACKS, H_XRUNS, H_ACTIVE, H_INUSE, H_TORN, H_FRAMES, H_FLAGS, H_THREAD = range(8)
 HEADER = 8
+SCHED_FIFO = 1
+
+
+def _libc():
+    import ctypes
+    import ctypes.util
+
+    return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
+def lock_memory() -> str:
+    """mlockall(MCL_CURRENT | MCL_FUTURE): no page of the process is ever swapped
+    out under the callback. Returns "locked" or why not (a warning, not an error)."""
+    import ctypes
+    import os
+
+    libc = _libc()
+    if libc.mlockall(3) == 0:
+        return "locked"
+    why = os.strerror(ctypes.get_errno())
+    log.warning("memory not locked (%s): audio may glitch under memory pressure", why)
+    return f"not locked: {why}"
+
+
+def set_thread_fifo(thread_id: int, priority: int) -> str:
+    """Raise one thread (a pthread_t) to SCHED_FIFO at ``priority``."""
+    import ctypes
+    import os
+
+    class SchedParam(ctypes.Structure):
+        _fields_ = [("sched_priority", ctypes.c_int)]
+
+    libc = _libc()
+    err = libc.pthread_setschedparam(ctypes.c_ulong(thread_id), SCHED_FIFO,
+                                     ctypes.byref(SchedParam(priority)))
+    if err == 0:
+        return f"SCHED_FIFO {priority}"
+    why = os.strerror(err)
+    log.warning("audio thread stays at normal priority (SCHED_FIFO %d: %s); "
+                "the service grants it with LimitRTPRIO", priority, why)
+    return f"normal priority: {why}"
+
+
+def thread_policy(thread_id: int) -> tuple[int, int]:
+    """(policy, priority) of a thread, for tests and status."""
+    import ctypes
+
+    class SchedParam(ctypes.Structure):
+        _fields_ = [("sched_priority", ctypes.c_int)]
+
+    libc = _libc()
+    pol = ctypes.c_int()
+    sp = SchedParam()
+    libc.pthread_getschedparam(ctypes.c_ulong(thread_id), ctypes.byref(pol), ctypes.byref(sp))
+    return pol.value, sp.sched_priority
 
 
 class Layout:
@@ -71,6 +126,10 @@ def compile_callback():
         return _CALLBACK
     from numba import carray, cfunc, types
 
+    # pthread_self reads the thread pointer; it is not a system call. Declared as
+    # an external symbol (resolved from libc when the code is linked), so the
+    # compiled callback stays cacheable.
+    pthread_self = types.ExternalFunction("pthread_self", types.uint64())
     L = Layout()
     T_N, S_N, TL = K.T_TOTAL, K.S_TOTAL, L.t_len
     T0, T1, S0, W0 = L.t0, L.t1, L.s, L.w
@@ -83,6 +142,9 @@ def compile_callback():
     @cfunc(sig, nopython=True, cache=True)
     def callback(inp, out, frames, time_info, status, user):
         A = carray(user, (N,), dtype=np.float64)
+        if A[H_THREAD] == 0.0:
+            # who am I: the control thread raises exactly this thread's priority
+            A[H_THREAD] = float(pthread_self())
         x = carray(inp, (frames, 2), dtype=np.float32)
         y = carray(out, (frames, 2), dtype=np.float32)
         act = int(A[H_ACTIVE])
@@ -106,12 +168,17 @@ def compile_callback():
 
 
 class Engine:
-    def __init__(self, fs: int = 48000, block: int = 128, device=None, values: dict | None = None):
+    def __init__(self, fs: int = 48000, block: int = 128, device=None, values: dict | None = None,
+                 rt_priority: int = 70):
         if fs not in RATES:
             raise UserError(f"sample rate {fs} Hz: the box runs at {', '.join(map(str, RATES))} Hz")
         if block not in BLOCKS:
             raise UserError(f"block size {block}: use one of {', '.join(map(str, BLOCKS))}")
+        if not 0 <= rt_priority <= 99:
+            raise UserError(f"real-time priority {rt_priority}: out of range 0..99 (0 = off)")
         self.fs, self.block, self.device = fs, block, device
+        self.rt_priority = rt_priority
+        self.rt_status = "not started"
         self.values = params.check_values(values or {})
         self.L = Layout()
         self.arena = np.zeros(self.L.size)
@@ -179,6 +246,19 @@ class Engine:
         err = lib.Pa_StartStream(self._stream)
         if err != 0:
             raise UserError(f"cannot start the stream ({self._sd._ffi.string(lib.Pa_GetErrorText(err)).decode()})")
+        if self.rt_priority:
+            t_end = time.monotonic() + 2.0
+            while self.arena[H_THREAD] == 0.0 and time.monotonic() < t_end:
+                time.sleep(0.005)
+            tid = int(self.arena[H_THREAD])
+            self.rt_status = set_thread_fifo(tid, self.rt_priority) if tid else "no callback yet"
+        else:
+            self.rt_status = "off"
+
+    @property
+    def callback_thread(self) -> int:
+        """The pthread_t of the audio callback (0 before the first callback)."""
+        return int(self.arena[H_THREAD])
 
     def stop(self) -> None:
         if self._stream is not None:

@@ -28,7 +28,8 @@ REF16 *= 16 / REF16.sum()
 
 
 def db(x):
-    return 20 * np.log10(np.maximum(np.abs(np.asarray(x, dtype=np.float64)), 1e-300))
+    """dB of a magnitude (real or complex input), in float64 so tiny values stay finite."""
+    return 20 * np.log10(np.maximum(np.abs(np.asarray(x)).astype(np.float64), 1e-300))
 
 
 def true_peak_db(y: np.ndarray, which: str = "16x") -> float:

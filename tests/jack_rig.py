@@ -104,13 +104,20 @@ def main():
     client.close()
     counters = eng.counters()
     lat_in, lat_out = eng.stream_latency()
+    rt = None
+    if cfg.get("report_rt"):
+        import threading as th
+
+        from firmware.engine import thread_policy
+        rt = {"status": eng.rt_status, "callback_policy": list(thread_policy(eng.callback_thread)),
+              "main_policy": list(thread_policy(th.main_thread().ident))}
     eng.stop()
     sd._terminate()
     # where did the marker come back?
     start = int(np.argmax(np.abs(rec[:, 0]) > 0.5)) if np.any(np.abs(rec[:, 0]) > 0.5) else -1
     out = {"counters": counters, "chain_latency": eng.latency, "block": block,
            "pre": pre, "marker_at": start, "hammer_sets": k,
-           "stream_latency_frames": round((lat_in + lat_out) * fs)}
+           "stream_latency_frames": round((lat_in + lat_out) * fs), "rt": rt}
     np.save(cfg["save"], rec) if cfg.get("save") else None
     if cfg.get("save_stimulus"):
         np.save(cfg["save_stimulus"], play)

@@ -61,21 +61,25 @@ def rig(server, tmp_path, **cfg):
 
 
 def test_loopback_equals_offline_render(jack_server, tmp_path):
-    """Bit for bit the offline render, on a run PortAudio flagged no xrun; a
-    dropped block changes every envelope after it, so with xruns the run is
-    retried (and at worst the part before the first difference is checked)."""
+    """Bit for bit the offline render on a run PortAudio flagged no xrun. A dropped
+    block changes every envelope after it, so a run with xruns is retried; if all
+    three had xruns, the stretch before the first difference must still be exact
+    and long (a machine this loaded is reported, not hidden)."""
+    offline = None
+    longest = 0
     for attempt in range(3):
         out, rec, play = rig(jack_server, tmp_path)
-        rt = out["chain_latency"] + out["stream_latency_frames"]
-        offline = Chain(48000, VALUES).process(play)
-        delay = rt - out["chain_latency"]
-        err = np.abs(rec[delay:] - offline[:-delay]).max(axis=1)
         assert out["counters"]["torn"] == 0 and out["counters"]["callbacks"] > 100
+        if offline is None:
+            offline = Chain(48000, VALUES).process(play)
+        delay = out["stream_latency_frames"]
+        err = np.abs(rec[delay:] - offline[:-delay]).max(axis=1)
         if out["counters"]["xruns"] == 0:
             assert db(err.max()) < -120, db(err.max())
             return
-    first_bad = int(np.argmax(err > 1e-6))
-    assert first_bad > len(play) // 4, (first_bad, out["counters"])
+        bad = np.nonzero(err > 1e-6)[0]
+        longest = max(longest, int(bad[0]) if len(bad) else len(err))
+    assert longest > 48000 // 2, (longest, out["counters"])
 
 
 def test_round_trip_equals_reported_latency(jack_server, tmp_path):
@@ -105,3 +109,15 @@ def test_changes_while_streaming_are_click_free(jack_server, tmp_path):
     seg = rec[start:start + int(1.5 * 48000), 0].astype(np.float64)
     ratio = hf_energy(seg, 48000, skip=2400) / np.sum(seg[2400:] ** 2)
     assert db(np.sqrt(ratio)) < -80, db(np.sqrt(ratio))
+
+
+def test_only_the_callback_thread_is_raised(jack_server, tmp_path):
+    out, _, _ = rig(jack_server, tmp_path, seconds=0.5, report_rt=True)
+    rt = out["rt"]
+    # where SCHED_FIFO is permitted the callback thread has it and the main thread
+    # does not; where it is not, the engine said so once and ran on
+    if rt["status"].startswith("SCHED_FIFO"):
+        assert rt["callback_policy"] == [1, 70]
+    else:
+        assert rt["status"].startswith("normal priority")
+    assert rt["main_policy"][0] == 0
