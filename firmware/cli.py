@@ -7,6 +7,8 @@
     masterbox render --album IN... --out-dir DIR --target NAME
     masterbox check FILE --target NAME | --lufs X --ceiling-dbtp Y
     masterbox params [--json]
+    masterbox devices
+    masterbox run --audio-only [--device NAME|INDEX] [--rate HZ] [--block N] [--seconds S]
     masterbox measure FILE... [--json] [--plot OUT.png] [--precise]
     masterbox response [--preset NAME|FILE] [--set ...] [--rate HZ] [--png OUT.png] [--json]
 
@@ -233,6 +235,25 @@ def cmd_measure(args) -> int:
     return 0
 
 
+def cmd_devices(args) -> int:
+    from .run import list_devices
+
+    return list_devices()
+
+
+def cmd_run(args) -> int:
+    import logging
+
+    from .run import run_audio_only
+
+    if not args.audio_only:
+        raise UserError("run needs --audio-only for now: the panel and screens are not built yet")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    device = args.device
+    return run_audio_only(_values(args), args.rate, args.block, device, args.rt_priority,
+                          seconds=args.seconds)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="masterbox", description="masterbox mastering processor")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -265,6 +286,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output sample format (default: the input's)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("devices", help="list the audio devices PortAudio sees")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("run", help="run the box (--audio-only: the engine headless)")
+    p.add_argument("--audio-only", action="store_true")
+    chain_opts(p, "neutral")
+    p.add_argument("--device", help="device name (part of it) or index; default: the first full-duplex stereo one")
+    p.add_argument("--rate", type=int, default=48000)
+    p.add_argument("--block", type=int, default=128)
+    p.add_argument("--rt-priority", type=int, default=70, help="SCHED_FIFO priority of the audio thread (0: off)")
+    p.add_argument("--seconds", type=float, help="stop after this long (default: until SIGTERM)")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("check", help="does a master meet a delivery target (exit 0 yes, 1 no)")
     p.add_argument("file")

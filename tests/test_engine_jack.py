@@ -98,13 +98,16 @@ def test_hammered_updates_are_never_torn(jack_server, tmp_path):
 def test_changes_while_streaming_are_click_free(jack_server, tmp_path):
     """A 220 Hz tone has no energy above 8 kHz; gain and EQ changes published
     mid-stream must not put any there (bare steps would: see test_chain)."""
-    out, rec, play = rig(jack_server, tmp_path, values={"eq.bell2_gain_db": -6},
-                         changes=[[0.6, {"eq.bell2_gain_db": 9, "input.trim_db": 6}],
-                                  [1.0, {"eq.bell2_gain_db": -12, "input.trim_db": -6}]],
-                         seconds=2.0, tone_only=True)
-    assert out["counters"]["torn"] == 0
-    if out["counters"]["xruns"]:
-        pytest.skip(f"{out['counters']['xruns']} xruns on the dummy server: a dropped block is a click of its own")
+    for attempt in range(3):
+        out, rec, play = rig(jack_server, tmp_path, values={"eq.bell2_gain_db": -6},
+                             changes=[[0.6, {"eq.bell2_gain_db": 9, "input.trim_db": 6}],
+                                      [1.0, {"eq.bell2_gain_db": -12, "input.trim_db": -6}]],
+                             seconds=2.0, tone_only=True)
+        assert out["counters"]["torn"] == 0
+        if out["counters"]["xruns"] == 0:
+            break
+    else:
+        pytest.skip(f"xruns on the dummy server in 3 runs: a dropped block is a click of its own")
     start = out["marker_at"] + 4800
     seg = rec[start:start + int(1.5 * 48000), 0].astype(np.float64)
     ratio = hf_energy(seg, 48000, skip=2400) / np.sum(seg[2400:] ** 2)
@@ -121,3 +124,21 @@ def test_only_the_callback_thread_is_raised(jack_server, tmp_path):
     else:
         assert rt["status"].startswith("normal priority")
     assert rt["main_policy"][0] == 0
+
+
+def cli(server, *args, timeout=120):
+    env = dict(os.environ, JACK_DEFAULT_SERVER=server)
+    exe = os.path.join(os.path.dirname(sys.executable), "masterbox")
+    return subprocess.run([exe, *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def test_devices_and_headless_run(jack_server):
+    r = cli(jack_server, "devices")
+    assert r.returncode == 0 and "JACK Audio Connection Kit" in r.stdout and "full duplex" in r.stdout
+    r = cli(jack_server, "run", "--audio-only", "--device", "system", "--seconds", "2.5")
+    assert r.returncode == 0, r.stderr
+    assert "running: 48000 Hz, 128 frames" in r.stdout
+    stopped = [l for l in r.stdout.splitlines() if l.startswith("stopped:")][0]
+    assert int(stopped.split()[1]) > 300          # ~375 callbacks a second
+    r = cli(jack_server, "run", "--audio-only", "--device", "no-such-card", "--seconds", "1")
+    assert r.returncode == 2 and "audio device 'no-such-card': not found" in r.stderr
