@@ -18,23 +18,14 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
 
 from dsp.chain import Chain  # noqa: E402
 
 FS = 48000
 
-FULL = {
-    "input.dc_block": 1,
-    "eq.hp_on": 1, "eq.hp_freq_hz": 30, "eq.low_shelf_gain_db": 2, "eq.bell1_gain_db": -2,
-    "eq.bell2_gain_db": 1, "eq.bell2_mode": 1, "eq.bell3_gain_db": 1, "eq.bell3_mode": 2,
-    "eq.high_shelf_gain_db": 2, "eq.lp_on": 1,
-    "glue.ratio": 2, "glue.threshold_db": -18,
-    "multiband.on": 1, "multiband.low_ratio": 2, "multiband.mid_ratio": 2, "multiband.high_ratio": 2,
-    "saturation.on": 1, "saturation.drive_db": 6,
-    "stereo.width_pct": 120, "stereo.mono_bass_on": 1,
-    "clipper.on": 1, "limiter.on": 1, "limiter.drive_db": 3,
-    "output.dither": 2,
-}
+from bench_values import FULL  # noqa: E402
+
 # the same job as the pedalboard chain below
 PEDALBOARD_SUBSET = {
     "eq.hp_on": 1, "eq.hp_freq_hz": 30, "eq.low_shelf_gain_db": 2, "eq.bell1_gain_db": -2,

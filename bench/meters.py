@@ -34,7 +34,7 @@ def best_of(fn, reps=3):
 
 def main():
     import pyloudnorm as pyln
-    from chain import FULL
+    from bench_values import FULL
 
     rng = np.random.default_rng(0)
     n = FS * 60

@@ -43,11 +43,10 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
     t0 = time.monotonic()
     eng = Engine(fs, block, device, values, rt_priority=rt_priority)
     memory = lock_memory()
-    eng.open()
-    t_ready = time.monotonic() - t0
-    eng.start()
+    t_pass, t_full = eng.boot()
     out.write(f"running: {fs} Hz, {block} frames, chain latency {eng.latency} frames, "
-              f"audio thread {eng.rt_status}, memory {memory}, callback ready in {t_ready:.2f} s\n")
+              f"audio thread {eng.rt_status}, memory {memory}; passthrough after {t_pass:.2f} s, "
+              f"full chain after {t_full:.2f} s\n")
     out.flush()
     last = eng.counters()
     stalled = 0

@@ -138,6 +138,11 @@ def test_devices_and_headless_run(jack_server):
     r = cli(jack_server, "run", "--audio-only", "--device", "system", "--seconds", "2.5")
     assert r.returncode == 0, r.stderr
     assert "running: 48000 Hz, 128 frames" in r.stdout
+    # audio flowed (passthrough) before the chain was ready
+    line = [l for l in r.stdout.splitlines() if l.startswith("running:")][0]
+    t_pass = float(line.split("passthrough after ")[1].split(" s")[0])
+    t_full = float(line.split("full chain after ")[1].split(" s")[0])
+    assert t_pass < t_full
     stopped = [l for l in r.stdout.splitlines() if l.startswith("stopped:")][0]
     assert int(stopped.split()[1]) > 300          # ~375 callbacks a second
     r = cli(jack_server, "run", "--audio-only", "--device", "no-such-card", "--seconds", "1")

@@ -1,0 +1,13 @@
+"""The full-chain settings the benchmarks share (every module active)."""
+FULL = {
+    "input.dc_block": 1,
+    "eq.hp_on": 1, "eq.hp_freq_hz": 30, "eq.low_shelf_gain_db": 2, "eq.bell1_gain_db": -2,
+    "eq.bell2_gain_db": 1, "eq.bell2_mode": 1, "eq.bell3_gain_db": 1, "eq.bell3_mode": 2,
+    "eq.high_shelf_gain_db": 2, "eq.lp_on": 1,
+    "glue.ratio": 2, "glue.threshold_db": -18,
+    "multiband.on": 1, "multiband.low_ratio": 2, "multiband.mid_ratio": 2, "multiband.high_ratio": 2,
+    "saturation.on": 1, "saturation.drive_db": 6,
+    "stereo.width_pct": 120, "stereo.mono_bass_on": 1,
+    "clipper.on": 1, "limiter.on": 1, "limiter.drive_db": 3,
+    "output.dither": 2,
+}

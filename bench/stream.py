@@ -1,0 +1,165 @@
+"""Real-time engine under load, on a private JACK dummy server (a real-time clock
+without a sound card). Not a test: it prints figures.
+
+For 64 and 128 frames: (a) the @cfunc engine alone, (b) the same with a Python
+thread in the process redrawing 128x64 screen pages flat out (PIL, as the UI
+will), (c) a Python-callback engine (sounddevice's Stream calling the same
+numba chain kernel) under the same load. Prints xruns, callbacks, PortAudio's
+CPU load, callback durations (measurable only for the Python callback: the
+@cfunc makes no clock call) and peak RSS. Then start-up: time to passthrough and
+to the full chain with a cold and a warm numba cache.
+
+    .venv/bin/python bench/stream.py [--seconds 60]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+def child(mode: str, block: int, seconds: float, load: bool) -> None:
+    import resource
+    import threading
+
+    import numpy as np
+
+    sys.path.insert(0, ROOT)
+    stop = threading.Event()
+
+    def redraw():
+        from PIL import Image, ImageDraw
+        k = 0
+        while not stop.is_set():
+            img = Image.new("1", (128, 64))
+            d = ImageDraw.Draw(img)
+            for i in range(8):
+                d.rectangle((i * 16, 64 - (k * 7 + i * 13) % 60, i * 16 + 12, 63), fill=1)
+            d.text((2, 2), f"-14.{k % 10} LUFS", fill=1)
+            _ = img.tobytes()
+            k += 1
+
+    out = {"mode": mode, "block": block, "load": load}
+    if mode == "cfunc":
+        from firmware.engine import Engine
+        from bench_values import FULL
+        eng = Engine(48000, block, "system", FULL)
+        eng.open()
+        eng.start()
+        if load:
+            threading.Thread(target=redraw, daemon=True).start()
+        c0 = eng.counters()
+        time.sleep(seconds)
+        c1 = eng.counters()
+        cpu = float(eng._sd._lib.Pa_GetStreamCpuLoad(eng._stream))
+        eng.stop()
+        out.update(xruns=c1["xruns"] - c0["xruns"], callbacks=c1["callbacks"] - c0["callbacks"],
+                   cpu_load=cpu, durations_us=None)
+    else:
+        import sounddevice as sd
+        from dsp.chain import Chain
+        from dsp.kernels import chain as K
+        from bench_values import FULL
+        c = Chain(48000, FULL)
+        c.process(np.zeros((block, 2), np.float32))
+        durs = []
+        flags = [0, 0]
+
+        def cb(indata, outdata, frames, t, status):
+            t0 = time.perf_counter_ns()
+            K.process(indata, outdata, frames, c.T, c.S, c.W)
+            if status:
+                flags[0] += 1
+            flags[1] += 1
+            durs.append(time.perf_counter_ns() - t0)
+
+        with sd.Stream(48000, block, device="system", channels=2, dtype="float32",
+                       callback=cb) as st:
+            if load:
+                threading.Thread(target=redraw, daemon=True).start()
+            time.sleep(seconds)
+            cpu = st.cpu_load
+        d = np.array(durs[10:]) / 1000.0
+        out.update(xruns=flags[0], callbacks=flags[1], cpu_load=cpu,
+                   durations_us=[float(np.percentile(d, 50)), float(np.percentile(d, 99)),
+                                 float(d.max())])
+    stop.set()
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps(out))
+
+
+def jackd(block):
+    name = "mbbench-" + uuid.uuid4().hex[:6]
+    p = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000",
+                          "-p", str(block)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    return name, p
+
+
+def run_child(server, mode, block, seconds, load):
+    env = dict(os.environ, JACK_DEFAULT_SERVER=server, PYTHONPATH=ROOT + os.pathsep + os.path.dirname(__file__))
+    r = subprocess.run([sys.executable, __file__, "--child", mode, str(block), str(seconds),
+                        "1" if load else "0"], capture_output=True, text=True, env=env,
+                       timeout=seconds * 3 + 120)
+    if r.returncode != 0:
+        raise SystemExit(r.stderr[-2000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def startup(server):
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, JACK_DEFAULT_SERVER=server, NUMBA_CACHE_DIR=cache)
+        exe = os.path.join(os.path.dirname(sys.executable), "masterbox")
+        for kind in ("cold", "warm"):
+            r = subprocess.run([exe, "run", "--audio-only", "--device", "system", "--seconds", "1"],
+                               capture_output=True, text=True, env=env, timeout=600)
+            line = [l for l in r.stdout.splitlines() if l.startswith("running:")][0]
+            out[kind] = (float(line.split("passthrough after ")[1].split(" s")[0]),
+                         float(line.split("full chain after ")[1].split(" s")[0]))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--child", nargs=4)
+    a = ap.parse_args()
+    if a.child:
+        mode, block, seconds, load = a.child
+        return child(mode, int(block), float(seconds), load == "1")
+    print(f"JACK dummy server, 48 kHz, {a.seconds:g} s per run, full chain (bench/chain.py's settings)")
+    for block in (64, 128):
+        server, proc = jackd(block)
+        try:
+            rows = [run_child(server, "cfunc", block, a.seconds, False),
+                    run_child(server, "cfunc", block, a.seconds, True),
+                    run_child(server, "python", block, a.seconds, True)]
+            if block == 128:
+                st = startup(server)
+        finally:
+            proc.terminate()
+            proc.wait()
+        base = rows[0]["xruns"]
+        for r, label in zip(rows, ("(a) @cfunc, idle", "(b) @cfunc + UI redraw thread",
+                                   "(c) Python callback + UI redraw thread")):
+            dur = ("p50 %.0f / p99 %.0f / max %.0f us" % tuple(r["durations_us"])
+                   if r["durations_us"] else "n/a (no clock call in the @cfunc)")
+            print(f"{block:4d} frames {label:40s} xruns {r['xruns']:4d} "
+                  f"(beyond idle {r['xruns'] - base:+d}), callbacks {r['callbacks']:6d}, "
+                  f"cpu {100 * r['cpu_load']:5.1f} %, callback {dur}, peak RSS {r['peak_rss_mb']:.0f} MB")
+    print(f"start-up, cold numba cache: passthrough after {st['cold'][0]:.2f} s, "
+          f"full chain after {st['cold'][1]:.2f} s")
+    print(f"start-up, warm numba cache: passthrough after {st['warm'][0]:.2f} s, "
+          f"full chain after {st['warm'][1]:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
