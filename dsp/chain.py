@@ -67,14 +67,7 @@ class Chain:
         if out is None:
             out = np.empty_like(x)
         K.process(x, out, x.shape[0], self.T, self.S, self.W)
-        if self.S[K.S_FAULTS] > self._faults_seen:
-            self._faults_seen = self.S[K.S_FAULTS]
-            faults = self.S[K.S_FAULTS]
-            self.reset()
-            self.S[K.S_FAULTS] = faults
         return out
-
-    _faults_seen = 0.0
 
     # ------------------------------------------------------------ readouts
     @property
@@ -84,6 +77,8 @@ class Chain:
 
     @property
     def faults(self) -> int:
+        """Blocks in which a module's state went non-finite; the kernel silenced
+        that output and reset every module's state."""
         return int(self.S[K.S_FAULTS])
 
     def gain_reduction_db(self) -> dict[str, float]:

@@ -276,19 +276,9 @@ def _output(v, fs, T):
 
 
 def initial_state(T: np.ndarray) -> np.ndarray:
-    """A fresh state for coefficient set T: working coefficients at their targets
-    (no ramp from zero at start-up), filters empty, limiter gain at unity."""
+    """A fresh state for coefficient set T (the kernel that the callback also
+    uses after a fault): working coefficients at their targets, filters empty,
+    limiter gain at unity."""
     S = np.zeros(K.S_TOTAL)
-    S[K.S_SEQ] = T[K.T_SEQ]
-    for tb, sb, mod in zip((K.TB_IN, K.TB_EQ, K.TB_GLUE, K.TB_MB, K.TB_OS, K.TB_LIM, K.TB_OUT),
-                           (K.SB_IN, K.SB_EQ, K.SB_GLUE, K.SB_MB, K.SB_OS, K.SB_LIM, K.SB_OUT),
-                           K.MODULE_KERNELS):
-        S[sb:sb + mod.N_SMOOTH] = T[tb:tb + mod.N_SMOOTH]
-    L = K.SB_LIM
-    for idx in (limiter.S_R, limiter.S_R1, limiter.S_AVG, limiter.S_GAIN, limiter.S_MIN_GAIN):
-        S[L + idx] = 1.0
-    S[L + K.limiter.S_BOX:L + K.limiter.S_BOX + K.limiter.RING] = 1.0
-    S[L + limiter.S_BSUM] = float(limiter_window(T[K.T_FS]))
-    S[K.SB_OUT + output_stage.S_RNG] = 12345.0
-    S[K.S_SILENT] = SILENCE_HOLD_S * T[K.T_FS]   # silence until the first sample
+    K.reset_state(T, S)
     return S

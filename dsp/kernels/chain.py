@@ -44,6 +44,39 @@ T_LIM_WIN = TB_LIM + limiter.WIN
 
 
 @njit(**JIT)
+def reset_state(T, S):
+    """Fresh state for coefficient set T, in place: filters, delays and envelopes
+    empty, working coefficients at their targets (no ramp from zero), limiter at
+    unity gain. The header's counters (non-finite samples, faults) are kept.
+    Called at start-up and, inside the callback, after a fault."""
+    for i in range(S_HEADER, S_TOTAL):
+        S[i] = 0.0
+    S[S_SEQ] = T[T_SEQ]
+    S[S_RAMP] = 0.0
+    for j in range(input_stage.N_SMOOTH):
+        S[SB_IN + j] = T[TB_IN + j]
+    for j in range(eq.N_SMOOTH):
+        S[SB_EQ + j] = T[TB_EQ + j]
+    for j in range(glue.N_SMOOTH):
+        S[SB_GLUE + j] = T[TB_GLUE + j]
+    for j in range(multiband.N_SMOOTH):
+        S[SB_MB + j] = T[TB_MB + j]
+    for j in range(oversampled.N_SMOOTH):
+        S[SB_OS + j] = T[TB_OS + j]
+    for j in range(limiter.N_SMOOTH):
+        S[SB_LIM + j] = T[TB_LIM + j]
+    for j in range(output_stage.N_SMOOTH):
+        S[SB_OUT + j] = T[TB_OUT + j]
+    for idx in (limiter.S_R, limiter.S_R1, limiter.S_AVG, limiter.S_GAIN, limiter.S_MIN_GAIN):
+        S[SB_LIM + idx] = 1.0
+    for j in range(limiter.RING):
+        S[SB_LIM + limiter.S_BOX + j] = 1.0
+    S[SB_LIM + limiter.S_BSUM] = T[T_LIM_WIN]
+    S[SB_OUT + output_stage.S_RNG] = 12345.0
+    S[S_SILENT] = T[TB_OUT + output_stage.HOLD]     # silence until the first sample
+
+
+@njit(**JIT)
 def latency(T):
     """Frames from input to output: the oversampled section plus the limiter's
     lookahead, whatever is bypassed."""
@@ -100,15 +133,20 @@ def process(x, y, n, T, S, W):
         oversampled.process(W, m, t_os, s_os, ramp, k)
         limiter.process(W, m, t_lim, s_lim, ramp, k)
         output_stage.process(W, m, t_out, s_out, ramp, k)
+        fault = False
         for i in range(m):
             l = W[i, 0]
             r = W[i, 1]
             if not (math.isfinite(l) and math.isfinite(r)):
-                # a module's state went bad: output silence, let the owner reset
+                # a module's state went bad: output silence for it
                 l = 0.0
                 r = 0.0
-                S[S_FAULTS] += 1.0
+                fault = True
             y[c0 + i, 0] = l
             y[c0 + i, 1] = r
         S[S_RAMP] = max(ramp - m, 0)
+        if fault:
+            # count it and start every module afresh (in place: nothing allocated)
+            S[S_FAULTS] += 1.0
+            reset_state(T, S)
         c0 += m
