@@ -21,7 +21,7 @@ import math
 
 from numba import njit
 
-from .common import FAST, JIT, biquad
+from .common import FAST, JIT
 
 MAX_CH = 6
 RING = 3000              # sub-blocks in 3 s (D <= 100)
@@ -66,7 +66,8 @@ S_CORR = S_TPRING + 30             # E[LR], E[LL], E[RR] (exponential)
 S_SERIES = S_CORR + 3              # SERIES x 3
 S_SERN = S_SERIES + 3 * SERIES     # rows written since reset
 S_FRAMES = S_SERN + 1              # frames measured since reset
-MS_SIZE = S_FRAMES + 1
+S_WMAX = S_FRAMES + 1              # largest |sample| in each channel's true-peak window
+MS_SIZE = S_WMAX + MAX_CH
 
 NEG_INF = -math.inf
 
@@ -79,6 +80,24 @@ def _dot12(h, h0, x, x0):
     for j in range(12):
         acc += a[j] * b[j]
     return acc
+
+
+@njit(inline="always", **JIT)
+def _kbiquad(x, c, ci, s, si):
+    """Transposed direct form II without a per-sample denormal guard: the meter
+    flushes tiny states once per sub-block instead (_flush), keeping the
+    recursion's critical path short."""
+    y = c[ci] * x + s[si]
+    s[si] = c[ci + 1] * x - c[ci + 3] * y + s[si + 1]
+    s[si + 1] = c[ci + 2] * x - c[ci + 4] * y
+    return y
+
+
+@njit(inline="always", **JIT)
+def _flush(MS, nch):
+    for j in range(4 * nch):
+        if abs(MS[S_KF + j]) < 1e-30:
+            MS[S_KF + j] = 0.0
 
 
 @njit(inline="always", **JIT)
@@ -112,6 +131,9 @@ def process(x, n, MT, MS):
     tpp = int(MS[S_TPP])
     tp_slot = MS[S_TPSLOT]
     sp = MS[S_SP]
+    c_lr = MS[S_CORR]
+    c_ll = MS[S_CORR + 1]
+    c_rr = MS[S_CORR + 2]
     for i in range(n):
         e = 0.0
         for c in range(nch):
@@ -119,43 +141,57 @@ def process(x, n, MT, MS):
             a = abs(v)
             if a > sp:
                 sp = a
-            y = biquad(biquad(v, MT, K_SHELF, MS, S_KF + 4 * c), MT, K_HP, MS, S_KF + 4 * c + 2)
+            y = _kbiquad(_kbiquad(v, MT, K_SHELF, MS, S_KF + 4 * c), MT, K_HP, MS, S_KF + 4 * c + 2)
             e += MT[G + c] * y * y
-            # true peak: push and interpolate 4 phases
+            # true peak: push into the window, keeping its largest magnitude
             hb = S_TPH + 24 * c
+            leaving = abs(MS[hb + tpp])
             MS[hb + tpp] = v
             MS[hb + tpp + 12] = v
-        tpp += 1
-        if tpp == 12:
-            tpp = 0
-        for c in range(nch):
-            hb = S_TPH + 24 * c + tpp
+            top = MS[S_WMAX + c]
+            if a >= top:
+                top = a
+            elif leaving == top:
+                top = 0.0                     # the maximum left: rescan (1 in 12, on average)
+                for j in range(12):
+                    top = max(top, abs(MS[hb + j]))
+            MS[S_WMAX + c] = top
             # |interpolated| <= sum|h| * max|x| over the window: when even that
             # bound cannot beat the slot's peak, the 48 multiply-adds are skipped
             # (exact: the result is the same either way)
-            wmax = 0.0
-            for j in range(12):
-                wmax = max(wmax, abs(MS[hb + j]))
-            if wmax * MT[HSUM] <= tp_slot:
-                continue
-            for ph in range(4):
-                u = abs(_dot12(MT, ANNEX + 12 * ph, MS, hb))
+            if top * MT[HSUM] > tp_slot:
+                w0 = hb + tpp + 1             # the window, oldest first, just written
+                a0 = a1 = a2 = a3 = 0.0
+                for j in range(12):
+                    u = MS[w0 + j]
+                    a0 += MT[ANNEX + j] * u
+                    a1 += MT[ANNEX + 12 + j] * u
+                    a2 += MT[ANNEX + 24 + j] * u
+                    a3 += MT[ANNEX + 36 + j] * u
+                u = max(max(abs(a0), abs(a1)), max(abs(a2), abs(a3)))
                 if u > tp_slot:
                     tp_slot = u
+        tpp += 1
+        if tpp == 12:
+            tpp = 0
         if nch >= 2:
             l = float(x[i, 0])
             r = float(x[i, 1])
-            MS[S_CORR] += ck * (l * r - MS[S_CORR])
-            MS[S_CORR + 1] += ck * (l * l - MS[S_CORR + 1])
-            MS[S_CORR + 2] += ck * (r * r - MS[S_CORR + 2])
+            c_lr += ck * (l * r - c_lr)
+            c_ll += ck * (l * l - c_ll)
+            c_rr += ck * (r * r - c_rr)
         acc += e
         accn += 1
         if accn == sub:
+            _flush(MS, nch)
             _sub_block_done(MS, acc, sub, d, wm, ws, tp_slot)
             if (int(MS[S_NSUB]) % d) == 0:
                 tp_slot = 0.0
             acc = 0.0
             accn = 0
+    MS[S_CORR] = c_lr
+    MS[S_CORR + 1] = c_ll
+    MS[S_CORR + 2] = c_rr
     MS[S_ACC] = acc
     MS[S_ACCN] = accn
     MS[S_TPP] = tpp
