@@ -24,7 +24,7 @@ from dsp.chain import Chain  # noqa: E402
 
 FS = 48000
 
-from bench_values import FULL  # noqa: E402
+from bench_values import FULL, best_of  # noqa: E402
 
 # the same job as the pedalboard chain below
 PEDALBOARD_SUBSET = {
@@ -44,13 +44,6 @@ def audio(seconds):
     return (x * (1 + 0.5 * np.sin(2 * np.pi * 0.5 * t))[:, None]).astype(np.float32)
 
 
-def best_of(fn, reps=3):
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def ours_offline(values, x):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 import numpy as np
 
@@ -24,18 +23,11 @@ from dsp.meters import Meter, measure  # noqa: E402
 FS = 48000
 
 
-def best_of(fn, reps=3):
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def main():
     import pyloudnorm as pyln
-    from bench_values import FULL
+    from bench_values import FULL, best_of
 
     rng = np.random.default_rng(0)
     n = FS * 60

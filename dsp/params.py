@@ -11,7 +11,7 @@ whose error names the parameter, the value and the limit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import math
 
 MODULES = ("input", "eq", "glue", "multiband", "saturation", "stereo",

@@ -107,7 +107,7 @@ def test_changes_while_streaming_are_click_free(jack_server, tmp_path):
         if out["counters"]["xruns"] == 0:
             break
     else:
-        pytest.skip(f"xruns on the dummy server in 3 runs: a dropped block is a click of its own")
+        pytest.skip("xruns on the dummy server in 3 runs: a dropped block is a click of its own")
     start = out["marker_at"] + 4800
     seg = rec[start:start + int(1.5 * 48000), 0].astype(np.float64)
     ratio = hf_energy(seg, 48000, skip=2400) / np.sum(seg[2400:] ** 2)

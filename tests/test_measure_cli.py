@@ -1,7 +1,6 @@
 import json
 
 import numpy as np
-import pytest
 import soundfile as sf
 
 from firmware.cli import main

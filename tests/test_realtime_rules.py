@@ -9,6 +9,16 @@ import sys
 import textwrap
 
 
+def allocations_per_extra_call(code: str) -> tuple[int, int]:
+    """Run ``code`` (which prints two numbers) with numba's NRT counters on."""
+    env = dict(os.environ, NUMBA_NRT_STATS="1")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       cwd=os.path.join(os.path.dirname(__file__), ".."), timeout=600)
+    assert r.returncode == 0, r.stderr
+    alloc, meminfo = (int(v) for v in r.stdout.split())
+    return alloc, meminfo
+
+
 def test_chain_kernel_allocates_nothing_per_block():
     code = textwrap.dedent("""
         import numpy as np
@@ -38,12 +48,7 @@ def test_chain_kernel_allocates_nothing_per_block():
         one, many = count(1), count(51)
         print(many[0] - one[0], many[1] - one[1])
     """)
-    env = dict(os.environ, NUMBA_NRT_STATS="1")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                       cwd=os.path.join(os.path.dirname(__file__), ".."), timeout=600)
-    assert r.returncode == 0, r.stderr
-    alloc, meminfo = (int(v) for v in r.stdout.split())
-    assert alloc == 0 and meminfo == 0, r.stdout
+    assert allocations_per_extra_call(code) == (0, 0)
 
 
 def test_meter_kernel_allocates_nothing_per_block():
@@ -70,9 +75,4 @@ def test_meter_kernel_allocates_nothing_per_block():
         one, many = count(1), count(51)
         print(many[0] - one[0], many[1] - one[1])
     """)
-    env = dict(os.environ, NUMBA_NRT_STATS="1")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                       cwd=os.path.join(os.path.dirname(__file__), ".."), timeout=600)
-    assert r.returncode == 0, r.stderr
-    alloc, meminfo = (int(v) for v in r.stdout.split())
-    assert alloc == 0 and meminfo == 0, r.stdout
+    assert allocations_per_extra_call(code) == (0, 0)

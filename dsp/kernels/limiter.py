@@ -19,11 +19,10 @@ applied within SPREAD samples of j contains a hold that saw h[j], so g <= h[j]
 on all of them. The audio is delayed by 17 (detector) + W - 1 + SPREAD samples:
 the reported lookahead.
 """
-import math
 
 from numba import njit
 
-from .common import FAST, JIT, ramp_step, smooth
+from .common import JIT, dot, ramp_step, smooth
 
 TP_PHASES = 4
 TP_TAPS = 33                   # per phase (129-tap design padded to 132)
@@ -68,16 +67,6 @@ S_GAIN = S_DP + 1              # the applied gain (meter)
 S_MIN_GAIN = S_GAIN + 1        # the smallest applied gain since the chain last read it
 S_R1 = S_MIN_GAIN + 1          # first stage of the release
 S_SIZE = S_R1 + 1
-
-
-@njit(**FAST)
-def _dot(a, b):
-    """Dot product of two equal-length views. Indexing views from 0 (rather than
-    array + offset) lets LLVM prove indices non-negative and vectorise: 6x faster."""
-    acc = 0.0
-    for j in range(a.shape[0]):
-        acc += a[j] * b[j]
-    return acc
 
 
 @njit(inline="always", **JIT)
@@ -137,8 +126,8 @@ def process(buf, n, T, S, ramp, k):
             hp = 0
         for ph in range(TP_PHASES):
             hb = TP + ph * TP_TAPS
-            vl = _dot(T[hb:hb + TP_TAPS], S[S_H + hp:S_H + hp + TP_TAPS])
-            vr = _dot(T[hb:hb + TP_TAPS], S[S_H + 2 * TP_TAPS + hp:S_H + 2 * TP_TAPS + hp + TP_TAPS])
+            vl = dot(T[hb:hb + TP_TAPS], S[S_H + hp:S_H + hp + TP_TAPS])
+            vr = dot(T[hb:hb + TP_TAPS], S[S_H + 2 * TP_TAPS + hp:S_H + 2 * TP_TAPS + hp + TP_TAPS])
             # parabolic refinement of each channel's previous point where it is a
             # local maximum; per channel, because the louder channel can change
             # from one grid point to the next and a parabola through mixed
@@ -160,8 +149,8 @@ def process(buf, n, T, S, ramp, k):
                     ab = ANNEX + q * ANNEX_TAPS
                     wl = S_H + hp + ANNEX_AT
                     wr = S_H + 2 * TP_TAPS + hp + ANNEX_AT
-                    ql = _dot(T[ab:ab + ANNEX_TAPS], S[wl:wl + ANNEX_TAPS])
-                    qr = _dot(T[ab:ab + ANNEX_TAPS], S[wr:wr + ANNEX_TAPS])
+                    ql = dot(T[ab:ab + ANNEX_TAPS], S[wl:wl + ANNEX_TAPS])
+                    qr = dot(T[ab:ab + ANNEX_TAPS], S[wr:wr + ANNEX_TAPS])
                     pcur = max(pcur, max(abs(ql), abs(qr)))
                 # the raw sample of that interval, from the delay line
                 jr = (dp - DETECT_DELAY) % RING

@@ -21,7 +21,7 @@ import math
 
 from numba import njit
 
-from .common import FAST, JIT
+from .common import JIT, dot
 
 MAX_CH = 6
 RING = 3000              # sub-blocks in 3 s (D <= 100)
@@ -70,16 +70,6 @@ S_WMAX = S_FRAMES + 1              # largest |sample| in each channel's true-pea
 MS_SIZE = S_WMAX + MAX_CH
 
 NEG_INF = -math.inf
-
-
-@njit(**FAST)
-def _dot12(h, h0, x, x0):
-    acc = 0.0
-    a = h[h0:h0 + 12]
-    b = x[x0:x0 + 12]
-    for j in range(12):
-        acc += a[j] * b[j]
-    return acc
 
 
 @njit(inline="always", **JIT)
@@ -252,14 +242,6 @@ def _sub_block_done(MS, acc, sub, d, wm, ws, tp_slot):
             MS[S_TP] = tp_slot
 
 
-@njit(**FAST)
-def _dotv(a, b):
-    acc = 0.0
-    for j in range(a.shape[0]):
-        acc += a[j] * b[j]
-    return acc
-
-
 @njit(**JIT)
 def oversampled_peak(x, H):
     """Largest |value| of x interpolated by H.shape[0] (polyphase branches, each
@@ -270,7 +252,7 @@ def oversampled_peak(x, H):
     for i in range(x.shape[0] - taps + 1):
         w = x[i:i + taps]
         for p in range(phases):
-            v = abs(_dotv(H[p], w))
+            v = abs(dot(H[p], w))
             if v > peak:
                 peak = v
     return peak
