@@ -327,6 +327,17 @@ class Engine:
             lib.Pa_CloseStream(self._stream)
             self._stream = None
 
+    def reopen(self) -> None:
+        """After a lost device (unplugged card, restarted sound server): close,
+        re-initialise PortAudio so it enumerates devices afresh, reopen with the
+        full chain. The chain's state and settings are kept."""
+        self.stop()
+        sd = self._sd
+        sd._terminate()
+        sd._initialize()
+        self.open()
+        self.start()
+
     def stream_latency(self) -> tuple[float, float]:
         """PortAudio's reported (input, output) latency of the open stream, seconds."""
         info = self._sd._lib.Pa_GetStreamInfo(self._stream)

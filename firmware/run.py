@@ -61,14 +61,17 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
                     log.error("audio stalled (no callback for %d s): reopening in %.1f s", stalled, backoff)
                     out.write(f"device lost: reopening in {backoff:.1f} s\n")
                     out.flush()
+                    time.sleep(backoff)
                     try:
-                        eng.stop()
-                        time.sleep(backoff)
-                        eng.start()
+                        eng.reopen()
+                        out.write("device back: running\n")
+                        out.flush()
                         backoff = 0.5
                         stalled = 0
                     except UserError as e:
                         log.error("reopen failed: %s", e)
+                        out.write(f"reopen failed: {e}\n")
+                        out.flush()
                         backoff = min(backoff * 2, 10.0)
             else:
                 stalled = 0
