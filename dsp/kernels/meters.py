@@ -73,13 +73,15 @@ NEG_INF = -math.inf
 
 
 @njit(inline="always", **JIT)
-def _kbiquad(x, c, ci, s, si):
+def _kbiquad(x, b0, b1, b2, a1, a2, s, si):
     """Transposed direct form II without a per-sample denormal guard: the meter
     flushes tiny states once per sub-block instead (_flush), keeping the
-    recursion's critical path short."""
-    y = c[ci] * x + s[si]
-    s[si] = c[ci + 1] * x - c[ci + 3] * y + s[si + 1]
-    s[si + 1] = c[ci + 2] * x - c[ci + 4] * y
+    recursion's critical path short. Coefficients come in as scalars the caller
+    loaded once per block (the state array may alias the coefficient array, so
+    LLVM would otherwise reload them after every state store)."""
+    y = b0 * x + s[si]
+    s[si] = b1 * x - a1 * y + s[si + 1]
+    s[si + 1] = b2 * x - a2 * y
     return y
 
 
@@ -124,6 +126,59 @@ def process(x, n, MT, MS):
     c_lr = MS[S_CORR]
     c_ll = MS[S_CORR + 1]
     c_rr = MS[S_CORR + 2]
+    sb0, sb1, sb2, sa1, sa2 = MT[K_SHELF], MT[K_SHELF + 1], MT[K_SHELF + 2], MT[K_SHELF + 3], MT[K_SHELF + 4]
+    hb0, hb1, hb2, ha1, ha2 = MT[K_HP], MT[K_HP + 1], MT[K_HP + 2], MT[K_HP + 3], MT[K_HP + 4]
+    hsum = MT[HSUM]
+    # the Annex 2 taps, loaded once per block (see _kbiquad on aliasing); the
+    # 12-tap sums below are written out in full for the same reason
+    h0 = MT[ANNEX + 0]
+    h1 = MT[ANNEX + 1]
+    h2 = MT[ANNEX + 2]
+    h3 = MT[ANNEX + 3]
+    h4 = MT[ANNEX + 4]
+    h5 = MT[ANNEX + 5]
+    h6 = MT[ANNEX + 6]
+    h7 = MT[ANNEX + 7]
+    h8 = MT[ANNEX + 8]
+    h9 = MT[ANNEX + 9]
+    h10 = MT[ANNEX + 10]
+    h11 = MT[ANNEX + 11]
+    h12 = MT[ANNEX + 12]
+    h13 = MT[ANNEX + 13]
+    h14 = MT[ANNEX + 14]
+    h15 = MT[ANNEX + 15]
+    h16 = MT[ANNEX + 16]
+    h17 = MT[ANNEX + 17]
+    h18 = MT[ANNEX + 18]
+    h19 = MT[ANNEX + 19]
+    h20 = MT[ANNEX + 20]
+    h21 = MT[ANNEX + 21]
+    h22 = MT[ANNEX + 22]
+    h23 = MT[ANNEX + 23]
+    h24 = MT[ANNEX + 24]
+    h25 = MT[ANNEX + 25]
+    h26 = MT[ANNEX + 26]
+    h27 = MT[ANNEX + 27]
+    h28 = MT[ANNEX + 28]
+    h29 = MT[ANNEX + 29]
+    h30 = MT[ANNEX + 30]
+    h31 = MT[ANNEX + 31]
+    h32 = MT[ANNEX + 32]
+    h33 = MT[ANNEX + 33]
+    h34 = MT[ANNEX + 34]
+    h35 = MT[ANNEX + 35]
+    h36 = MT[ANNEX + 36]
+    h37 = MT[ANNEX + 37]
+    h38 = MT[ANNEX + 38]
+    h39 = MT[ANNEX + 39]
+    h40 = MT[ANNEX + 40]
+    h41 = MT[ANNEX + 41]
+    h42 = MT[ANNEX + 42]
+    h43 = MT[ANNEX + 43]
+    h44 = MT[ANNEX + 44]
+    h45 = MT[ANNEX + 45]
+    h46 = MT[ANNEX + 46]
+    h47 = MT[ANNEX + 47]
     for i in range(n):
         e = 0.0
         for c in range(nch):
@@ -131,7 +186,8 @@ def process(x, n, MT, MS):
             a = abs(v)
             if a > sp:
                 sp = a
-            y = _kbiquad(_kbiquad(v, MT, K_SHELF, MS, S_KF + 4 * c), MT, K_HP, MS, S_KF + 4 * c + 2)
+            y = _kbiquad(_kbiquad(v, sb0, sb1, sb2, sa1, sa2, MS, S_KF + 4 * c),
+                         hb0, hb1, hb2, ha1, ha2, MS, S_KF + 4 * c + 2)
             e += MT[G + c] * y * y
             # true peak: push into the window, keeping its largest magnitude
             hb = S_TPH + 24 * c
@@ -149,15 +205,28 @@ def process(x, n, MT, MS):
             # |interpolated| <= sum|h| * max|x| over the window: when even that
             # bound cannot beat the slot's peak, the 48 multiply-adds are skipped
             # (exact: the result is the same either way)
-            if top * MT[HSUM] > tp_slot:
+            if top * hsum > tp_slot:
                 w0 = hb + tpp + 1             # the window, oldest first, just written
-                a0 = a1 = a2 = a3 = 0.0
-                for j in range(12):
-                    u = MS[w0 + j]
-                    a0 += MT[ANNEX + j] * u
-                    a1 += MT[ANNEX + 12 + j] * u
-                    a2 += MT[ANNEX + 24 + j] * u
-                    a3 += MT[ANNEX + 36 + j] * u
+                u0 = MS[w0 + 0]
+                u1 = MS[w0 + 1]
+                u2 = MS[w0 + 2]
+                u3 = MS[w0 + 3]
+                u4 = MS[w0 + 4]
+                u5 = MS[w0 + 5]
+                u6 = MS[w0 + 6]
+                u7 = MS[w0 + 7]
+                u8 = MS[w0 + 8]
+                u9 = MS[w0 + 9]
+                u10 = MS[w0 + 10]
+                u11 = MS[w0 + 11]
+                a0 = (h0 * u0 + h1 * u1 + h2 * u2 + h3 * u3 + h4 * u4 + h5 * u5
+                      + h6 * u6 + h7 * u7 + h8 * u8 + h9 * u9 + h10 * u10 + h11 * u11)
+                a1 = (h12 * u0 + h13 * u1 + h14 * u2 + h15 * u3 + h16 * u4 + h17 * u5
+                      + h18 * u6 + h19 * u7 + h20 * u8 + h21 * u9 + h22 * u10 + h23 * u11)
+                a2 = (h24 * u0 + h25 * u1 + h26 * u2 + h27 * u3 + h28 * u4 + h29 * u5
+                      + h30 * u6 + h31 * u7 + h32 * u8 + h33 * u9 + h34 * u10 + h35 * u11)
+                a3 = (h36 * u0 + h37 * u1 + h38 * u2 + h39 * u3 + h40 * u4 + h41 * u5
+                      + h42 * u6 + h43 * u7 + h44 * u8 + h45 * u9 + h46 * u10 + h47 * u11)
                 u = max(max(abs(a0), abs(a1)), max(abs(a2), abs(a3)))
                 if u > tp_slot:
                     tp_slot = u
