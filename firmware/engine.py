@@ -231,7 +231,7 @@ class Engine:
         self.mode = "closed"
 
     # ------------------------------------------------------------------ stream
-    def boot(self) -> tuple[float, float]:
+    def boot(self, on_passthrough=None) -> tuple[float, float]:
         """Start as fast as possible: audio passes through untouched while the
         chain is compiled (or loaded from numba's cache), then the chain takes
         over (the stream is reopened: a gap of a few blocks). Returns seconds to
@@ -241,6 +241,8 @@ class Engine:
         self.start()
         self._wait_callbacks(1)
         t_pass = time.monotonic() - t0
+        if on_passthrough is not None:
+            on_passthrough()
         compile_callback()
         self.stop()
         self.open()

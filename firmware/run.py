@@ -14,6 +14,7 @@ import time
 
 from . import UserError
 from .engine import Engine, lock_memory
+from .notify import Notifier
 
 log = logging.getLogger("masterbox.run")
 
@@ -41,9 +42,13 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     t0 = time.monotonic()
+    sd_notify = Notifier()
+    sd_notify.status("starting: compiling the chain (audio passes through meanwhile)")
     eng = Engine(fs, block, device, values, rt_priority=rt_priority)
     memory = lock_memory()
-    t_pass, t_full = eng.boot()
+    t_pass, t_full = eng.boot(on_passthrough=lambda: sd_notify.status(
+        "passthrough: audio flows untouched while the chain compiles"))
+    sd_notify.ready(f"running: {fs} Hz, {block} frames, chain latency {eng.latency} frames")
     out.write(f"running: {fs} Hz, {block} frames, chain latency {eng.latency} frames, "
               f"audio thread {eng.rt_status}, memory {memory}; passthrough after {t_pass:.2f} s, "
               f"full chain after {t_full:.2f} s\n")
@@ -51,20 +56,28 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
     last = eng.counters()
     stalled = 0
     backoff = 0.5
+    tick = 1.0 if sd_notify.watchdog_interval is None else min(1.0, sd_notify.watchdog_interval / 2)
+    next_health = time.monotonic() + 1.0
     try:
         while not stop["now"]:
-            time.sleep(1.0)
+            time.sleep(tick)
+            sd_notify.tick(eng.counters()["callbacks"])
+            if time.monotonic() < next_health:
+                continue
+            next_health += 1.0
             c = eng.counters()
             if c["callbacks"] == last["callbacks"]:
                 stalled += 1
                 if stalled >= 2:
                     log.error("audio stalled (no callback for %d s): reopening in %.1f s", stalled, backoff)
+                    sd_notify.status("device lost: reopening")
                     out.write(f"device lost: reopening in {backoff:.1f} s\n")
                     out.flush()
                     time.sleep(backoff)
                     try:
                         eng.reopen()
                         out.write("device back: running\n")
+                        sd_notify.status("running (device back)")
                         out.flush()
                         backoff = 0.5
                         stalled = 0
@@ -83,6 +96,7 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
             if seconds is not None and time.monotonic() - t0 >= seconds:
                 break
     finally:
+        sd_notify.stopping()
         eng.stop()
     c = eng.counters()
     out.write(f"stopped: {c['callbacks']} callbacks, {c['xruns']} xruns, {c['torn']} torn, "

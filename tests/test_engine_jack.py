@@ -147,3 +147,32 @@ def test_devices_and_headless_run(jack_server):
     assert int(stopped.split()[1]) > 300          # ~375 callbacks a second
     r = cli(jack_server, "run", "--audio-only", "--device", "no-such-card", "--seconds", "1")
     assert r.returncode == 2 and "audio device 'no-such-card': not found" in r.stderr
+
+
+def test_notify_sequence_from_start_to_stop(jack_server, tmp_path):
+    """Under a fake NOTIFY_SOCKET: STATUS lines, READY=1 only after the chain
+    runs, watchdog pings while audio flows, STOPPING at the end."""
+    import socket
+    path = str(tmp_path / "notify.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server, NOTIFY_SOCKET=path,
+               WATCHDOG_USEC="1000000")
+    exe = os.path.join(os.path.dirname(sys.executable), "masterbox")
+    r = subprocess.run([exe, "run", "--audio-only", "--device", "system", "--seconds", "5"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    s.settimeout(0.2)
+    msgs = []
+    while True:
+        try:
+            msgs.append(s.recv(4096).decode())
+        except socket.timeout:
+            break
+    kinds = [m.split("=")[0] if not m.startswith("READY") else "READY" for m in msgs]
+    assert msgs[0].startswith("STATUS=starting")
+    assert msgs[1].startswith("STATUS=passthrough")
+    assert kinds[2] == "READY" and "STATUS=running" in msgs[2]
+    assert kinds.count("WATCHDOG") >= 3
+    assert kinds.index("WATCHDOG") > kinds.index("READY")
+    assert msgs[-1].startswith("STOPPING=1")
