@@ -93,11 +93,3 @@ class Chain:
             "clipper": S[K.SB_OS + oversampled.S_CLIP_GR],
             "limiter": -20 * np.log10(max(lim, 1e-12)),
         }
-
-    def limiter_min_gain_db(self, reset: bool = True) -> float:
-        """The deepest limiter reduction since the last call, dB (positive)."""
-        i = K.SB_LIM + limiter.S_MIN_GAIN
-        g = self.S[i]
-        if reset:
-            self.S[i] = 1.0
-        return -20 * np.log10(max(g, 1e-12))

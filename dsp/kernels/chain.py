@@ -77,13 +77,6 @@ def reset_state(T, S):
 
 
 @njit(**JIT)
-def latency(T):
-    """Frames from input to output: the oversampled section plus the limiter's
-    lookahead, whatever is bypassed."""
-    return oversampled.LATENCY + int(T[T_LIM_WIN]) + limiter.DETECT_DELAY - 1 + limiter.SPREAD
-
-
-@njit(**JIT)
 def process(x, y, n, T, S, W):
     t_in = T[TB_IN:TB_IN + input_stage.T_SIZE]
     s_in = S[SB_IN:SB_IN + input_stage.S_SIZE]

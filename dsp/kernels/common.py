@@ -55,11 +55,6 @@ def ramp_step(ramp, i):
 
 
 @njit(inline="always", **JIT)
-def db_of(x):
-    return 20.0 * math.log10(x + 1e-30)
-
-
-@njit(inline="always", **JIT)
 def gain_of(db):
     return math.exp(db * 0.11512925464970229)  # ln(10)/20
 
