@@ -189,6 +189,17 @@ def cmd_demo(args) -> int:
     rep = render_file(src, dst, _values(args), bits="24")
     rep["preset"] = args.preset
     print_report(rep)
+    from dsp.meters import measure
+
+    from . import audiofile as af
+    for key, path in (("input", src), ("master", dst)):
+        m = measure(af.read(path)[0], fs)
+        rep[f"{key}_loudness"] = {k: m[k] for k in ("integrated_lufs", "loudness_range_lu",
+                                                    "max_short_term_lufs", "true_peak_dbtp")}
+    a, b = rep["input_loudness"], rep["master_loudness"]
+    print(f"  loudness {a['integrated_lufs']:.1f} -> {b['integrated_lufs']:.1f} LUFS, true peak "
+          f"{a['true_peak_dbtp']:.1f} -> {b['true_peak_dbtp']:.1f} dBTP, LRA "
+          f"{a['loudness_range_lu']:.1f} -> {b['loudness_range_lu']:.1f} LU")
     report = os.path.join(args.out_dir, "demo_report.json")
     write_text(report, json.dumps(rep, indent=1) + "\n")
     print(f"report -> {report}")

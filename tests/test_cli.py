@@ -170,6 +170,8 @@ def test_console_script_demo_runs(tmp_path):
     x, _ = sf.read(tmp_path / "demo_input.wav")
     assert y.shape == x.shape and 20 <= len(y) / fs <= 30
     assert rep["peak_out_dbfs"] <= -1.0 + 0.01          # the default preset's limiter ceiling
+    assert rep["master_loudness"]["true_peak_dbtp"] <= -1.0 + 1e-3
+    assert rep["master_loudness"]["integrated_lufs"] > rep["input_loudness"]["integrated_lufs"]
     assert db(np.sqrt(np.mean(y ** 2))) > db(np.sqrt(np.mean(x ** 2)))   # it got louder
 
 
