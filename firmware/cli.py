@@ -260,9 +260,29 @@ def cmd_run(args) -> int:
     if not args.audio_only:
         raise UserError("run needs --audio-only for now: the panel and screens are not built yet")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    device = args.device
-    return run_audio_only(_values(args), args.rate, args.block, device, args.rt_priority,
+    if args.config:
+        from . import config, presets
+        cfg = config.load(args.config)
+        values = presets.load(cfg["preset"])
+        values.update(parse_sets(args.set))
+        return run_audio_only(values, cfg["rate"], cfg["block"], cfg["device"] or None,
+                              cfg["rt_priority"], seconds=args.seconds)
+    return run_audio_only(_values(args), args.rate, args.block, args.device, args.rt_priority,
                           seconds=args.seconds)
+
+
+def cmd_warmup(args) -> int:
+    """Compile the audio callback into numba's cache (the installer runs it once,
+    so the first boot starts fast)."""
+    import time
+
+    from .engine import compile_callback, compile_passthrough
+
+    t = time.monotonic()
+    compile_passthrough()
+    compile_callback()
+    print(f"warm-up: the chain is compiled and cached ({time.monotonic() - t:.1f} s)")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -309,7 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--block", type=int, default=128)
     p.add_argument("--rt-priority", type=int, default=70, help="SCHED_FIFO priority of the audio thread (0: off)")
     p.add_argument("--seconds", type=float, help="stop after this long (default: until SIGTERM)")
+    p.add_argument("--config", help="machine settings (/etc/masterbox/config.toml on the box)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("warmup", help="compile the audio callback into numba's cache")
+    p.set_defaults(func=cmd_warmup)
 
     p = sub.add_parser("check", help="does a master meet a delivery target (exit 0 yes, 1 no)")
     p.add_argument("file")

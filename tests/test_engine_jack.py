@@ -176,3 +176,14 @@ def test_notify_sequence_from_start_to_stop(jack_server, tmp_path):
     assert kinds.count("WATCHDOG") >= 3
     assert kinds.index("WATCHDOG") > kinds.index("READY")
     assert msgs[-1].startswith("STOPPING=1")
+
+
+def test_run_from_a_config_file(jack_server, tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('device = "system"\nrate = 48000\nblock = 256\npreset = "default"\n')
+    r = cli(jack_server, "run", "--audio-only", "--config", str(cfg), "--seconds", "2.5")
+    assert r.returncode == 0, r.stderr
+    assert "running: 48000 Hz, 256 frames" in r.stdout
+    cfg.write_text('device = "system"\nbuffer = 256\n')
+    r = cli(jack_server, "run", "--audio-only", "--config", str(cfg), "--seconds", "1")
+    assert r.returncode == 2 and "unknown key 'buffer'" in r.stderr

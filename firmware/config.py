@@ -1,0 +1,52 @@
+"""/etc/masterbox/config.toml: the box's machine settings (not the sound).
+
+Every key, with its default:
+
+    device = ""            # audio device name (part of it) or index; "" = first full-duplex stereo
+    rate = 48000           # 44100, 48000, 88200 or 96000
+    block = 128            # 64, 128, 256 or 512 frames
+    rt_priority = 70       # SCHED_FIFO priority of the audio thread, 0 = off
+    preset = "neutral"     # the settings at first boot (later: the autosaved last state)
+
+Unknown keys and bad values are rejected with a message naming them.
+"""
+from __future__ import annotations
+
+import tomllib
+
+from . import UserError
+
+DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "preset": "neutral"}
+CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512)}
+
+
+def load(path: str) -> dict:
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except FileNotFoundError:
+        raise UserError(f"config {path}: no such file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise UserError(f"config {path}: not valid TOML ({e})") from None
+    out = dict(DEFAULTS)
+    for key, value in doc.items():
+        if key not in DEFAULTS:
+            raise UserError(f"config {path}: unknown key '{key}' (known: {', '.join(DEFAULTS)})")
+        want = type(DEFAULTS[key])
+        if key == "device" and isinstance(value, int):
+            value = str(value)
+        if not isinstance(value, want) or isinstance(value, bool):
+            raise UserError(f"config {path}: {key} = {value!r} should be a {want.__name__}")
+        if key in CHOICES and value not in CHOICES[key]:
+            raise UserError(f"config {path}: {key} = {value} is not one of "
+                            f"{', '.join(map(str, CHOICES[key]))}")
+        if key == "rt_priority" and not 0 <= value <= 99:
+            raise UserError(f"config {path}: rt_priority = {value} is out of range 0..99")
+        out[key] = value
+    return out
+
+
+def text() -> str:
+    """The documented default file the installer writes."""
+    return (__doc__.split("Every key, with its default:\n\n", 1)[1]
+            .split("\n\nUnknown keys", 1)[0].replace("\n    ", "\n").strip() + "\n")

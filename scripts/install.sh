@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Install masterbox as a boot-to-audio service on Raspberry Pi OS (Bookworm, 64-bit).
+#   sudo make install              (this script)
+#   sudo make uninstall            (this script with --uninstall)
+#   scripts/install.sh --dry-run   print every step, change nothing
+# Installing twice is harmless: every step checks before it acts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DRY=0
+MODE=install
+for a in "$@"; do
+    case "$a" in
+        --dry-run) DRY=1 ;;
+        --uninstall) MODE=uninstall ;;
+        *) echo "install: unknown option $a (use --dry-run, --uninstall)" >&2; exit 2 ;;
+    esac
+done
+
+PREFIX=/opt/masterbox
+ETC=/etc/masterbox
+UNIT=/etc/systemd/system/masterbox.service
+USER_NAME=masterbox
+ARCH=${MASTERBOX_ARCH:-$(dpkg --print-architecture 2>/dev/null || uname -m)}
+MODEL=${MASTERBOX_MODEL:-$(tr -d '\0' < /proc/device-tree/model 2>/dev/null || echo unknown)}
+
+run() {  # print, and do unless --dry-run
+    echo "+ $*"
+    [ "$DRY" = 1 ] || "$@"
+}
+
+if [ "$DRY" = 0 ] && [ "$(id -u)" -ne 0 ]; then
+    echo "install: run as root (sudo make install), or try --dry-run" >&2
+    exit 2
+fi
+
+if [ "$MODE" = uninstall ]; then
+    run systemctl disable --now masterbox.service || true
+    run rm -f "$UNIT"
+    run systemctl daemon-reload
+    run rm -rf "$PREFIX" "$ETC" /var/cache/masterbox /var/lib/masterbox
+    if id "$USER_NAME" >/dev/null 2>&1 || [ "$DRY" = 1 ]; then run userdel "$USER_NAME" || true; fi
+    echo "uninstalled"
+    exit 0
+fi
+
+case "$ARCH" in
+    arm64|aarch64|amd64|x86_64) ;;
+    armhf|armel|armv7l|armv6l|i386)
+        echo "install: this is a 32-bit system ($ARCH). numba, which compiles the audio path," \
+             "has no 32-bit ARM builds: install Raspberry Pi OS (64-bit) and run this again." >&2
+        exit 2 ;;
+    *) echo "install: unsupported architecture $ARCH" >&2; exit 2 ;;
+esac
+
+GPIO_PKG=RPi.GPIO
+case "$MODEL" in
+    *"Raspberry Pi 5"*)
+        GPIO_PKG=rpi-lgpio
+        echo "install: $MODEL: RPi.GPIO does not work on a Pi 5; installing rpi-lgpio," \
+             "its drop-in replacement (the same 'import RPi.GPIO')." ;;
+esac
+
+run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    python3 python3-venv libsndfile1 libportaudio2
+if ! id "$USER_NAME" >/dev/null 2>&1; then
+    run useradd --system --home-dir /var/lib/masterbox --shell /usr/sbin/nologin "$USER_NAME"
+fi
+for g in audio gpio i2c spi; do
+    if getent group "$g" >/dev/null 2>&1 || [ "$DRY" = 1 ]; then run usermod -aG "$g" "$USER_NAME" || true; fi
+done
+run install -d -m 755 "$PREFIX"
+run cp -a pyproject.toml README.md dsp firmware ui "$PREFIX/"
+[ -x "$PREFIX/venv/bin/python" ] || run python3 -m venv "$PREFIX/venv"
+run "$PREFIX/venv/bin/pip" install -q "$PREFIX" "$GPIO_PKG"
+run install -d -m 755 "$ETC"
+if [ ! -f "$ETC/config.toml" ]; then
+    if [ "$DRY" = 1 ]; then echo "+ write $ETC/config.toml (every key with its default)";
+    else "$PREFIX/venv/bin/python" -c "from firmware import config; print(config.text(), end='')" > "$ETC/config.toml"; fi
+fi
+run install -m 644 systemd/masterbox.service "$UNIT"
+run install -d -o "$USER_NAME" /var/cache/masterbox /var/lib/masterbox
+# first-boot warm-up: compile the chain into the service's cache now
+run runuser -u "$USER_NAME" -- env NUMBA_CACHE_DIR=/var/cache/masterbox/numba "$PREFIX/venv/bin/masterbox" warmup
+run systemctl daemon-reload
+run systemctl enable masterbox.service
+echo "installed: sudo systemctl start masterbox (it starts by itself at boot)"

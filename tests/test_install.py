@@ -1,0 +1,80 @@
+"""The installer (dry run: it prints every step and changes nothing) and the
+machine config it writes."""
+import os
+import subprocess
+
+import pytest
+
+from firmware import UserError, config
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+
+
+def dry(*args, arch="arm64", model="Raspberry Pi 4 Model B Rev 1.5"):
+    env = dict(os.environ, MASTERBOX_ARCH=arch, MASTERBOX_MODEL=model)
+    return subprocess.run(["bash", os.path.join(ROOT, "scripts", "install.sh"), "--dry-run", *args],
+                          capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_dry_run_lists_every_step_in_order():
+    r = dry()
+    assert r.returncode == 0, r.stderr
+    steps = [l[2:] for l in r.stdout.splitlines() if l.startswith("+ ")]
+    want = ["apt-get install", "useradd --system", "python3 -m venv /opt/masterbox/venv",
+            "pip install -q /opt/masterbox RPi.GPIO", "/etc/masterbox/config.toml",
+            "/etc/systemd/system/masterbox.service", "masterbox warmup",
+            "systemctl enable masterbox.service"]
+    pos = [next(i for i, s in enumerate(steps) if w in s) for w in want]
+    assert pos == sorted(pos), steps
+    for g in ("audio", "gpio", "i2c", "spi"):
+        assert f"usermod -aG {g} masterbox" in r.stdout
+
+
+def test_pi5_gets_rpi_lgpio_and_an_explanation():
+    r = dry(model="Raspberry Pi 5 Model B Rev 1.0")
+    assert r.returncode == 0
+    assert "rpi-lgpio" in r.stdout and "drop-in replacement" in r.stdout
+
+
+@pytest.mark.parametrize("arch", ["armhf", "armv7l"])
+def test_32_bit_is_refused_with_the_reason(arch):
+    r = dry(arch=arch)
+    assert r.returncode == 2
+    assert "32-bit" in r.stderr and "64-bit" in r.stderr and "numba" in r.stderr
+    assert "+ " not in r.stdout                     # nothing was about to happen
+
+
+def test_uninstall_dry_run_reverses_it():
+    r = dry("--uninstall")
+    assert r.returncode == 0
+    for s in ("systemctl disable --now masterbox.service", "rm -f /etc/systemd/system/masterbox.service",
+              "rm -rf /opt/masterbox /etc/masterbox", "userdel masterbox"):
+        assert s in r.stdout
+
+
+def test_config_defaults_roundtrip(tmp_path):
+    p = tmp_path / "config.toml"
+    p.write_text(config.text())
+    assert config.load(str(p)) == config.DEFAULTS
+
+
+@pytest.mark.parametrize("doc,needle", [
+    ("rat = 48000\n", "unknown key 'rat'"),
+    ("rate = 22050\n", "rate = 22050 is not one of 44100, 48000, 88200, 96000"),
+    ("block = '128'\n", "block = '128' should be a int"),
+    ("rt_priority = 120\n", "rt_priority = 120 is out of range 0..99"),
+    ("rate = [\n", "not valid TOML"),
+])
+def test_config_rejects_with_names(tmp_path, doc, needle):
+    p = tmp_path / "config.toml"
+    p.write_text(doc)
+    with pytest.raises(UserError) as e:
+        config.load(str(p))
+    assert needle in str(e.value) and "config.toml" in str(e.value)
+
+
+def test_warmup_compiles_the_callback():
+    import sys
+    exe = os.path.join(os.path.dirname(sys.executable), "masterbox")
+    r = subprocess.run([exe, "warmup"], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0 and "compiled and cached" in r.stdout
