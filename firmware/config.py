@@ -12,22 +12,14 @@ Unknown keys and bad values are rejected with a message naming them.
 """
 from __future__ import annotations
 
-import tomllib
-
-from . import UserError
+from . import UserError, tomlfile
 
 DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "preset": "neutral"}
 CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512)}
 
 
 def load(path: str) -> dict:
-    try:
-        with open(path, "rb") as f:
-            doc = tomllib.load(f)
-    except FileNotFoundError:
-        raise UserError(f"config {path}: no such file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise UserError(f"config {path}: not valid TOML ({e})") from None
+    doc = tomlfile.read(path, "config")
     out = dict(DEFAULTS)
     for key, value in doc.items():
         if key not in DEFAULTS:

@@ -16,13 +16,11 @@ label ("tube", "24") or index; switches as true/false.
 from __future__ import annotations
 
 import os
-import tomllib
-
 import tomli_w
 
 from dsp import params
 
-from . import UserError
+from . import UserError, tomlfile
 from .atomic import write_text
 
 SCHEMA_VERSION = 1
@@ -47,13 +45,7 @@ def resolve(name_or_path: str) -> str:
 def load(name_or_path: str) -> dict[str, float]:
     """Parameter values of a preset, complete (defaults for what it leaves out)."""
     path = resolve(name_or_path)
-    try:
-        with open(path, "rb") as f:
-            doc = tomllib.load(f)
-    except FileNotFoundError:
-        raise UserError(f"preset {path}: no such file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise UserError(f"preset {path}: not valid TOML ({e})") from None
+    doc = tomlfile.read(path, "preset")
     return params.check_values(from_document(doc, path))
 
 
