@@ -16,7 +16,7 @@ import numpy as np
 
 from . import coefficients, params
 from .kernels import chain as K
-from .kernels import glue, limiter, multiband, oversampled
+from .kernels import glue, limiter, monitor, multiband, oversampled
 
 MIN_RATE = 32000
 MAX_RATE = 192000
@@ -33,6 +33,7 @@ class Chain:
         self.fs = float(fs)
         self.values = params.check_values(values or {})
         self._seq = 1
+        self.monitor = ("processed", 0.0)
         self.T = coefficients.build(self.values, self.fs, self._seq)
         self.S = coefficients.initial_state(self.T)
         self.W = np.zeros((K.CHUNK, 3))
@@ -44,8 +45,23 @@ class Chain:
         for pid, val in changes.items():
             new[pid] = params.check_value(pid, val)
         self.values = new
+        self._publish()
+
+    def set_monitor(self, mode: str, ref_db: float = 0.0) -> None:
+        """What is heard: "processed", "bypass" (the input, matched to the
+        processed loudness) or "matched" (processed, lowered to ``ref_db`` LU
+        over the input). Cross-fades in ~20 ms; see kernels/monitor.py."""
+        old = self.monitor
+        self.monitor = (mode, float(ref_db))
+        try:
+            self._publish()
+        except ValueError as e:
+            self.monitor = old
+            raise ChainError(str(e)) from None
+
+    def _publish(self) -> None:
         self._seq += 1
-        coefficients.build(self.values, self.fs, self._seq, self.T)
+        coefficients.build(self.values, self.fs, self._seq, self.T, *self.monitor)
 
     def reset(self) -> None:
         """Empty every filter, delay and envelope (coefficients stay)."""
@@ -81,15 +97,26 @@ class Chain:
         that output and reset every module's state."""
         return int(self.S[K.S_FAULTS])
 
+    @property
+    def match_offset_db(self) -> float:
+        """Short-term loudness of the processed output minus that of the input
+        (LU, 3 s window): what the processing adds, and what compare removes."""
+        return float(self.S[K.SB_MON + monitor.S_D])
+
     def gain_reduction_db(self) -> dict[str, float]:
         """The dynamics stages' current gain reduction, dB (positive = reduction)."""
-        S = self.S
-        g = S[K.SB_GLUE + glue.S_METER]
-        mb = [S[K.SB_MB + multiband.S_GR + b] for b in range(3)]
-        lim = S[K.SB_LIM + limiter.S_GAIN]
-        return {
-            "glue": -g,
-            "multiband.low": -mb[0], "multiband.mid": -mb[1], "multiband.high": -mb[2],
-            "clipper": S[K.SB_OS + oversampled.S_CLIP_GR],
-            "limiter": -20 * np.log10(max(lim, 1e-12)),
-        }
+        return gain_reduction_db(self.S)
+
+
+def gain_reduction_db(S: np.ndarray) -> dict[str, float]:
+    """Per-stage gain reduction read from a chain state array (the engine's too)."""
+    g = S[K.SB_GLUE + glue.S_METER]
+    mb = [S[K.SB_MB + multiband.S_GR + b] for b in range(3)]
+    lim = S[K.SB_LIM + limiter.S_GAIN]
+    return {
+        "glue": float(-g),
+        "multiband.low": float(-mb[0]), "multiband.mid": float(-mb[1]),
+        "multiband.high": float(-mb[2]),
+        "clipper": float(S[K.SB_OS + oversampled.S_CLIP_GR]),
+        "limiter": float(-20 * np.log10(max(lim, 1e-12))),
+    }

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import filter_design as fd
 from .kernels import chain as K
-from .kernels import eq, glue, input_stage, limiter, multiband, output_stage, oversampled
+from .kernels import eq, glue, input_stage, limiter, monitor, multiband, output_stage, oversampled
 from .kernels.common import BIQ
 
 SMOOTH_TAU_S = 0.004       # parameter smoothing: ~99 % of a move within 20 ms
@@ -107,8 +107,15 @@ def _auto_gain(drive_db: float, tube: float) -> float:
     return float(np.sqrt(np.mean(s * s)) / np.sqrt(np.mean(y * y)))
 
 
-def build(values: dict[str, float], fs: float, seq: int, T: np.ndarray | None = None) -> np.ndarray:
-    """The complete coefficient set for validated ``values`` at rate ``fs``."""
+MONITOR_MODES = ("processed", "bypass", "matched")
+MATCH_TAU_S = 0.3          # the matching gain follows the short-term offset this slowly
+CROSSFADE_TAU_S = 0.004    # compare switches: ~99 % within 20 ms
+
+
+def build(values: dict[str, float], fs: float, seq: int, T: np.ndarray | None = None,
+          monitor_mode: str = "processed", ref_db: float = 0.0) -> np.ndarray:
+    """The complete coefficient set for validated ``values`` at rate ``fs``; the
+    monitor stage listens in ``monitor_mode`` (see kernels/monitor.py)."""
     v = values
     if T is None:
         T = np.zeros(K.T_TOTAL)
@@ -123,7 +130,29 @@ def build(values: dict[str, float], fs: float, seq: int, T: np.ndarray | None = 
     _oversampled(v, fs, T[K.TB_OS:K.TB_OS + oversampled.T_SIZE])
     _limiter(v, fs, T[K.TB_LIM:K.TB_LIM + limiter.T_SIZE])
     _output(v, fs, T[K.TB_OUT:K.TB_OUT + output_stage.T_SIZE])
+    _monitor(v, fs, T[K.TB_MON:K.TB_MON + monitor.T_SIZE], monitor_mode, ref_db)
     return T
+
+
+def _monitor(v, fs, T, mode, ref_db):
+    from .meters import k_weighting
+
+    m = monitor
+    if mode not in MONITOR_MODES:
+        raise ValueError(f"monitor mode {mode!r}: use one of {', '.join(MONITOR_MODES)}")
+    if not (math.isfinite(ref_db) and abs(ref_db) <= m.HOLD_DB):
+        raise ValueError(f"monitor reference {ref_db!r} LU is out of range "
+                         f"-{m.HOLD_DB:g}..{m.HOLD_DB:g} LU")
+    T[m.MODE] = MONITOR_MODES.index(mode)
+    T[m.REF_DB] = ref_db
+    T[m.LAT] = latency_frames(fs)
+    T[m.HOP] = round(fs / 10)
+    T[m.CLAMP] = _db(v["limiter.ceiling_dbtp"]) if v["limiter.on"] else 1.0
+    T[m.GAIN_K] = 1.0 - _alpha(MATCH_TAU_S, fs)
+    T[m.XF_K] = 1.0 - _alpha(CROSSFADE_TAU_S, fs)
+    shelf, hp = k_weighting(fs)
+    T[m.KW:m.KW + 5] = shelf
+    T[m.KW + 5:m.KW + 10] = hp
 
 
 def _input(v, fs, T):

@@ -9,6 +9,8 @@
     masterbox params [--json]
     masterbox devices
     masterbox run --audio-only [--device NAME|INDEX] [--rate HZ] [--block N] [--seconds S]
+    masterbox run --sim [--input FILE] [--record OUT.wav] [--no-sound] [--seconds S]
+    masterbox screenshot PAGE OUT.png [--preset ...] [--input FILE] [--scale N]
     masterbox measure FILE... [--json] [--plot OUT.png] [--precise]
     masterbox response [--preset NAME|FILE] [--set ...] [--rate HZ] [--png OUT.png] [--json]
 
@@ -257,8 +259,14 @@ def cmd_run(args) -> int:
 
     from .run import run_audio_only
 
+    if args.sim:
+        from .sim import run_sim
+
+        return run_sim(_values(args), args.input, args.record, sound=not args.no_sound,
+                       seconds=args.seconds)
     if not args.audio_only:
-        raise UserError("run needs --audio-only for now: the panel and screens are not built yet")
+        raise UserError("run needs --sim (the box on a laptop) or --audio-only (the engine "
+                        "headless); the panel on the Pi's GPIO comes with `run --panel`")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if args.config:
         from . import config, presets
@@ -269,6 +277,14 @@ def cmd_run(args) -> int:
                               cfg["rt_priority"], seconds=args.seconds)
     return run_audio_only(_values(args), args.rate, args.block, args.device, args.rt_priority,
                           seconds=args.seconds)
+
+
+def cmd_screenshot(args) -> int:
+    from .sim import screenshot
+
+    out = screenshot(args.page, args.out, _values(args), args.input, args.scale)
+    print(f"wrote {out}")
+    return 0
 
 
 def cmd_warmup(args) -> int:
@@ -330,7 +346,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rt-priority", type=int, default=70, help="SCHED_FIFO priority of the audio thread (0: off)")
     p.add_argument("--seconds", type=float, help="stop after this long (default: until SIGTERM)")
     p.add_argument("--config", help="machine settings (/etc/masterbox/config.toml on the box)")
+    p.add_argument("--sim", action="store_true",
+                   help="the whole box on a laptop: screen in the terminal, keys as controls")
+    p.add_argument("--input", help="--sim: audio file to loop (default: the demo programme)")
+    p.add_argument("--record", help="--sim: record the output here when no sound device is used "
+                   "(default masterbox-sim.wav)")
+    p.add_argument("--no-sound", action="store_true",
+                   help="--sim: do not use a sound device; pace in real time and record")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("screenshot", help="save a page of the screen as PNG")
+    p.add_argument("page", help="meters, menu, target, snapshots, or a module: "
+                   + ", ".join(params.MODULES))
+    p.add_argument("out", metavar="OUT.png")
+    chain_opts(p, "default")
+    p.add_argument("--input", help="audio to run first (default: the demo programme)")
+    p.add_argument("--scale", type=int, default=4, help="pixel size in the PNG (default 4)")
+    p.set_defaults(func=cmd_screenshot)
 
     p = sub.add_parser("warmup", help="compile the audio callback into numba's cache")
     p.set_defaults(func=cmd_warmup)

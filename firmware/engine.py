@@ -34,6 +34,7 @@ import numpy as np
 from dsp import coefficients, params
 from dsp.kernels import chain as K
 from dsp.kernels import meters as MK
+from dsp.kernels import monitor as MON
 from dsp.meters import Meter
 
 from . import UserError
@@ -213,6 +214,7 @@ class Engine:
         self.rt_priority = rt_priority
         self.rt_status = "not started"
         self.values = params.check_values(values or {})
+        self.monitor = ("processed", 0.0)
         self.L = Layout()
         self.arena = np.zeros(self.L.size)
         self._seq = 1
@@ -357,6 +359,17 @@ class Engine:
         new = dict(self.values)
         for pid, v in changes.items():
             new[pid] = params.check_value(pid, v)
+        self._publish(new, self.monitor, timeout)
+
+    def set_monitor(self, mode: str, ref_db: float = 0.0, timeout: float = 1.0) -> None:
+        """Compare: "processed", "bypass" (loudness-matched) or "matched"
+        (processed, lowered to ``ref_db`` LU over the input); see kernels/monitor.py."""
+        try:
+            self._publish(self.values, (mode, float(ref_db)), timeout)
+        except ValueError as e:
+            raise UserError(str(e)) from None
+
+    def _publish(self, new: dict, monitor: tuple, timeout: float) -> None:
         A = self.arena
         # the buffer we are about to overwrite was active before the last flip:
         # wait until the callback has begun a block after that flip
@@ -369,14 +382,20 @@ class Engine:
         active = int(A[H_ACTIVE])
         target = 1 - active
         base = self.L.t0 if target == 0 else self.L.t1
-        self._seq += 1
         T = A[base:base + K.T_TOTAL]
         A[base + self.L.t_len - 1] = -1.0            # mark "being written"
-        coefficients.build(new, self.fs, self._seq, T)
+        coefficients.build(new, self.fs, self._seq + 1, T, *monitor)   # may raise: nothing published
+        self._seq += 1
         A[base + self.L.t_len - 1] = self._seq       # tail last: the set is whole
         A[H_ACTIVE] = float(target)                  # publish
         self._flip_at = A[H_CALLBACKS]
         self.values = new
+        self.monitor = monitor
+
+    @property
+    def match_offset_db(self) -> float:
+        """Short-term loudness the processing adds (LU): what compare removes."""
+        return float(self.arena[self.L.s + K.SB_MON + MON.S_D])
 
     # ------------------------------------------------------------------ readouts
     def counters(self) -> dict:
@@ -385,6 +404,11 @@ class Engine:
         return {"callbacks": int(A[H_CALLBACKS]), "xruns": int(A[H_XRUNS]),
                 "torn": int(A[H_TORN]), "frames": int(A[H_FRAMES]),
                 "nonfinite": int(S[K.S_NONFINITE]), "faults": int(S[K.S_FAULTS])}
+
+    def gain_reduction_db(self) -> dict[str, float]:
+        from dsp.chain import gain_reduction_db
+
+        return gain_reduction_db(self.arena[self.L.s:self.L.s + K.S_TOTAL])
 
     def meter_state(self) -> np.ndarray:
         """A copy of the meter's state (read without a lock: a display may see a

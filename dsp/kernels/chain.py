@@ -10,16 +10,17 @@ every module carries its state from sample to sample, so the output does not
 depend on block or chunk size. A new coefficient set (its sequence number in
 T[SEQ] differs from the last one seen) starts a ramp: for RAMP_N samples every
 module moves its working coefficients toward the new targets, then snaps.
+Last comes the monitor stage (kernels/monitor.py): loudness-matched compare.
 """
 import math
 
 from numba import njit
 
-from . import eq, glue, input_stage, limiter, multiband, output_stage, oversampled
+from . import eq, glue, input_stage, limiter, monitor, multiband, output_stage, oversampled
 from .common import JIT
 
 CHUNK = 128
-MODULE_KERNELS = (input_stage, eq, glue, multiband, oversampled, limiter, output_stage)
+MODULE_KERNELS = (input_stage, eq, glue, multiband, oversampled, limiter, output_stage, monitor)
 
 # T header: sequence number, smoothing coefficient, ramp length, sample rate
 T_SEQ, T_K, T_RAMPN, T_FS = range(4)
@@ -37,8 +38,8 @@ def _bases(header, attr):
     return out, pos
 
 
-(TB_IN, TB_EQ, TB_GLUE, TB_MB, TB_OS, TB_LIM, TB_OUT), T_TOTAL = _bases(T_HEADER, "T_SIZE")
-(SB_IN, SB_EQ, SB_GLUE, SB_MB, SB_OS, SB_LIM, SB_OUT), S_TOTAL = _bases(S_HEADER, "S_SIZE")
+(TB_IN, TB_EQ, TB_GLUE, TB_MB, TB_OS, TB_LIM, TB_OUT, TB_MON), T_TOTAL = _bases(T_HEADER, "T_SIZE")
+(SB_IN, SB_EQ, SB_GLUE, SB_MB, SB_OS, SB_LIM, SB_OUT, SB_MON), S_TOTAL = _bases(S_HEADER, "S_SIZE")
 
 T_LIM_WIN = TB_LIM + limiter.WIN
 
@@ -74,6 +75,7 @@ def reset_state(T, S):
     S[SB_LIM + limiter.S_BSUM] = T[T_LIM_WIN]
     S[SB_OUT + output_stage.S_RNG] = 12345.0
     S[S_SILENT] = T[TB_OUT + output_stage.HOLD]     # silence until the first sample
+    monitor.reset(T[TB_MON:TB_MON + monitor.T_SIZE], S[SB_MON:SB_MON + monitor.S_SIZE])
 
 
 @njit(**JIT)
@@ -92,6 +94,8 @@ def process(x, y, n, T, S, W):
     s_lim = S[SB_LIM:SB_LIM + limiter.S_SIZE]
     t_out = T[TB_OUT:TB_OUT + output_stage.T_SIZE]
     s_out = S[SB_OUT:SB_OUT + output_stage.S_SIZE]
+    t_mon = T[TB_MON:TB_MON + monitor.T_SIZE]
+    s_mon = S[SB_MON:SB_MON + monitor.S_SIZE]
     k = T[T_K]
     c0 = 0
     while c0 < n:
@@ -119,6 +123,7 @@ def process(x, y, n, T, S, W):
             W[i, 1] = r
             W[i, 2] = silent
         S[S_SILENT] = silent
+        monitor.push_dry(W, m, s_mon)
         input_stage.process(W, m, t_in, s_in, ramp, k)
         eq.process(W, m, t_eq, s_eq, ramp, k)
         glue.process(W, m, t_gl, s_gl, ramp, k)
@@ -126,6 +131,7 @@ def process(x, y, n, T, S, W):
         oversampled.process(W, m, t_os, s_os, ramp, k)
         limiter.process(W, m, t_lim, s_lim, ramp, k)
         output_stage.process(W, m, t_out, s_out, ramp, k)
+        monitor.process(W, m, t_mon, s_mon)
         fault = False
         for i in range(m):
             l = W[i, 0]

@@ -1,0 +1,214 @@
+"""Pages drawn with PIL from view objects: 1-bit images for a 128x64 OLED (or
+wider: the layouts stretch to a 256x64 SSD1322).
+
+Text uses PIL's built-in bitmap font (6 px advance, caps 7 px high) so every
+pixel is the same on every machine; main values use the same glyphs doubled
+(12 x 22 px), readable at arm's length.
+
+    img = render(Screen("meters", MeterView(...)))      # PIL.Image, mode "1"
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from .views import MenuView, MeterView, ModuleView, Screen, SnapshotView, TargetView
+
+W, H = 128, 64
+CHAR_W = 6            # the bitmap font's advance
+LINE_H = 11
+TITLE_H = 10
+BAR_H = 5
+
+
+class ScreenError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def font():
+    loader = getattr(ImageFont, "load_default_imagefont", None)
+    return loader() if loader else ImageFont.load_default()
+
+
+def text(d: ImageDraw.ImageDraw, xy, s: str, fill=1) -> None:
+    d.text((xy[0], xy[1] - 1), s, font=font(), fill=fill)
+
+
+def text_width(s: str) -> int:
+    return CHAR_W * len(s)
+
+
+@lru_cache(maxsize=256)
+def _big_glyphs(s: str) -> Image.Image:
+    small = Image.new("1", (text_width(s), LINE_H), 0)
+    ImageDraw.Draw(small).text((0, 0), s, font=font(), fill=1)
+    return small.resize((small.width * 2, small.height * 2), Image.NEAREST)
+
+
+def big_text(img: Image.Image, xy, s: str) -> None:
+    """Text at twice the size (each pixel doubled), white on black."""
+    g = _big_glyphs(s)
+    img.paste(1, (xy[0], xy[1] - 2), mask=g)
+
+
+def fmt_lufs(v: float, width: int = 5) -> str:
+    if v is None or not math.isfinite(v):
+        return "--.-".rjust(width)
+    return f"{v:.1f}".rjust(width)
+
+
+def hbar(d, x, y, w, h, frac, origin=0.0) -> None:
+    """A horizontal bar: outline, filled between origin and frac (both 0..1)."""
+    d.rectangle((x, y, x + w - 1, y + h - 1), outline=1, fill=0)
+    inner = w - 2
+    f = min(max(frac, 0.0), 1.0)
+    o = min(max(origin, 0.0), 1.0)
+    a, b = sorted((round(o * inner), round(f * inner)))
+    if b > a:
+        d.rectangle((x + 1 + a, y + 1, x + a + (b - a), y + h - 2), fill=1)
+    elif 0 < o < 1:
+        # at the origin: a one-pixel mark so the position is still visible
+        d.line((x + 1 + a, y + 1, x + 1 + a, y + h - 2), fill=1)
+
+
+def _title(d, img, title: str, right: str = "", invert_right: bool = False) -> None:
+    text(d, (0, 0), title[: (img.width - text_width(right) - 2) // CHAR_W])
+    if right:
+        x = img.width - text_width(right)
+        if invert_right:
+            d.rectangle((x - 1, 0, img.width - 1, TITLE_H - 1), fill=1)
+            text(d, (x, 0), right, fill=0)
+        else:
+            text(d, (x, 0), right)
+    d.line((0, TITLE_H, img.width - 1, TITLE_H), fill=1)
+
+
+# ---------------------------------------------------------------- pages
+def _meters(img, d, v: MeterView, badge) -> None:
+    # main value: short-term loudness, big
+    text(d, (0, 0), "S")
+    big_text(img, (8, 0), fmt_lufs(v.short_term))
+    text(d, (70, 0), f"M{fmt_lufs(v.momentary)}")
+    text(d, (70, 11), f"I{fmt_lufs(v.integrated)}")
+    tp = "--.-" if not math.isfinite(v.true_peak) else f"{v.true_peak:+.1f}"
+    text(d, (0, 22), f"TP{tp:>5}")
+    lra = "--" if not math.isfinite(v.lra) else f"{v.lra:.1f}"
+    text(d, (70, 22), f"LRA{lra:>4}")
+    # gain reduction per stage: vertical bars, 0..12 dB downward
+    y0, h = 33, 19
+    for i, (label, gr) in enumerate(v.gr[:6]):
+        x = 2 + i * 12
+        d.rectangle((x, y0, x + 7, y0 + h - 1), outline=1, fill=0)
+        n = round(min(max(gr, 0.0), 12.0) / 12.0 * (h - 2))
+        if n:
+            d.rectangle((x + 1, y0 + 1, x + 6, y0 + n), fill=1)
+        text(d, (x + 1, y0 + h + 1), label[:1])
+    # correlation: -1 .. +1, with the centre marked
+    cx, cw = 76, img.width - 76
+    text(d, (cx, 33), "corr")
+    c = v.correlation
+    d.rectangle((cx, 44, cx + cw - 1, 49), outline=1, fill=0)
+    mid = cx + cw // 2
+    d.line((mid, 42, mid, 51), fill=1)
+    if c is not None and math.isfinite(c):
+        px = cx + 1 + round((min(max(c, -1.0), 1.0) + 1) / 2 * (cw - 3))
+        d.rectangle((px - 1, 45, px + 1, 48), fill=1)
+        text(d, (cx + 28, 33), f"{c:+.1f}")
+
+
+def _module(img, d, v: ModuleView, badge) -> None:
+    state = "" if v.on is None else ("ON" if v.on else "OFF")
+    right = f"{v.page}/{v.pages} {state}".strip()
+    _title(d, img, v.title.upper(), right, invert_right=(v.on is False))
+    if v.focus is not None and 0 <= v.focus < len(v.params):
+        # the value being turned, big, with its label and a bar
+        p = v.params[v.focus]
+        text(d, (0, 12), f"{v.focus + 1} {p.label}")
+        num, _, unit = p.text.partition(" ")
+        big_text(img, (0, 24), num[:10])
+        if unit:
+            text(d, (img.width - text_width(unit), 31), unit)
+        hbar(d, 0, 52, img.width, 9, p.fraction, p.origin)
+        return
+    for i, p in enumerate(v.params[:4]):
+        y = 12 + i * 13
+        text(d, (0, y), f"{i + 1}{p.label[:7]}")
+        bx = img.width - 26
+        val = p.text[: (bx - 50) // CHAR_W]
+        text(d, (bx - 2 - text_width(val), y), val)
+        hbar(d, bx, y + 1, 26, 7, p.fraction, p.origin)
+
+
+def _menu(img, d, v: MenuView, badge) -> None:
+    _title(d, img, "MENU", f"{v.cursor + 1}/{len(v.items)}")
+    rows = 4
+    first = min(max(v.cursor - rows // 2, 0), max(len(v.items) - rows, 0))
+    for r, i in enumerate(range(first, min(first + rows, len(v.items)))):
+        y = 13 + r * 12
+        if i == v.cursor:
+            d.rectangle((0, y - 1, img.width - 1, y + 9), fill=1)
+            text(d, (2, y), v.items[i], fill=0)
+        else:
+            text(d, (2, y), v.items[i])
+
+
+def _target(img, d, v: TargetView, badge) -> None:
+    _title(d, img, "TARGET", v.name[:12])
+    if math.isfinite(v.integrated):
+        diff = v.integrated - v.lufs
+        big_text(img, (0, 13), f"{diff:+.1f}")
+        text(d, (64, 20), "LU")
+        ok = abs(diff) <= v.tolerance_lu
+        text(d, (84, 20), "ok" if ok else ("loud" if diff > 0 else "quiet"))
+    else:
+        big_text(img, (0, 13), "--.-")
+        text(d, (64, 20), "LU  wait")
+    text(d, (0, 37), f"I{fmt_lufs(v.integrated)} of{v.lufs:6.1f}")
+    tp = "--.-" if not math.isfinite(v.true_peak) else f"{v.true_peak:+.1f}"
+    over = math.isfinite(v.true_peak) and v.true_peak > v.ceiling_dbtp
+    text(d, (0, 49), f"TP{tp:>6} max{v.ceiling_dbtp:+.1f}{' OVER' if over else ''}")
+
+
+def _snapshots(img, d, v: SnapshotView, badge) -> None:
+    _title(d, img, "SNAPSHOTS", "matched" if v.matched else "")
+    for i, (name, stored, off) in enumerate(v.slots[:4]):
+        y = 12 + i * 12
+        line = f"{name} " + ((f"{off:+5.1f} LU" if off is not None else "stored")
+                              if stored else "empty")
+        if v.active == i:
+            d.rectangle((0, y - 1, img.width - 1, y + 9), fill=1)
+            text(d, (2, y), line, fill=0)
+        else:
+            text(d, (2, y), line)
+
+
+PAGES = {"meters": (_meters, MeterView), "module": (_module, ModuleView),
+         "menu": (_menu, MenuView), "target": (_target, TargetView),
+         "snapshots": (_snapshots, SnapshotView)}
+
+
+def render(screen: Screen, size: tuple[int, int] = (W, H)) -> Image.Image:
+    if screen.page not in PAGES:
+        raise ScreenError(f"page {screen.page!r}: known pages are {', '.join(PAGES)}")
+    draw_page, kind = PAGES[screen.page]
+    if not isinstance(screen.body, kind):
+        raise ScreenError(f"page {screen.page!r} draws a {kind.__name__}, "
+                          f"got {type(screen.body).__name__}")
+    img = Image.new("1", size, 0)
+    d = ImageDraw.Draw(img)
+    draw_page(img, d, screen.body, screen.badge)
+    b = screen.badge
+    if b.mode != "processed":
+        label = ("BYP" if b.mode == "bypass" else "MCH") + f"{b.offset_db:+.1f}"
+        x = img.width - text_width(label) - 1
+        d.rectangle((x - 1, 0, img.width - 1, TITLE_H - 1), fill=1)
+        text(d, (x, 0), label, fill=0)
+    if screen.status and screen.alert:
+        # faults, xruns, errors: an inverted line over the bottom of any page
+        y = img.height - LINE_H + 1
+        d.rectangle((0, y - 1, img.width - 1, img.height - 1), fill=1)
+        text(d, (1, y), screen.status[: img.width // CHAR_W], fill=0)
+    return img

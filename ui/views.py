@@ -1,0 +1,79 @@
+"""Plain view objects: what a screen shows, filled in by firmware.
+
+Screens draw only these; they know nothing of the chain, the schema or the
+meters. Numbers are already formatted where the schema formats them (a value
+with its unit), raw where the screen draws them (loudness, bars).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ParamView:
+    id: str
+    label: str
+    text: str               # formatted value with unit, e.g. "-18.0 dB"
+    fraction: float         # position along the control's taper, 0..1
+    origin: float = 0.0     # where the bar starts (the default's position)
+
+
+@dataclass
+class ModuleView:
+    module: str
+    title: str
+    page: int               # 1-based sub-page
+    pages: int
+    on: bool | None         # the module's on switch (None: it has none)
+    params: list[ParamView]  # up to 4, one per encoder
+    focus: int | None = None       # the encoder touched last (its value drawn big)
+
+
+@dataclass
+class MeterView:
+    momentary: float        # LUFS (may be -inf)
+    short_term: float
+    integrated: float
+    true_peak: float        # dBTP, maximum so far
+    lra: float
+    correlation: float | None
+    gr: list[tuple[str, float]] = field(default_factory=list)   # (label, dB reduction)
+
+
+@dataclass
+class TargetView:
+    name: str
+    lufs: float
+    ceiling_dbtp: float
+    integrated: float
+    true_peak: float
+    tolerance_lu: float = 1.0
+
+
+@dataclass
+class MenuView:
+    items: list[str]
+    cursor: int
+
+
+@dataclass
+class SnapshotView:
+    slots: list[tuple[str, bool, float | None]]   # (name, stored, offset LU over input)
+    active: int | None
+    matched: bool
+
+
+@dataclass
+class Badge:
+    """The compare state, drawn top right on every page."""
+    mode: str = "processed"      # processed | bypass | matched
+    offset_db: float = 0.0       # the loudness difference removed
+
+
+@dataclass
+class Screen:
+    page: str                    # meters | module | menu | target | snapshots
+    body: object
+    status: str = ""             # faults, xruns, messages
+    alert: bool = False          # status drawn inverted, on every page
+    badge: Badge = field(default_factory=Badge)
