@@ -10,6 +10,7 @@
     masterbox devices
     masterbox run --audio-only [--device NAME|INDEX] [--rate HZ] [--block N] [--seconds S]
     masterbox run --sim [--input FILE] [--record OUT.wav] [--no-sound] [--seconds S]
+    masterbox pinmap OUT.png [--pins FILE]
     masterbox screenshot PAGE OUT.png [--preset ...] [--input FILE] [--scale N]
     masterbox measure FILE... [--json] [--plot OUT.png] [--precise]
     masterbox response [--preset NAME|FILE] [--set ...] [--rate HZ] [--png OUT.png] [--json]
@@ -287,6 +288,19 @@ def cmd_screenshot(args) -> int:
     return 0
 
 
+def cmd_pinmap(args) -> int:
+    from ui import pins
+
+    from .pinmap import draw
+
+    try:
+        table = pins.load(args.pins)
+    except pins.PinError as e:
+        raise UserError(str(e)) from None
+    print(f"wrote {draw(table, args.out)}")
+    return 0
+
+
 def cmd_warmup(args) -> int:
     """Compile the audio callback into numba's cache (the installer runs it once,
     so the first boot starts fast)."""
@@ -363,6 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", help="audio to run first (default: the demo programme)")
     p.add_argument("--scale", type=int, default=4, help="pixel size in the PNG (default 4)")
     p.set_defaults(func=cmd_screenshot)
+
+    p = sub.add_parser("pinmap", help="draw a pin table on the 40-pin header (PNG)")
+    p.add_argument("out", metavar="OUT.png")
+    p.add_argument("--pins", help="pin table (default: hardware/pins.toml)")
+    p.set_defaults(func=cmd_pinmap)
 
     p = sub.add_parser("warmup", help="compile the audio callback into numba's cache")
     p.set_defaults(func=cmd_warmup)

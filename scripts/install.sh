@@ -70,9 +70,9 @@ for g in audio gpio i2c spi; do
     if getent group "$g" >/dev/null 2>&1 || [ "$DRY" = 1 ]; then run usermod -aG "$g" "$USER_NAME" || true; fi
 done
 run install -d -m 755 "$PREFIX"
-run cp -a pyproject.toml README.md dsp firmware ui "$PREFIX/"
+run cp -a pyproject.toml README.md dsp firmware ui hardware "$PREFIX/"
 [ -x "$PREFIX/venv/bin/python" ] || run python3 -m venv "$PREFIX/venv"
-run "$PREFIX/venv/bin/pip" install -q "$PREFIX" "$GPIO_PKG"
+run "$PREFIX/venv/bin/pip" install -q "$PREFIX" "$GPIO_PKG" spidev smbus2
 run install -d -m 755 "$ETC"
 if [ ! -f "$ETC/config.toml" ]; then
     if [ "$DRY" = 1 ]; then echo "+ write $ETC/config.toml (every key with its default)";

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PKGS=(libsndfile1 libportaudio2 jackd2 systemd)
+APT_PKGS=(libsndfile1 libportaudio2 jackd2 systemd tmux)
 PY=${PYTHON:-python3}
 
 need=()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import os
+import sys
 import tomllib
 
 from .actions import BUTTONS, ENCODERS
@@ -21,8 +22,13 @@ UART = {14: "UART TX (serial console)", 15: "UART RX (serial console)"}
 DISPLAYS = ("ssd1309", "ssd1306", "sh1106", "ssd1322")
 DISPLAY_SIZES = {"ssd1309": (128, 64), "ssd1306": (128, 64), "sh1106": (128, 64),
                  "ssd1322": (256, 64)}
-DEFAULT_TABLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                             "hardware", "pins.toml")
+# the repository's hardware/ (a checkout), else the one scripts/install.sh copies
+# next to the service's virtual environment (/opt/masterbox/hardware)
+_CANDIDATES = (
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "hardware", "pins.toml"),
+    os.path.join(os.path.dirname(sys.prefix), "hardware", "pins.toml"),
+)
+DEFAULT_TABLE = next((p for p in _CANDIDATES if os.path.exists(p)), _CANDIDATES[0])
 
 
 class PinError(ValueError):
