@@ -8,6 +8,7 @@
     masterbox check FILE --target NAME | --lufs X --ceiling-dbtp Y
     masterbox params [--json]
     masterbox devices
+    masterbox run [--panel gpio|keys|none] [--pins FILE] [--config FILE] [--device ...]
     masterbox run --audio-only [--device NAME|INDEX] [--rate HZ] [--block N] [--seconds S]
     masterbox run --sim [--input FILE] [--record OUT.wav] [--no-sound] [--seconds S]
     masterbox pinmap OUT.png [--pins FILE]
@@ -265,19 +266,28 @@ def cmd_run(args) -> int:
 
         return run_sim(_values(args), args.input, args.record, sound=not args.no_sound,
                        seconds=args.seconds)
-    if not args.audio_only:
-        raise UserError("run needs --sim (the box on a laptop) or --audio-only (the engine "
-                        "headless); the panel on the Pi's GPIO comes with `run --panel`")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    panel, pins_path = args.panel, args.pins
     if args.config:
         from . import config, presets
         cfg = config.load(args.config)
         values = presets.load(cfg["preset"])
         values.update(parse_sets(args.set))
-        return run_audio_only(values, cfg["rate"], cfg["block"], cfg["device"] or None,
-                              cfg["rt_priority"], seconds=args.seconds)
-    return run_audio_only(_values(args), args.rate, args.block, args.device, args.rt_priority,
-                          seconds=args.seconds)
+        fs, block, device, rt = cfg["rate"], cfg["block"], cfg["device"] or None, cfg["rt_priority"]
+        if panel is None:
+            panel = cfg["panel"]
+        pins_path = pins_path or cfg["pins"] or None
+    else:
+        values = _values(args)
+        fs, block, device, rt = args.rate, args.block, args.device, args.rt_priority
+    panel = "none" if args.audio_only else (panel or "gpio")
+    ui = None
+    if panel != "none":
+        from .box import BoxUI
+
+        def ui(engine):
+            return BoxUI(engine, panel, pins_path)
+    return run_audio_only(values, fs, block, device, rt, seconds=args.seconds, ui=ui)
 
 
 def cmd_screenshot(args) -> int:
@@ -352,7 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_devices)
 
     p = sub.add_parser("run", help="run the box (--audio-only: the engine headless)")
-    p.add_argument("--audio-only", action="store_true")
+    p.add_argument("--audio-only", action="store_true", help="the engine headless (no panel)")
+    p.add_argument("--panel", choices=("gpio", "keys", "none"),
+                   help="gpio: the pin table's encoders, buttons and OLED (default); keys: this "
+                   "terminal's keys and screen; none: headless")
+    p.add_argument("--pins", help="pin table (default: hardware/pins.toml)")
     chain_opts(p, "neutral")
     p.add_argument("--device", help="device name (part of it) or index; default: the first full-duplex stereo one")
     p.add_argument("--rate", type=int, default=48000)

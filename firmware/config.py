@@ -7,6 +7,8 @@ Every key, with its default:
     block = 128            # 64, 128, 256 or 512 frames
     rt_priority = 70       # SCHED_FIFO priority of the audio thread, 0 = off
     preset = "neutral"     # the settings at first boot (later: the autosaved last state)
+    panel = "gpio"         # gpio: encoders, buttons and OLED from the pin table; none: headless
+    pins = ""              # the pin table; "" = hardware/pins.toml of the installation
 
 Unknown keys and bad values are rejected with a message naming them.
 """
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 from . import UserError, tomlfile
 
-DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "preset": "neutral"}
-CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512)}
+DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "preset": "neutral",
+            "panel": "gpio", "pins": ""}
+CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512),
+           "panel": ("gpio", "none")}
 
 
 def load(path: str) -> dict:

@@ -32,7 +32,10 @@ def list_devices(out=None) -> int:
     return 0
 
 
-def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=None) -> int:
+def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=None,
+                   ui=None) -> int:
+    """The engine with its health check; ``ui(engine)`` (optional) builds the
+    panel and screen once audio runs, and is stepped ~30 times a second."""
     out = out or sys.stdout
     stop = {"now": False}
 
@@ -53,14 +56,31 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
               f"audio thread {eng.rt_status}, memory {memory}; passthrough after {t_pass:.2f} s, "
               f"full chain after {t_full:.2f} s\n")
     out.flush()
+    panel = None
+    if ui is not None:
+        try:
+            panel = ui(eng)
+        except Exception as e:          # audio first: a missing panel leaves the box headless
+            log.error("panel: %s", e)
+            out.write(f"panel not available ({e}); running headless\n")
+            out.flush()
     last = eng.counters()
     stalled = 0
     backoff = 0.5
     tick = 1.0 if sd_notify.watchdog_interval is None else min(1.0, sd_notify.watchdog_interval / 2)
+    if panel is not None:
+        from .box import FRAME_S
+        tick = FRAME_S
     next_health = time.monotonic() + 1.0
     try:
         while not stop["now"]:
             time.sleep(tick)
+            if panel is not None:
+                try:
+                    panel.step(time.monotonic())
+                except Exception as e:
+                    log.error("panel stopped: %s", e)
+                    panel = None
             sd_notify.tick(eng.counters()["callbacks"])
             if time.monotonic() < next_health:
                 continue
@@ -97,6 +117,8 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
                 break
     finally:
         sd_notify.stopping()
+        if panel is not None:
+            panel.close()
         eng.stop()
     c = eng.counters()
     out.write(f"stopped: {c['callbacks']} callbacks, {c['xruns']} xruns, {c['torn']} torn, "

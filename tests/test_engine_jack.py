@@ -187,3 +187,36 @@ def test_run_from_a_config_file(jack_server, tmp_path):
     cfg.write_text('device = "system"\nbuffer = 256\n')
     r = cli(jack_server, "run", "--audio-only", "--config", str(cfg), "--seconds", "1")
     assert r.returncode == 2 and "unknown key 'buffer'" in r.stderr
+
+
+def test_the_box_with_keys_on_the_real_engine(jack_server, tmp_path):
+    """`masterbox run --panel keys` in tmux on the JACK rig: the real engine, the
+    real controller and screen; keys move a parameter that the engine publishes,
+    and compare switches what the callback plays."""
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux not installed")
+    from test_sim_tmux import Pane, has
+
+    env = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "JACK_DEFAULT_SERVER": jack_server,
+           "HOME": os.environ.get("HOME", "/root"), "PATH": os.environ.get("PATH", "")}
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        env["NUMBA_CACHE_DIR"] = os.environ["NUMBA_CACHE_DIR"]
+    exe = os.path.join(os.path.dirname(sys.executable), "masterbox")
+    pane = Pane(f"mbbox{os.getpid()}", [exe, "run", "--panel", "keys", "--device", "system",
+                                         "--preset", "default", "--rt-priority", "0",
+                                         "--seconds", "120"], env)
+    try:
+        pane.wait(has("page: meters"), timeout=180)
+        pane.keys("h", "q", "q", "q", "z")              # menu, down to Glue, open it
+        pane.wait(has("glue.threshold_db=-20"))
+        pane.keys("a")
+        pane.wait(has("glue.threshold_db=-20.5"))
+        pane.keys("space")
+        pane.wait(has("listening: bypass"))
+        pane.keys("C-c")
+        t_end = time.monotonic() + 20
+        while pane.alive() and time.monotonic() < t_end:
+            time.sleep(0.2)
+        assert not pane.alive(), "the box did not stop on ctrl-c"
+    finally:
+        pane.kill()
