@@ -19,8 +19,8 @@ import select
 import sys
 
 from dsp.meters import Meter
-from ui import screens, terminal
-from ui.actions import KEY_HELP, KEYMAP
+from ui import screens
+from ui.actions import KEYMAP
 
 from .control import Controller
 
@@ -115,14 +115,11 @@ class BoxUI:
 
             show(self.device, img)
         elif self.kind == "keys":
-            lines = terminal.framed(img, " masterbox ")
-            v = self.ctl.sink.values
-            extra = [f" page: {self.ctl.nav.page}   listening: {self.ctl.mode}",
-                     " " + KEY_HELP[:126], " " + KEY_HELP[126:]]
-            if self.ctl.nav.page == "module":
-                extra.insert(1, " values: " + "  ".join(f"{p}={v[p]:g}" for p in self.ctl.nav.params()))
-            self.out.write("\x1b[H" + "\n".join(lines + [e.ljust(130) for e in extra]) + "\n")
-            self.out.flush()
+            from .sim import draw_terminal
+
+            c = self.engine.counters()
+            draw_terminal(self.out, self.ctl, [f" engine: {self.engine.fs} Hz, {self.engine.block} "
+                                               f"frames, {c['xruns']} xruns"], now)
 
     def close(self) -> None:
         if self.panel is not None:

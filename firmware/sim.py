@@ -238,7 +238,7 @@ def run_sim(values: dict, source: str | None = None, record: str | None = None,
                         if a is not None:
                             ctl.handle(a, time.monotonic())
                 ctl.tick(time.monotonic())
-                _draw(out, ctl, name, where)
+                draw_terminal(out, ctl, [f" source: {name}, {where}"])
     except KeyboardInterrupt:
         pass
     finally:
@@ -255,15 +255,16 @@ def run_sim(values: dict, source: str | None = None, record: str | None = None,
     return 0
 
 
-def _draw(out, ctl: Controller, name: str, where: str) -> None:
-    now = time.monotonic()
-    img = screens.render(ctl.screen(now))
-    lines = terminal.framed(img, " masterbox ")
+def draw_terminal(out, ctl: Controller, header: list[str], now: float | None = None) -> None:
+    """The screen in half blocks, then what it is playing and the key help
+    (shared by `run --sim` and `run --panel keys`)."""
+    now = time.monotonic() if now is None else now
+    lines = terminal.framed(screens.render(ctl.screen(now)), " masterbox ")
     v = ctl.sink.values
-    extra = [f" source: {name}, {where}",
-             f" page: {ctl.nav.page}   listening: {ctl.mode}   offset {ctl.sink.match_offset_db:+.1f} LU",
-             " " + KEY_HELP[:126], " " + KEY_HELP[126:]]
+    extra = header + [f" page: {ctl.nav.page}   listening: {ctl.mode}   "
+                      f"offset {ctl.sink.match_offset_db:+.1f} LU",
+                      " " + KEY_HELP[:126], " " + KEY_HELP[126:]]
     if ctl.nav.page == "module":
-        extra.insert(1, " values: " + "  ".join(f"{pid}={v[pid]:g}" for pid in ctl.nav.params()))
+        extra.insert(len(header), " values: " + "  ".join(f"{p}={v[p]:g}" for p in ctl.nav.params()))
     out.write("\x1b[H" + "\n".join(lines + [e.ljust(130) for e in extra]) + "\n")
     out.flush()
