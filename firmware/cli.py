@@ -372,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=int, default=48000)
     p.add_argument("--block", type=int, default=128)
     p.add_argument("--rt-priority", type=int, default=70, help="SCHED_FIFO priority of the audio thread (0: off)")
-    p.add_argument("--seconds", type=float, help="stop after this long (default: until SIGTERM)")
+    p.add_argument("--seconds", type=float, help="stop after running this long (default: until SIGTERM)")
     p.add_argument("--config", help="machine settings (/etc/masterbox/config.toml on the box)")
     p.add_argument("--sim", action="store_true",
                    help="the whole box on a laptop: screen in the terminal, keys as controls")

@@ -23,6 +23,8 @@ class Notifier:
         self._sock = None
         self._last_count = None
         self._last_ping = 0.0
+        self.dropped = 0
+        self.last_error = ""
 
     @property
     def active(self) -> bool:
@@ -33,7 +35,13 @@ class Notifier:
             return
         if self._sock is None:
             self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._sock.sendto("\n".join(lines).encode(), self.addr)
+        try:
+            # never wait for the supervisor: a full queue (a unix datagram socket
+            # holds 10 by default) drops this message instead of hanging the box
+            self._sock.sendto("\n".join(lines).encode(), socket.MSG_DONTWAIT, self.addr)
+        except (BlockingIOError, FileNotFoundError, ConnectionRefusedError) as e:
+            self.dropped += 1
+            self.last_error = f"{type(e).__name__}: {e}"
 
     def status(self, text: str) -> None:
         self.send(f"STATUS={text}")

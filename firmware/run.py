@@ -44,7 +44,6 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    t0 = time.monotonic()
     sd_notify = Notifier()
     sd_notify.status("starting: compiling the chain (audio passes through meanwhile)")
     eng = Engine(fs, block, device, values, rt_priority=rt_priority)
@@ -65,6 +64,7 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
             out.write(f"panel not available ({e}); running headless\n")
             out.flush()
     last = eng.counters()
+    t_run = time.monotonic()     # --seconds counts running time, not the compile before it
     stalled = 0
     backoff = 0.5
     tick = 1.0 if sd_notify.watchdog_interval is None else min(1.0, sd_notify.watchdog_interval / 2)
@@ -113,7 +113,7 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
             if c["nonfinite"] > last["nonfinite"]:
                 log.warning("%d NaN/Inf input samples silenced", c["nonfinite"] - last["nonfinite"])
             last = c
-            if seconds is not None and time.monotonic() - t0 >= seconds:
+            if seconds is not None and time.monotonic() - t_run >= seconds:
                 break
     finally:
         sd_notify.stopping()

@@ -159,16 +159,20 @@ def test_notify_sequence_from_start_to_stop(jack_server, tmp_path):
     env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server, NOTIFY_SOCKET=path,
                WATCHDOG_USEC="1000000")
     exe = os.path.join(os.path.dirname(sys.executable), "masterbox")
-    r = subprocess.run([exe, "run", "--audio-only", "--device", "system", "--seconds", "5"],
-                       capture_output=True, text=True, env=env, timeout=120)
-    assert r.returncode == 0, r.stderr
+    # read while it runs, as systemd does (the socket queues only ~10 datagrams)
+    proc = subprocess.Popen([exe, "run", "--audio-only", "--device", "system", "--seconds", "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     s.settimeout(0.2)
     msgs = []
-    while True:
+    t_end = time.monotonic() + 120
+    while time.monotonic() < t_end:
         try:
             msgs.append(s.recv(4096).decode())
         except socket.timeout:
-            break
+            if proc.poll() is not None:
+                break
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
     kinds = [m.split("=")[0] if not m.startswith("READY") else "READY" for m in msgs]
     assert msgs[0].startswith("STATUS=starting")
     assert msgs[1].startswith("STATUS=passthrough")

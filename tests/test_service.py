@@ -63,3 +63,25 @@ def test_ready_status_and_abstract_socket_names(tmp_path):
     assert drain(s) == ["STATUS=compiling", "READY=1\nSTATUS=running", "STOPPING=1\nSTATUS=stopping"]
     assert Notifier({"NOTIFY_SOCKET": "@masterbox/x"}).addr == "\0masterbox/x"
     assert not Notifier({}).active
+
+
+def test_a_supervisor_that_does_not_read_never_blocks_the_box(tmp_path):
+    """A unix datagram socket queues only a few messages; past that a blocking
+    send would hang the box (it did, in the JACK test, before sends were made
+    non-blocking). Messages beyond the queue are dropped and counted instead."""
+    import threading
+
+    s, path = listener(tmp_path)
+    n = Notifier({"NOTIFY_SOCKET": path})
+    done = threading.Event()
+
+    def flood():
+        for i in range(200):
+            n.status(f"message {i}")
+        done.set()
+
+    threading.Thread(target=flood, daemon=True).start()
+    assert done.wait(10.0), "the notifier blocked on a full socket"
+    got = drain(s)
+    assert 0 < len(got) < 200 and n.dropped == 200 - len(got)
+    assert "BlockingIOError" in n.last_error

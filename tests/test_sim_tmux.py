@@ -65,10 +65,12 @@ def test_sim_in_tmux(tmp_path):
            "PATH": os.environ.get("PATH", ""), "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", "")}
     env = {k: v for k, v in env.items() if v}
     name = f"mbsim{os.getpid()}"
+    t_start = time.monotonic()
     pane = Pane(name, [EXE, "run", "--sim", "--no-sound", "--record", str(rec), "--preset", "default",
                        "--seconds", "300"], env)
     try:
         pane.wait(has("page: meters"))
+        t_first = time.monotonic()
         pane.keys("h")                                   # back: the menu
         lines = pane.wait(has("page: menu"))
         items = ["Meters", "Input", "EQ", "Glue", "Multiband", "Saturation", "Stereo", "Clipper",
@@ -90,15 +92,19 @@ def test_sim_in_tmux(tmp_path):
         pane.wait(has("listening: processed"))
         pane.keys("u")                                    # undo the whole gesture
         pane.wait(has("glue.threshold_db=-20 "))
+        time.sleep(max(0.0, 3.0 - (time.monotonic() - t_first)))   # 3 s of audio at least
         pane.keys("C-c")
         t_end = time.monotonic() + 20
         while pane.alive() and time.monotonic() < t_end:
             time.sleep(0.2)
+        elapsed = time.monotonic() - t_start
     finally:
         pane.kill()
     assert rec.exists(), "the recording was not written"
     info = sf.info(str(rec))
-    assert info.samplerate == 48000 and info.channels == 2 and info.frames > 48000
+    assert info.samplerate == 48000 and info.channels == 2
+    # paced in real time: at least the 3 s we waited, never more than the wall clock
+    assert 2.5 * 48000 < info.frames <= elapsed * 48000
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
     y, _ = sf.read(str(rec))
     assert np.abs(y).max() > 0.01
