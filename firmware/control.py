@@ -87,7 +87,6 @@ class Controller:
         self.target = target if target in TARGETS else "streaming"
         self.status = ""
         self.alert_until = -1e9
-        self.last_latency_s = None
 
     # ------------------------------------------------------------ actions
     def handle(self, action: Action, now: float) -> list[tuple]:

@@ -13,6 +13,8 @@ with both lines high, (A, B) = (1, 1). Clockwise, A falls first.
 """
 from __future__ import annotations
 
+import math
+
 IDLE, CW1, CW2, CW3, CCW1, CCW2, CCW3 = range(7)
 
 # next state for each (state, (a, b)); a step is counted on CW3/CCW3 -> IDLE
@@ -73,8 +75,6 @@ class Accelerator:
         if dt <= self.fast_s:
             return self.max_mult
         # log-interpolate: dt = slow -> 1, dt = fast -> max
-        import math
-
         f = math.log(self.slow_s / dt) / math.log(self.slow_s / self.fast_s)
         return max(1, round(self.max_mult ** f))
 

@@ -105,6 +105,17 @@ def _close_block(T, S):
         S[S_D] = min(max(d, -HOLD_DB), HOLD_DB)
 
 
+@njit(inline="always", **JIT)
+def _targets(T, S, mode):
+    """(dry gain, wet gain) targets for the current offset D. D changes only
+    when a 100 ms block closes, so these two exps are not taken per sample.
+    The dry gain always tracks D, so it is ready the moment compare is pressed."""
+    d = S[S_D]
+    td = gain_of(d)
+    tw = gain_of(min(T[REF_DB] - d, 0.0)) if mode == 2 else 1.0
+    return td, tw
+
+
 @njit(**JIT)
 def process(buf, n, T, S):
     mode = int(T[MODE])
@@ -114,6 +125,8 @@ def process(buf, n, T, S):
     gk = T[GAIN_K]
     xk = T[XF_K]
     pos0 = int(S[S_POS])
+    td, tw = _targets(T, S, mode)
+    tx = 1.0 if mode == 1 else 0.0
     for i in range(n):
         rd = (pos0 + i - lat) % RING
         dl = S[S_RING + 2 * rd]
@@ -125,11 +138,7 @@ def process(buf, n, T, S):
         S[S_N] += 1.0
         if S[S_N] >= hop:
             _close_block(T, S)
-        d = S[S_D]
-        # targets: dry gain always tracks D (ready the moment compare is pressed)
-        td = gain_of(d)
-        tw = gain_of(min(T[REF_DB] - d, 0.0)) if mode == 2 else 1.0
-        tx = 1.0 if mode == 1 else 0.0
+            td, tw = _targets(T, S, mode)
         S[S_GD] += gk * (td - S[S_GD])
         gw = S[S_GW] + gk * (tw - S[S_GW])
         if abs(gw - tw) < 1e-7:
