@@ -2,12 +2,14 @@
 without a sound card). Not a test: it prints figures.
 
 For 64 and 128 frames: (a) the @cfunc engine alone, (b) the same with a Python
-thread in the process redrawing 128x64 screen pages flat out (PIL, as the UI
-will), (c) a Python-callback engine (sounddevice's Stream calling the same
+thread in the process running the real UI's render loop flat out (the
+controller's pages, ui/screens.py, luma's dummy device, the meters read from the
+engine), (c) a Python-callback engine (sounddevice's Stream calling the same
 numba chain kernel) under the same load. Prints xruns, callbacks, PortAudio's
-CPU load, callback durations (measurable only for the Python callback: the
-@cfunc makes no clock call) and peak RSS. Then start-up: time to passthrough and
-to the full chain with a cold and a warm numba cache.
+CPU load, callback durations (the @cfunc clocks itself on entry and exit:
+Engine.callback_durations; the Python callback is timed around the kernel) and
+peak RSS. Then start-up: time to passthrough and to the full chain with a cold
+and a warm numba cache.
 
     .venv/bin/python bench/stream.py [--seconds 60]
 """
@@ -34,34 +36,49 @@ def child(mode: str, block: int, seconds: float, load: bool) -> None:
     sys.path.insert(0, ROOT)
     stop = threading.Event()
 
-    def redraw():
-        from PIL import Image, ImageDraw
+    def redraw(sink, meter):
+        # the real UI's screen loop, flat out: every page in turn
+        from firmware.control import Controller
+        from ui import screens
+        from ui.display import open_display, show
+
+        ctl = Controller(sink, meter)
+        dev = open_display({"kind": "dummy"})
+        pages = ["meters", "menu", "target", "snapshots", "eq", "glue", "limiter"]
         k = 0
         while not stop.is_set():
-            img = Image.new("1", (128, 64))
-            d = ImageDraw.Draw(img)
-            for i in range(8):
-                d.rectangle((i * 16, 64 - (k * 7 + i * 13) % 60, i * 16 + 12, 63), fill=1)
-            d.text((2, 2), f"-14.{k % 10} LUFS", fill=1)
-            _ = img.tobytes()
+            page = pages[(k // 30) % len(pages)]
+            if page in ("meters", "menu", "target", "snapshots"):
+                ctl.nav.page = page
+            elif k % 30 == 0:
+                ctl.nav.open_module(page)
+            show(dev, screens.render(ctl.screen(time.monotonic())))
             k += 1
+        out["frames_drawn"] = k
 
     out = {"mode": mode, "block": block, "load": load}
     if mode == "cfunc":
         from firmware.engine import Engine
         from bench_values import FULL
+        from firmware.box import EngineMeter
         eng = Engine(48000, block, "system", FULL)
         eng.open()
         eng.start()
+        ui = threading.Thread(target=redraw, args=(eng, EngineMeter(eng)), daemon=True)
         if load:
-            threading.Thread(target=redraw, daemon=True).start()
+            ui.start()
+        time.sleep(0.5)
         c0 = eng.counters()
+        eng.callback_durations(reset=True)
         time.sleep(seconds)
         c1 = eng.counters()
+        d = eng.callback_durations()
         cpu = float(eng._sd._lib.Pa_GetStreamCpuLoad(eng._stream))
+        stop.set()
+        ui.join(5) if load else None
         eng.stop()
         out.update(xruns=c1["xruns"] - c0["xruns"], callbacks=c1["callbacks"] - c0["callbacks"],
-                   cpu_load=cpu, durations_us=None)
+                   cpu_load=cpu, durations_us=[d["p50_us"], d["p99_us"], d["max_us"]])
     else:
         import sounddevice as sd
         from dsp.chain import Chain
@@ -80,24 +97,47 @@ def child(mode: str, block: int, seconds: float, load: bool) -> None:
             flags[1] += 1
             durs.append(time.perf_counter_ns() - t0)
 
+        from dsp.meters import Meter
+        ui = threading.Thread(target=redraw, args=(c, Meter(48000, 2)), daemon=True)
         with sd.Stream(48000, block, device="system", channels=2, dtype="float32",
                        callback=cb) as st:
             if load:
-                threading.Thread(target=redraw, daemon=True).start()
+                ui.start()
             time.sleep(seconds)
             cpu = st.cpu_load
+            stop.set()
+            ui.join(5) if load else None
         d = np.array(durs[10:]) / 1000.0
         out.update(xruns=flags[0], callbacks=flags[1], cpu_load=cpu,
                    durations_us=[float(np.percentile(d, 50)), float(np.percentile(d, 99)),
                                  float(d.max())])
     stop.set()
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    out["jack_shm_mb"] = jack_shared_mb()
     print(json.dumps(out))
+
+
+def jack_shared_mb() -> float:
+    """Resident pages of JACK's shared-memory segments mapped into this process
+    (/dev/shm/jack-*: the server's port buffers, which every client maps and
+    touches; they count in RSS but belong to the server and do not exist on the
+    box, which uses ALSA directly)."""
+    total, cur = 0, None
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            parts = line.split()
+            if "-" in parts[0] and len(parts) >= 5:
+                cur = parts[5] if len(parts) > 5 else ""
+            elif parts[0] == "Rss:" and cur and cur.startswith("/dev/shm/jack"):
+                total += int(parts[1])
+    return total / 1024.0
 
 
 def jackd(block):
     name = "mbbench-" + uuid.uuid4().hex[:6]
-    p = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000",
+    # real-time when permitted (as the server on a real system runs); jackd falls
+    # back to normal scheduling by itself when it is not
+    p = subprocess.Popen(["jackd", "-R", "-P", "60", "-n", name, "-d", "dummy", "-r", "48000",
                           "-p", str(block)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.5)
     return name, p
@@ -135,7 +175,7 @@ def main():
     if a.child:
         mode, block, seconds, load = a.child
         return child(mode, int(block), float(seconds), load == "1")
-    print(f"JACK dummy server, 48 kHz, {a.seconds:g} s per run, full chain (bench/chain.py's settings)")
+    print(f"JACK dummy server (-R), 48 kHz, {a.seconds:g} s per run, full chain (bench/chain.py's settings)")
     for block in (64, 128):
         server, proc = jackd(block)
         try:
@@ -150,11 +190,13 @@ def main():
         base = rows[0]["xruns"]
         for r, label in zip(rows, ("(a) @cfunc, idle", "(b) @cfunc + UI redraw thread",
                                    "(c) Python callback + UI redraw thread")):
-            dur = ("p50 %.0f / p99 %.0f / max %.0f us" % tuple(r["durations_us"])
-                   if r["durations_us"] else "n/a (no clock call in the @cfunc)")
+            dur = "p50 %.0f / p99 %.0f / max %.0f us" % tuple(r["durations_us"])
             print(f"{block:4d} frames {label:40s} xruns {r['xruns']:4d} "
                   f"(beyond idle {r['xruns'] - base:+d}), callbacks {r['callbacks']:6d}, "
-                  f"cpu {100 * r['cpu_load']:5.1f} %, callback {dur}, peak RSS {r['peak_rss_mb']:.0f} MB")
+                  f"cpu {100 * r['cpu_load']:5.1f} %, callback {dur}, peak RSS {r['peak_rss_mb']:.0f} MB "
+                  f"({r['jack_shm_mb']:.0f} MB of it JACK's shared segment: "
+                  f"{r['peak_rss_mb'] - r['jack_shm_mb']:.0f} MB without)"
+                  + (f", UI frames {r['frames_drawn']}" if "frames_drawn" in r else ""))
     print(f"start-up, cold numba cache: passthrough after {st['cold'][0]:.2f} s, "
           f"full chain after {st['cold'][1]:.2f} s")
     print(f"start-up, warm numba cache: passthrough after {st['warm'][0]:.2f} s, "

@@ -42,9 +42,7 @@ def halfband_even_taps(length: int, atten_db: float = 80.0) -> np.ndarray:
     """The even-index taps of a Kaiser halfband low-pass (cutoff at a quarter of
     its rate), scaled to sum to exactly 1/2 so that, with the centre tap taken
     as exactly 1/2, DC passes at exactly unity."""
-    from scipy.signal import firwin, kaiser_beta
-
-    h = firwin(length, 0.5, window=("kaiser", kaiser_beta(atten_db)))
+    h = fd.kaiser_lowpass(length, 0.5, atten_db)
     even = h[0::2]
     return even * (0.5 / even.sum())
 

@@ -213,11 +213,9 @@ PRECISE_TAPS = 32        # per branch: a 512-tap Kaiser low-pass, flat to 0.45 f
 
 def _precise_filter() -> np.ndarray:
     from .coefficients import polyphase_reversed
-    from scipy.signal import firwin, kaiser_beta   # coefficient design only
+    from .filter_design import kaiser_lowpass
 
-    h = firwin(PRECISE_FACTOR * PRECISE_TAPS + 1, 1.0 / PRECISE_FACTOR,
-               window=("kaiser", kaiser_beta(70.0)))
-    h /= h.sum()
+    h = kaiser_lowpass(PRECISE_FACTOR * PRECISE_TAPS + 1, 1.0 / PRECISE_FACTOR, 70.0)
     return np.ascontiguousarray(polyphase_reversed(h, PRECISE_FACTOR, PRECISE_TAPS + 1))
 
 

@@ -18,6 +18,13 @@ Real-time contract of the callback (read this before touching it):
   PortAudio's status flags (under/overflows) are counted as xruns.
 - Meters run on the output inside the callback; the UI reads their rings and
   counters at its own pace (a copy, never a lock).
+- It clocks itself: CLOCK_MONOTONIC on entry and exit (clock_gettime is served
+  by the vDSO on x86-64 and arm64 Linux: no system call) into a histogram of
+  1 us bins in the arena (``Engine.callback_durations``).
+- Loop-cable measurement (``Engine.measure``): when armed, the callback takes
+  its input from a stimulus in the arena and records the real input beside it,
+  sample-aligned with what it plays; the control thread fills both before
+  arming and reads them after the callback marks the run done.
 
 sounddevice is the binding: its cffi handle (``sounddevice._lib`` / ``_ffi``)
 gives Pa_OpenStream, which takes our C function pointer. That handle is a
@@ -46,7 +53,14 @@ BLOCKS = (64, 128, 256, 512)
 
 # arena header (float64 words)
 H_CALLBACKS, H_XRUNS, H_ACTIVE, H_INUSE, H_TORN, H_FRAMES, H_FLAGS, H_THREAD = range(8)
-HEADER = 8
+# H_SIZE: the arena's length (the callback sizes its view from it);
+# H_MEAS/H_MPOS/H_MLEN: the loop-cable measurement (idle, armed, done; position; length);
+# H_TS: two words the clock writes a timespec into; H_DMAX: longest callback (ns)
+H_SIZE, H_MEAS, H_MPOS, H_MLEN, H_TS, H_DMAX = 8, 9, 10, 11, 12, 14
+HEADER = 16
+MEAS_IDLE, MEAS_ARMED, MEAS_DONE = 0.0, 1.0, 2.0
+# callback durations: a histogram of 1 us bins (the last bin holds the rest)
+DUR_BINS = 10000
 SCHED_FIFO = 1
 
 
@@ -107,7 +121,7 @@ def thread_policy(thread_id: int) -> tuple[int, int]:
 class Layout:
     """Offsets of everything in the arena."""
 
-    def __init__(self):
+    def __init__(self, measure_frames: int = 0):
         self.t_len = K.T_TOTAL + 1                 # + the sequence number's tail copy
         self.t0 = HEADER
         self.t1 = self.t0 + self.t_len
@@ -115,7 +129,10 @@ class Layout:
         self.w = self.s + K.S_TOTAL
         self.mt = self.w + K.CHUNK * 3
         self.ms = self.mt + MK.MT_SIZE
-        self.size = self.ms + MK.MS_SIZE
+        self.dur = self.ms + MK.MS_SIZE
+        self.meas = self.dur + DUR_BINS           # stimulus (n x 2) then recording (n x 2)
+        self.measure_frames = measure_frames
+        self.size = self.meas + 4 * measure_frames
 
 
 _CALLBACK = None
@@ -164,10 +181,13 @@ def compile_callback():
     # an external symbol (resolved from libc when the code is linked), so the
     # compiled callback stays cacheable.
     pthread_self = types.ExternalFunction("pthread_self", types.uint64())
+    # int clock_gettime(clockid_t, struct timespec *): the pointer passed as an
+    # integer address (the arena's H_TS words), which keeps the code cacheable
+    clock_gettime = types.ExternalFunction("clock_gettime", types.int32(types.int32, types.intp))
     L = Layout()
     T_N, S_N, TL = K.T_TOTAL, K.S_TOTAL, L.t_len
     T0, T1, S0, W0 = L.t0, L.t1, L.s, L.w
-    MT0, MS0, N = L.mt, L.ms, L.size
+    MT0, MS0, D0, MEAS0 = L.mt, L.ms, L.dur, L.meas
     CH = K.CHUNK
     MT_N, MS_N = MK.MT_SIZE, MK.MS_SIZE
     sig = types.int32(types.voidptr, types.voidptr, types.uint64, types.voidptr, types.uint64,
@@ -175,18 +195,46 @@ def compile_callback():
 
     @cfunc(sig, nopython=True, cache=True)
     def callback(inp, out, frames, time_info, status, user):
-        A = carray(user, (N,), dtype=np.float64)
+        H = carray(user, (HEADER,), dtype=np.float64)
+        A = carray(user, (int(H[H_SIZE]),), dtype=np.float64)
+        # CLOCK_MONOTONIC through the vDSO: a plain function call, no system call
+        ts = A[H_TS:H_TS + 2].view(np.int64)
+        clock_gettime(1, A[H_TS:H_TS + 2].ctypes.data)
+        t_enter = ts[0] * 1000000000 + ts[1]
         if A[H_THREAD] == 0.0:
             # who am I: the control thread raises exactly this thread's priority
             A[H_THREAD] = float(pthread_self())
         x = carray(inp, (frames, 2), dtype=np.float32)
         y = carray(out, (frames, 2), dtype=np.float32)
+        src = x
+        if A[H_MEAS] == MEAS_ARMED:
+            # loop-cable measurement: the stimulus replaces the input and the
+            # input (the cable's return) is recorded, both from arena memory
+            # the control thread filled before arming
+            n = int(A[H_MLEN])
+            pos = int(A[H_MPOS])
+            stim = A[MEAS0:MEAS0 + 2 * n]
+            rec = A[MEAS0 + 2 * n:MEAS0 + 4 * n]
+            for i in range(frames):
+                k = pos + i
+                if k < n:
+                    rec[2 * k] = x[i, 0]
+                    rec[2 * k + 1] = x[i, 1]
+                    y[i, 0] = stim[2 * k]
+                    y[i, 1] = stim[2 * k + 1]
+                else:
+                    y[i, 0] = 0.0
+                    y[i, 1] = 0.0
+            A[H_MPOS] = pos + frames
+            if pos + frames >= n:
+                A[H_MEAS] = MEAS_DONE
+            src = y      # the chain reads each chunk before it writes it: in place is safe
         act = int(A[H_ACTIVE])
         A[H_INUSE] = act
         base = T0 if act == 0 else T1
         T = A[base:base + T_N]
         head = T[K.T_SEQ]
-        K.process(x, y, frames, T, A[S0:S0 + S_N], A[W0:W0 + CH * 3].reshape((CH, 3)))
+        K.process(src, y, frames, T, A[S0:S0 + S_N], A[W0:W0 + CH * 3].reshape((CH, 3)))
         if head != A[base + TL - 1] or head != T[K.T_SEQ]:
             A[H_TORN] += 1.0
         MK.process(y, frames, A[MT0:MT0 + MT_N], A[MS0:MS0 + MS_N])
@@ -195,6 +243,11 @@ def compile_callback():
             A[H_FLAGS] = float(status)
         A[H_FRAMES] += float(frames)
         A[H_CALLBACKS] += 1.0
+        clock_gettime(1, A[H_TS:H_TS + 2].ctypes.data)
+        d = ts[0] * 1000000000 + ts[1] - t_enter
+        if d > A[H_DMAX]:
+            A[H_DMAX] = d
+        A[D0 + min(d // 1000, DUR_BINS - 1)] += 1.0
         return 0  # paContinue
 
     _CALLBACK = callback
@@ -203,7 +256,7 @@ def compile_callback():
 
 class Engine:
     def __init__(self, fs: int = 48000, block: int = 128, device=None, values: dict | None = None,
-                 rt_priority: int = 70):
+                 rt_priority: int = 70, measure_seconds: float = 0.0):
         if fs not in RATES:
             raise UserError(f"sample rate {fs} Hz: the box runs at {', '.join(map(str, RATES))} Hz")
         if block not in BLOCKS:
@@ -215,8 +268,11 @@ class Engine:
         self.rt_status = "not started"
         self.values = params.check_values(values or {})
         self.monitor = ("processed", 0.0)
-        self.L = Layout()
+        if not 0.0 <= measure_seconds <= 60.0:
+            raise UserError(f"measurement length {measure_seconds} s: out of range 0..60 s")
+        self.L = Layout(int(round(measure_seconds * fs)))
         self.arena = np.zeros(self.L.size)
+        self.arena[H_SIZE] = self.L.size
         self._seq = 1
         self._flip_at = -1.0
         # both coefficient sets start equal; state and meters start fresh
@@ -397,7 +453,62 @@ class Engine:
         """Short-term loudness the processing adds (LU): what compare removes."""
         return float(self.arena[self.L.s + K.SB_MON + MON.S_D])
 
+    # ------------------------------------------------------------------ loop cable
+    def measure(self, stimulus: np.ndarray, timeout: float | None = None) -> tuple[np.ndarray, int]:
+        """Play ``stimulus`` (frames x 2) through the chain in place of the input
+        and record the input meanwhile: with a cable from the outputs to the
+        inputs this measures the whole loop (chain, converters, analog path).
+        Sample k of the recording was captured in the same callback as sample k
+        of the stimulus was played. Returns (recording float32, xruns during it)."""
+        n = len(stimulus)
+        if stimulus.ndim != 2 or stimulus.shape[1] != 2:
+            raise UserError(f"measurement stimulus shape {stimulus.shape}: need (frames, 2)")
+        if not 0 < n <= self.L.measure_frames:
+            raise UserError(f"measurement of {n} frames: this engine holds 1..{self.L.measure_frames} "
+                            f"(Engine(measure_seconds=...))")
+        if self._stream is None or self.mode != "chain":
+            raise UserError("measurement needs the running chain (open and start the engine first)")
+        A = self.arena
+        m0 = self.L.meas
+        A[H_MEAS] = MEAS_IDLE                     # the callback ignores the region from here
+        A[m0:m0 + 2 * n] = np.asarray(stimulus, np.float64).reshape(-1)
+        A[m0 + 2 * n:m0 + 4 * n] = 0.0
+        A[H_MLEN] = n
+        A[H_MPOS] = 0.0
+        x0 = A[H_XRUNS]
+        A[H_MEAS] = MEAS_ARMED                    # last store: the callback starts at sample 0
+        t_end = time.monotonic() + (timeout if timeout is not None else n / self.fs + 5.0)
+        while A[H_MEAS] != MEAS_DONE:
+            if time.monotonic() > t_end:
+                A[H_MEAS] = MEAS_IDLE
+                raise UserError(f"measurement did not finish within {t_end - time.monotonic() + n / self.fs:.1f} s "
+                                "(is the audio callback running?)")
+            time.sleep(0.01)
+        A[H_MEAS] = MEAS_IDLE
+        rec = A[m0 + 2 * n:m0 + 4 * n].reshape(n, 2).astype(np.float32)
+        return rec, int(A[H_XRUNS] - x0)
+
+    def reported_round_trip(self) -> int:
+        """What the engine says a loop cable measures: the chain's latency plus
+        PortAudio's input and output latency, in frames."""
+        lat_in, lat_out = self.stream_latency()
+        return self.latency + round((lat_in + lat_out) * self.fs)
+
     # ------------------------------------------------------------------ readouts
+    def callback_durations(self, reset: bool = False) -> dict:
+        """Percentiles of the callback's own duration (clock read on entry and
+        exit inside the callback; 1 us resolution), and the longest one."""
+        h = self.arena[self.L.dur:self.L.dur + DUR_BINS].copy()
+        out = {"count": int(h.sum()), "max_us": float(self.arena[H_DMAX]) / 1000.0}
+        if out["count"]:
+            c = np.cumsum(h)
+            for q in (50, 99, 99.9):
+                out[f"p{q:g}_us"] = float(np.searchsorted(c, q / 100.0 * c[-1]) + 0.5)
+        if reset:
+            self.arena[self.L.dur:self.L.dur + DUR_BINS] = 0.0
+            self.arena[H_DMAX] = 0.0
+        return out
+
     def counters(self) -> dict:
         A = self.arena
         S = A[self.L.s:self.L.s + K.S_TOTAL]

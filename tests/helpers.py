@@ -2,6 +2,13 @@
 chain's own code (except to run the chain)."""
 from __future__ import annotations
 
+import contextlib
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
 import numpy as np
 from scipy.signal import firwin, kaiser_beta, upfirdn
 
@@ -78,3 +85,34 @@ def hf_energy(y, fs, fc=8000.0, skip=0):
     from scipy.signal import butter, sosfilt
     sos = butter(4, fc, "hp", fs=fs, output="sos")
     return float(np.sum(sosfilt(sos, y.astype(np.float64))[skip:] ** 2))
+
+
+@contextlib.contextmanager
+def jackd_dummy(rate: int = 48000, period: int = 128):
+    """A private `jackd -d dummy` server (a real-time clock without a sound
+    card) under a unique name, so runs cannot collide; yields its name. Real-time
+    (-R) when permitted: jackd falls back to normal scheduling by itself when
+    it is not. Whoever used it must have terminated PortAudio before it stops
+    (tests run PortAudio in a child process for that)."""
+    name = "mbtest-" + uuid.uuid4().hex[:8]
+    proc = subprocess.Popen(["jackd", "-R", "-P", "60", "-n", name, "-d", "dummy", "-r", str(rate),
+                             "-p", str(period)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            r = subprocess.run(["jack_lsp", "-s", name], capture_output=True) if shutil.which("jack_lsp") \
+                else subprocess.run([sys.executable, "-c", "import jack; jack.Client('probe', "
+                                     f"servername='{name}', no_start_server=True).close()"],
+                                    capture_output=True)
+            if r.returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("jackd dummy server did not come up")
+        yield name
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -7,13 +7,12 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 
 import numpy as np
 import pytest
 
 from dsp.chain import Chain
-from helpers import db, hf_energy
+from helpers import db, hf_energy, jackd_dummy
 
 HERE = os.path.dirname(__file__)
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None,
@@ -25,26 +24,8 @@ VALUES = {"eq.bell2_gain_db": 4, "glue.ratio": 3, "glue.threshold_db": -30,
 
 @pytest.fixture
 def jack_server():
-    name = "mbtest-" + uuid.uuid4().hex[:8]
-    proc = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000",
-                             "-p", "128"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        r = subprocess.run(["jack_lsp", "-s", name], capture_output=True) if shutil.which("jack_lsp") \
-            else subprocess.run([sys.executable, "-c", f"import jack; jack.Client('probe', servername='{name}', no_start_server=True).close()"],
-                                capture_output=True)
-        if r.returncode == 0:
-            break
-        time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("jackd dummy server did not come up")
-    yield name
-    proc.terminate()          # the rig process has already terminated PortAudio
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with jackd_dummy() as name:
+        yield name
 
 
 def rig(server, tmp_path, **cfg):

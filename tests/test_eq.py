@@ -81,3 +81,18 @@ def test_low_pass_near_nyquist_is_not_forced_to_zero():
     got = response_db(impulse_response(fs, v), fs, np.array([1000.0, 18000.0, 21000.0]))
     want = db(fd.analog_lowpass(np.array([1000.0, 18000.0, 21000.0]), 18000, 2 ** -0.5))
     assert np.max(np.abs(got - want)) < 1.0
+
+
+@pytest.mark.parametrize("taps,cutoff,atten", [(129, 0.25, 60.0), (47, 0.5, 80.0), (513, 1 / 16, 70.0),
+                                               (31, 0.3, 40.0), (15, 0.4, 10.0)])
+def test_kaiser_lowpass_is_scipys_firwin(taps, cutoff, atten):
+    """The numpy windowed sinc the engine uses (so it never loads scipy.signal)
+    against scipy's own design."""
+    from scipy.signal import firwin, kaiser_beta
+
+    from dsp.filter_design import kaiser_beta as kb
+    from dsp.filter_design import kaiser_lowpass
+
+    assert kb(atten) == pytest.approx(kaiser_beta(atten), rel=1e-12)
+    want = firwin(taps, cutoff, window=("kaiser", kaiser_beta(atten)))
+    assert np.max(np.abs(kaiser_lowpass(taps, cutoff, atten) - want)) < 1e-15
