@@ -276,12 +276,14 @@ def cmd_run(args) -> int:
         values = presets.load(cfg["preset"])
         values.update(parse_sets(args.set))
         fs, block, device, rt = cfg["rate"], cfg["block"], cfg["device"] or None, cfg["rt_priority"]
+        rt_cpu = cfg["rt_cpu"]
         if panel is None:
             panel = cfg["panel"]
         pins_path = pins_path or cfg["pins"] or None
     else:
         values = _values(args)
         fs, block, device, rt = args.rate, args.block, args.device, args.rt_priority
+        rt_cpu = args.rt_cpu
     panel = "none" if args.audio_only else (panel or "gpio")
     ui = None
     if panel != "none":
@@ -289,7 +291,7 @@ def cmd_run(args) -> int:
 
         def ui(engine):
             return BoxUI(engine, panel, pins_path)
-    return run_audio_only(values, fs, block, device, rt, seconds=args.seconds, ui=ui)
+    return run_audio_only(values, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu)
 
 
 def cmd_screenshot(args) -> int:
@@ -328,7 +330,7 @@ def cmd_loopcheck(args) -> int:
         fs, block, device = cfg["rate"], cfg["block"], cfg["device"] or None
     else:
         fs, block, device = args.rate, args.block, args.device
-    eng = Engine(fs, block, device, {}, rt_priority=0, measure_seconds=loopcheck.needed_seconds())
+    eng = Engine(fs, block, device, {}, measure_seconds=loopcheck.needed_seconds())
     print("compiling the chain (or loading it from the cache)...", file=sys.stderr)
     compile_callback()
     eng.open()
@@ -449,6 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=int, default=48000)
     p.add_argument("--block", type=int, default=128)
     p.add_argument("--rt-priority", type=int, default=70, help="SCHED_FIFO priority of the audio thread (0: off)")
+    p.add_argument("--rt-cpu", type=int, default=-1, help="pin the audio thread to this CPU (-1: any)")
     p.add_argument("--seconds", type=float, help="stop after running this long (default: until SIGTERM)")
     p.add_argument("--config", help="machine settings (/etc/masterbox/config.toml on the box)")
     p.add_argument("--sim", action="store_true",

@@ -6,6 +6,7 @@ Every key, with its default:
     rate = 48000           # 44100, 48000, 88200 or 96000
     block = 128            # 64, 128, 256 or 512 frames
     rt_priority = 70       # SCHED_FIFO priority of the audio thread, 0 = off
+    rt_cpu = -1            # pin the audio thread to this CPU (an isolated core), -1 = any
     preset = "neutral"     # the settings at first boot (later: the autosaved last state)
     panel = "gpio"         # gpio: encoders, buttons and OLED from the pin table; none: headless
     pins = ""              # the pin table; "" = hardware/pins.toml of the installation
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from . import UserError, tomlfile
 
-DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "preset": "neutral",
+DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "rt_cpu": -1, "preset": "neutral",
             "panel": "gpio", "pins": ""}
 CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512),
            "panel": ("gpio", "none")}
@@ -38,6 +39,8 @@ def load(path: str) -> dict:
                             f"{', '.join(map(str, CHOICES[key]))}")
         if key == "rt_priority" and not 0 <= value <= 99:
             raise UserError(f"config {path}: rt_priority = {value} is out of range 0..99")
+        if key == "rt_cpu" and not -1 <= value <= 1023:
+            raise UserError(f"config {path}: rt_cpu = {value} is out of range -1..1023 (-1 = any)")
         out[key] = value
     return out
 

@@ -104,6 +104,28 @@ def set_thread_fifo(thread_id: int, priority: int) -> str:
     return f"normal priority: {why}"
 
 
+def set_thread_cpu(thread_id: int, cpu: int) -> str:
+    """Pin one thread (a pthread_t) to one CPU (an isolated core)."""
+    import ctypes
+    import os
+
+    mask = (ctypes.c_ulong * 16)()           # a cpu_set_t: 1024 bits
+    mask[cpu // 64] = 1 << (cpu % 64)
+    err = _libc().pthread_setaffinity_np(ctypes.c_ulong(thread_id), ctypes.sizeof(mask), mask)
+    if err == 0:
+        return f"on CPU {cpu}"
+    log.warning("audio thread not pinned to CPU %d (%s)", cpu, os.strerror(err))
+    return f"not pinned: {os.strerror(err)}"
+
+
+def thread_cpus(thread_id: int) -> list[int]:
+    import ctypes
+
+    mask = (ctypes.c_ulong * 16)()
+    _libc().pthread_getaffinity_np(ctypes.c_ulong(thread_id), ctypes.sizeof(mask), mask)
+    return [c for c in range(1024) if mask[c // 64] >> (c % 64) & 1]
+
+
 def thread_policy(thread_id: int) -> tuple[int, int]:
     """(policy, priority) of a thread, for tests and status."""
     import ctypes
@@ -256,7 +278,7 @@ def compile_callback():
 
 class Engine:
     def __init__(self, fs: int = 48000, block: int = 128, device=None, values: dict | None = None,
-                 rt_priority: int = 70, measure_seconds: float = 0.0):
+                 rt_priority: int = 70, measure_seconds: float = 0.0, rt_cpu: int = -1):
         if fs not in RATES:
             raise UserError(f"sample rate {fs} Hz: the box runs at {', '.join(map(str, RATES))} Hz")
         if block not in BLOCKS:
@@ -265,6 +287,11 @@ class Engine:
             raise UserError(f"real-time priority {rt_priority}: out of range 0..99 (0 = off)")
         self.fs, self.block, self.device = fs, block, device
         self.rt_priority = rt_priority
+        import os
+        ncpu = os.cpu_count() or 1
+        if not -1 <= rt_cpu < ncpu:
+            raise UserError(f"audio thread CPU {rt_cpu}: this machine has CPUs 0..{ncpu - 1} (-1 = any)")
+        self.rt_cpu = rt_cpu
         self.rt_status = "not started"
         self.values = params.check_values(values or {})
         self.monitor = ("processed", 0.0)
@@ -372,6 +399,8 @@ class Engine:
                 time.sleep(0.005)
             tid = int(self.arena[H_THREAD])
             self.rt_status = set_thread_fifo(tid, self.rt_priority) if tid else "no callback yet"
+            if tid and self.rt_cpu >= 0:
+                self.rt_status += ", " + set_thread_cpu(tid, self.rt_cpu)
         elif not self.rt_priority:
             self.rt_status = "off"
 

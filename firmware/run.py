@@ -32,7 +32,7 @@ def list_devices(out=None) -> int:
     return 0
 
 
-def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=None,
+def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=None, rt_cpu=-1,
                    ui=None) -> int:
     """The engine with its health check; ``ui(engine)`` (optional) builds the
     panel and screen once audio runs, and is stepped ~30 times a second."""
@@ -46,7 +46,7 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
     signal.signal(signal.SIGINT, on_signal)
     sd_notify = Notifier()
     sd_notify.status("starting: compiling the chain (audio passes through meanwhile)")
-    eng = Engine(fs, block, device, values, rt_priority=rt_priority)
+    eng = Engine(fs, block, device, values, rt_priority=rt_priority, rt_cpu=rt_cpu)
     memory = lock_memory()
     t_pass, t_full = eng.boot(on_passthrough=lambda: sd_notify.status(
         "passthrough: audio flows untouched while the chain compiles"))

@@ -87,6 +87,11 @@ def hf_energy(y, fs, fc=8000.0, skip=0):
     return float(np.sum(sosfilt(sos, y.astype(np.float64))[skip:] ** 2))
 
 
+class JackServer(str):
+    """A server's name (what JACK_DEFAULT_SERVER wants) that also holds its process."""
+    proc: subprocess.Popen
+
+
 @contextlib.contextmanager
 def jackd_dummy(rate: int = 48000, period: int = 128):
     """A private `jackd -d dummy` server (a real-time clock without a sound
@@ -109,7 +114,9 @@ def jackd_dummy(rate: int = 48000, period: int = 128):
             time.sleep(0.1)
         else:
             raise RuntimeError("jackd dummy server did not come up")
-        yield name
+        server = JackServer(name)
+        server.proc = proc
+        yield server
     finally:
         proc.terminate()
         try:

@@ -40,7 +40,8 @@ def main():
 
     server = os.environ["JACK_DEFAULT_SERVER"]
     fs, block = cfg.get("fs", 48000), cfg.get("block", 128)
-    eng = Engine(fs, block, device=cfg.get("device", "system"), values=cfg.get("values", {}))
+    eng = Engine(fs, block, device=cfg.get("device", "system"), values=cfg.get("values", {}),
+                 rt_cpu=cfg.get("rt_cpu", -1))
     eng.open()
     x = stimulus(fs, cfg.get("seconds", 2.0), tone_only=cfg.get("tone_only", False))
     pre = int(0.2 * fs)
@@ -108,9 +109,11 @@ def main():
     if cfg.get("report_rt"):
         import threading as th
 
-        from firmware.engine import thread_policy
+        from firmware.engine import thread_cpus, thread_policy
         rt = {"status": eng.rt_status, "callback_policy": list(thread_policy(eng.callback_thread)),
-              "main_policy": list(thread_policy(th.main_thread().ident))}
+              "main_policy": list(thread_policy(th.main_thread().ident)),
+              "callback_cpus": thread_cpus(eng.callback_thread),
+              "main_cpus": thread_cpus(th.main_thread().ident)}
     eng.stop()
     sd._terminate()
     # where did the marker come back?

@@ -107,6 +107,17 @@ def test_only_the_callback_thread_is_raised(jack_server, tmp_path):
     assert rt["main_policy"][0] == 0
 
 
+def test_the_callback_thread_can_be_pinned_to_a_cpu(jack_server, tmp_path):
+    """rt_cpu: the callback thread alone runs on the chosen (isolated) core."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one CPU: nothing to pin to")
+    out, _, _ = rig(jack_server, tmp_path, seconds=0.5, report_rt=True, rt_cpu=1)
+    rt = out["rt"]
+    assert rt["callback_cpus"] == [1], rt
+    assert len(rt["main_cpus"]) == os.cpu_count()
+    assert "on CPU 1" in rt["status"]
+
+
 def cli(server, *args, timeout=120):
     env = dict(os.environ, JACK_DEFAULT_SERVER=server)
     exe = os.path.join(os.path.dirname(sys.executable), "masterbox")
@@ -161,6 +172,52 @@ def test_notify_sequence_from_start_to_stop(jack_server, tmp_path):
     assert kinds.count("WATCHDOG") >= 3
     assert kinds.index("WATCHDOG") > kinds.index("READY")
     assert msgs[-1].startswith("STOPPING=1")
+
+
+def test_a_stalled_device_is_reopened_and_audio_resumes(jack_server, tmp_path):
+    """The health check sees the callback counter stop (the server frozen with
+    SIGSTOP for 4 s: to the box, a device that stopped delivering), says so,
+    reopens the stream with back-off once the device answers again, and audio
+    flows on: watchdog pings, which are sent only while the counter advances,
+    resume after the reopen."""
+    import signal
+    import socket
+    import threading
+
+    path = str(tmp_path / "notify.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    s.settimeout(0.2)
+    env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server, NOTIFY_SOCKET=path,
+               WATCHDOG_USEC="1000000")
+    exe = os.path.join(os.path.dirname(sys.executable), "masterbox")
+    proc = subprocess.Popen([exe, "run", "--audio-only", "--device", "system", "--seconds", "12"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    msgs = []
+    t_end = time.monotonic() + 180
+    frozen = thawed = None
+    while time.monotonic() < t_end:
+        try:
+            msgs.append((time.monotonic(), s.recv(4096).decode()))
+        except socket.timeout:
+            if proc.poll() is not None:
+                break
+        if frozen is None and any(m.startswith("READY") for _, m in msgs) and \
+                time.monotonic() - next(t for t, m in msgs if m.startswith("READY")) > 2:
+            os.kill(jack_server.proc.pid, signal.SIGSTOP)
+            frozen = time.monotonic()
+            threading.Timer(4.0, os.kill, (jack_server.proc.pid, signal.SIGCONT)).start()
+            thawed = frozen + 4.0
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert frozen is not None, msgs
+    assert "device lost: reopening" in out and "device back: running" in out, out
+    lost = next(t for t, m in msgs if m.startswith("STATUS=device lost"))
+    back = next(t for t, m in msgs if m.startswith("STATUS=running (device back)"))
+    assert frozen < lost and back > thawed
+    # no pings while frozen; pings again after the reopen
+    assert not [m for t, m in msgs if m == "WATCHDOG=1" and frozen + 1.5 < t < thawed]
+    assert len([m for t, m in msgs if m == "WATCHDOG=1" and t > back]) >= 3
 
 
 def test_run_from_a_config_file(jack_server, tmp_path):

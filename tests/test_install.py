@@ -63,6 +63,7 @@ def test_config_defaults_roundtrip(tmp_path):
     ("rate = 22050\n", "rate = 22050 is not one of 44100, 48000, 88200, 96000"),
     ("block = '128'\n", "block = '128' should be a int"),
     ("rt_priority = 120\n", "rt_priority = 120 is out of range 0..99"),
+    ("rt_cpu = -2\n", "rt_cpu = -2 is out of range -1..1023"),
     ("rate = [\n", "not valid TOML"),
 ])
 def test_config_rejects_with_names(tmp_path, doc, needle):
