@@ -9,7 +9,7 @@
     masterbox params [--json]
     masterbox devices
     masterbox run [--panel gpio|keys|none] [--pins FILE] [--config FILE] [--device ...]
-    masterbox run --audio-only [--device NAME|INDEX] [--rate HZ] [--block N] [--seconds S]
+    masterbox run --audio-only [--device NAME|INDEX] [--rate HZ] [--block N] [--rt-cpu N] [--seconds S]
     masterbox run --sim [--input FILE] [--record OUT.wav] [--no-sound] [--seconds S]
     masterbox pinmap OUT.png [--pins FILE]
     masterbox panelcheck [--pins FILE]

@@ -71,14 +71,23 @@ def _libc():
     return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 
+MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
+
+
 def lock_memory() -> str:
-    """mlockall(MCL_CURRENT | MCL_FUTURE): no page of the process is ever swapped
-    out under the callback. Returns "locked" or why not (a warning, not an error)."""
+    """mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT): no page the process has
+    touched is ever swapped out under the callback. ONFAULT (Linux 4.4) locks a
+    page when it is first used instead of filling every mapping up front: without
+    it each thread's 8 MB stack and every reserved heap arena become resident,
+    and the box measured 595 MB instead of its ~200 MB. Falls back to the plain
+    call on an older kernel. Returns "locked" or why not (a warning, not an error)."""
     import ctypes
     import os
 
     libc = _libc()
-    if libc.mlockall(3) == 0:
+    if libc.mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0:
+        return "locked"
+    if ctypes.get_errno() == 22 and libc.mlockall(MCL_CURRENT | MCL_FUTURE) == 0:   # EINVAL: no ONFAULT
         return "locked"
     why = os.strerror(ctypes.get_errno())
     log.warning("memory not locked (%s): audio may glitch under memory pressure", why)
