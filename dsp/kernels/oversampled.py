@@ -23,7 +23,7 @@ import math
 
 from numba import njit
 
-from .common import JIT, biquad, dot, fast_tanh, ramp_step, smooth
+from .common import FAST, JIT, biquad, fast_tanh, ramp_step, smooth
 
 FACTOR = 4
 A_LEN, B_LEN = 83, 23             # halfband lengths (4k + 3: centre on an odd index)
@@ -49,23 +49,34 @@ A_DN = A_UP + A_TAPS              # hA[2j], reversed
 B_UP = A_DN + A_TAPS
 B_DN = B_UP + B_TAPS
 T_SIZE = B_DN + B_TAPS
-# S: doubled rings (2L words per channel, the window of the last L is contiguous)
-RX, RU, RZE, RZO, RVE, RVO = range(6)   # ring ids: x, u, z even, z odd, v even, v odd
-RING_LEN = (A_TAPS, B_TAPS, B_TAPS + 1, B_ODD_BACK + 1, A_TAPS, A_ODD_BACK + 1)
+# S: per channel, one linear buffer per filter input, its history at the head.
+# A block is filtered stage by stage (all of its up-sampling, then the 4x
+# modules, then all of its down-sampling): the dot products of one stage are
+# independent of each other, so the CPU overlaps them, where a sample carried
+# through every stage at once waits on each result in turn. After the block
+# the newest history slides to the head.
+MAXN = 64                         # frames per pass: the buffers stay small enough for L1
+HX, HU, HZE, HZO, HVE, HVO = A_TAPS - 1, B_TAPS - 1, B_TAPS, B_ODD_BACK, A_TAPS - 1, A_ODD_BACK
+BUF_HIST = (HX, HU, HZE, HZO, HVE, HVO)
+BUF_LEN = (HX + MAXN, HU + 2 * MAXN, HZE + 2 * MAXN, HZO + 2 * MAXN, HVE + MAXN, HVO + MAXN)
+BUF_NEW = (1, 2, 2, 2, 1, 1)      # new values per base frame
 _bases = []
 _pos = N_SMOOTH
-for _L in RING_LEN:
+for _L in BUF_LEN:
     _bases.append(_pos)
-    _pos += 4 * _L                # 2 channels x 2L
-RING_BASE = tuple(_bases)
-S_RPOS = _pos                     # one write position per ring
+    _pos += 2 * _L                # 2 channels
+BX, BU, BZE, BZO, BVE, BVO = _bases
 DRY_RING = 64
-S_DRY = S_RPOS + len(RING_LEN)    # 2 ch x DRY_RING
+S_DRY = _pos                      # 2 ch x DRY_RING
 S_DRYP = S_DRY + 2 * DRY_RING
 S_MONO = S_DRYP + 1               # 2 sections x 2 words
 S_DC = S_MONO + 4                 # 2 ch x 2 words
 S_CLIP_GR = S_DC + 4              # clipper reduction meter, dB (decaying peak)
-S_SIZE = S_CLIP_GR + 1
+# scratch, rewritten every pass: the section mix and the dry path per frame
+S_SMIX = S_CLIP_GR + 1
+S_DRYL = S_SMIX + MAXN
+S_DRYR = S_DRYL + MAXN
+S_SIZE = S_DRYR + MAXN
 
 
 @njit(inline="always", **JIT)
@@ -95,104 +106,101 @@ def _clip(x, thr, ceil):
     return y if x > 0.0 else -y
 
 
-@njit(inline="always", **JIT)
-def _push(S, ring, ch, pos, v):
-    L = RING_LEN[ring]
-    b = RING_BASE[ring] + ch * 2 * L
-    S[b + pos] = v
-    S[b + pos + L] = v
-
-
-@njit(inline="always", **JIT)
-def _window(S, ring, ch, pos, count):
-    """The oldest ``count`` of the ring's last L values, oldest first (pos = the
-    write position after the push, i.e. the oldest)."""
-    L = RING_LEN[ring]
-    b = RING_BASE[ring] + ch * 2 * L + pos
-    return S[b:b + count]
-
-
-@njit(inline="always", **JIT)
-def _back(S, ring, ch, pos, k):
-    """The value k pushes before the newest."""
-    L = RING_LEN[ring]
-    return S[RING_BASE[ring] + ch * 2 * L + pos + L - 1 - k]
-
-
-@njit(inline="always", **JIT)
-def _step(pos, ring):
-    pos += 1
-    return 0 if pos == RING_LEN[ring] else pos
-
-
 @njit(**JIT)
 def process(buf, n, T, S, ramp, k):
-    p_x = int(S[S_RPOS + RX])
-    p_u = int(S[S_RPOS + RU])
-    p_ze = int(S[S_RPOS + RZE])
-    p_zo = int(S[S_RPOS + RZO])
-    p_ve = int(S[S_RPOS + RVE])
-    p_vo = int(S[S_RPOS + RVO])
-    dry_p = int(S[S_DRYP])
     clip_peak = 1.0            # largest in/out ratio of the clipper in this block
+    c0 = 0
+    while c0 < n:
+        m = min(MAXN, n - c0)
+        clip_peak = max(clip_peak, _pass(buf, c0, m, T, S, ramp - c0, k))
+        c0 += m
+    # clipper meter: a peak that decays by ~0.5 dB per 128 samples
+    db = 20.0 * math.log10(clip_peak)
+    S[S_CLIP_GR] = max(db, S[S_CLIP_GR] * 0.98 ** (n / 128.0))
+
+
+@njit(inline="always", **FAST)
+def dot(a, b):
+    """The FIR dot product, inlined: compiled with _pass's reassociation, LLVM
+    vectorises it and overlaps the independent ones of a stage."""
+    acc = 0.0
+    for j in range(a.shape[0]):
+        acc += a[j] * b[j]
+    return acc
+
+
+@njit(inline="always", **JIT)
+def _buf(S, base, length, ch):
+    return S[base + ch * length:base + (ch + 1) * length]
+
+
+@njit(**FAST)
+def _pass(buf, c0, m, T, S, ramp, k):
     a_up = T[A_UP:A_UP + A_TAPS]
     a_dn = T[A_DN:A_DN + A_TAPS]
     b_up = T[B_UP:B_UP + B_TAPS]
     b_dn = T[B_DN:B_DN + B_TAPS]
-    for i in range(n):
+    # 1. up: x -> u (2x) -> z (4x), each channel, stage by stage
+    for ch in range(2):
+        xb = _buf(S, BX, BUF_LEN[0], ch)
+        ub = _buf(S, BU, BUF_LEN[1], ch)
+        ze = _buf(S, BZE, BUF_LEN[2], ch)
+        zo = _buf(S, BZO, BUF_LEN[3], ch)
+        for i in range(m):
+            xb[HX + i] = buf[c0 + i, ch]
+        for i in range(m):
+            ub[HU + 2 * i] = dot(a_up, xb[i:i + A_TAPS])           # x[i-A_TAPS+1 .. i]
+            ub[HU + 2 * i + 1] = xb[HX + i - A_HALF]
+        for j in range(2 * m):
+            ze[HZE + j] = dot(b_up, ub[j:j + B_TAPS])              # u[j-B_TAPS+1 .. j]
+            zo[HZO + j] = ub[HU + j - B_HALF]
+    # 2. the 4x modules, in time order, both channels together
+    zel = _buf(S, BZE, BUF_LEN[2], 0)
+    zer = _buf(S, BZE, BUF_LEN[2], 1)
+    zol = _buf(S, BZO, BUF_LEN[3], 0)
+    zor = _buf(S, BZO, BUF_LEN[3], 1)
+    dry_p = int(S[S_DRYP])
+    clip_peak = 1.0
+    for i in range(m):
         active, snap = ramp_step(ramp, i)
         if active:
             smooth(T, 0, S, 0, N_SMOOTH, k, snap)
-        xl = buf[i, 0]
-        xr = buf[i, 1]
         # dry path: the input delayed by LATENCY
         rd = (dry_p - LATENCY) % DRY_RING
-        dl = S[S_DRY + rd]
-        dr = S[S_DRY + DRY_RING + rd]
-        S[S_DRY + dry_p] = xl
-        S[S_DRY + DRY_RING + dry_p] = xr
+        S[S_DRYL + i] = S[S_DRY + rd]
+        S[S_DRYR + i] = S[S_DRY + DRY_RING + rd]
+        S[S_DRY + dry_p] = buf[c0 + i, 0]
+        S[S_DRY + DRY_RING + dry_p] = buf[c0 + i, 1]
         dry_p = (dry_p + 1) % DRY_RING
+        S[S_SMIX + i] = S[SEC_MIX]
         sat_on = S[SAT_MIX] != 0.0 or active
         st_on = S[ST_MIX] != 0.0 or active
         cl_on = S[CL_MIX] != 0.0 or active
-        # stage A up: two 2x samples
-        _push(S, RX, 0, p_x, xl)
-        _push(S, RX, 1, p_x, xr)
-        p_x = _step(p_x, RX)
-        u0l = dot(a_up, _window(S, RX, 0, p_x, A_TAPS))
-        u0r = dot(a_up, _window(S, RX, 1, p_x, A_TAPS))
-        u1l = _back(S, RX, 0, p_x, A_HALF)
-        u1r = _back(S, RX, 1, p_x, A_HALF)
-        yl = 0.0
-        yr = 0.0
+        if not (sat_on or st_on or cl_on):
+            continue
         for half in range(2):
-            ul = u0l if half == 0 else u1l
-            ur = u0r if half == 0 else u1r
-            # stage B up: two 4x samples
-            _push(S, RU, 0, p_u, ul)
-            _push(S, RU, 1, p_u, ur)
-            p_u = _step(p_u, RU)
-            w0l = dot(b_up, _window(S, RU, 0, p_u, B_TAPS))
-            w0r = dot(b_up, _window(S, RU, 1, p_u, B_TAPS))
-            w1l = _back(S, RU, 0, p_u, B_HALF)
-            w1r = _back(S, RU, 1, p_u, B_HALF)
+            j = 2 * i + half
             for q in range(2):
-                zl = w0l if q == 0 else w1l
-                zr = w0r if q == 0 else w1r
+                if q == 0:
+                    zl = zel[HZE + j]
+                    zr = zer[HZE + j]
+                else:
+                    zl = zol[HZO + j]
+                    zr = zor[HZO + j]
                 if sat_on:
-                    m = S[SAT_MIX]
-                    zl += m * (_saturate(zl, S, T, 0) - zl)
-                    zr += m * (_saturate(zr, S, T, 1) - zr)
+                    mx = S[SAT_MIX]
+                    zl += mx * (_saturate(zl, S, T, 0) - zl)
+                    zr += mx * (_saturate(zr, S, T, 1) - zr)
                 if st_on:
                     mid = 0.5 * (zl + zr)
                     side = 0.5 * (zl - zr) * S[ST_SIDE]
                     hp = biquad(biquad(side, S, ST_HP, S, S_MONO), S, ST_HP, S, S_MONO + 2)
                     side += S[ST_MONO] * (hp - side)
-                    m = S[ST_MIX]
-                    zl += m * ((mid + side) * S[ST_GL] - zl)
-                    zr += m * ((mid - side) * S[ST_GR] - zr)
+                    mx = S[ST_MIX]
+                    zl += mx * ((mid + side) * S[ST_GL] - zl)
+                    zr += mx * ((mid - side) * S[ST_GR] - zr)
                 if cl_on:
-                    m = S[CL_MIX]
+                    mx = S[CL_MIX]
                     thr = S[CL_THR]
                     ceil = S[CL_CEIL]
                     cl = _clip(zl, thr, ceil)
@@ -203,40 +211,35 @@ def process(buf, n, T, S, ramp, k):
                     ar = abs(zr)
                     if ar > abs(cr) and abs(cr) > 0.0:
                         clip_peak = max(clip_peak, ar / abs(cr))
-                    zl += m * (cl - zl)
-                    zr += m * (cr - zr)
+                    zl += mx * (cl - zl)
+                    zr += mx * (cr - zr)
                 if q == 0:
-                    _push(S, RZE, 0, p_ze, zl)
-                    _push(S, RZE, 1, p_ze, zr)
-                    p_ze = _step(p_ze, RZE)
+                    zel[HZE + j] = zl
+                    zer[HZE + j] = zr
                 else:
-                    _push(S, RZO, 0, p_zo, zl)
-                    _push(S, RZO, 1, p_zo, zr)
-                    p_zo = _step(p_zo, RZO)
-            # stage B down: one 2x sample from the pair (skipping the newest even z)
-            vl = dot(b_dn, _window(S, RZE, 0, p_ze, B_TAPS)) + 0.5 * _back(S, RZO, 0, p_zo, B_ODD_BACK)
-            vr = dot(b_dn, _window(S, RZE, 1, p_ze, B_TAPS)) + 0.5 * _back(S, RZO, 1, p_zo, B_ODD_BACK)
-            if half == 0:
-                _push(S, RVE, 0, p_ve, vl)
-                _push(S, RVE, 1, p_ve, vr)
-                p_ve = _step(p_ve, RVE)
-            else:
-                _push(S, RVO, 0, p_vo, vl)
-                _push(S, RVO, 1, p_vo, vr)
-                p_vo = _step(p_vo, RVO)
-        # stage A down: one base sample
-        yl = dot(a_dn, _window(S, RVE, 0, p_ve, A_TAPS)) + 0.5 * _back(S, RVO, 0, p_vo, A_ODD_BACK)
-        yr = dot(a_dn, _window(S, RVE, 1, p_ve, A_TAPS)) + 0.5 * _back(S, RVO, 1, p_vo, A_ODD_BACK)
-        sm = S[SEC_MIX]
-        buf[i, 0] = sm * yl + (1.0 - sm) * dl
-        buf[i, 1] = sm * yr + (1.0 - sm) * dr
-    S[S_RPOS + RX] = p_x
-    S[S_RPOS + RU] = p_u
-    S[S_RPOS + RZE] = p_ze
-    S[S_RPOS + RZO] = p_zo
-    S[S_RPOS + RVE] = p_ve
-    S[S_RPOS + RVO] = p_vo
+                    zol[HZO + j] = zl
+                    zor[HZO + j] = zr
     S[S_DRYP] = dry_p
-    # clipper meter: a peak that decays by ~0.5 dB per 128 samples
-    db = 20.0 * math.log10(clip_peak)
-    S[S_CLIP_GR] = max(db, S[S_CLIP_GR] * 0.98 ** (n / 128.0))
+    # 3. down: z (4x) -> v (2x) -> y, each channel, stage by stage
+    for ch in range(2):
+        ze = _buf(S, BZE, BUF_LEN[2], ch)
+        zo = _buf(S, BZO, BUF_LEN[3], ch)
+        ve = _buf(S, BVE, BUF_LEN[4], ch)
+        vo = _buf(S, BVO, BUF_LEN[5], ch)
+        for i in range(m):
+            # v[2i] and v[2i+1]: the even z's before the newest, one odd z
+            ve[HVE + i] = dot(b_dn, ze[2 * i:2 * i + B_TAPS]) + 0.5 * zo[2 * i]
+            vo[HVO + i] = dot(b_dn, ze[2 * i + 1:2 * i + 1 + B_TAPS]) + 0.5 * zo[2 * i + 1]
+        for i in range(m):
+            y = dot(a_dn, ve[i:i + A_TAPS]) + 0.5 * vo[i]
+            sm = S[S_SMIX + i]
+            d = S[S_DRYL + i] if ch == 0 else S[S_DRYR + i]
+            buf[c0 + i, ch] = sm * y + (1.0 - sm) * d
+        # slide the newest history to the head of every buffer
+        for b in range(6):
+            base = (BX, BU, BZE, BZO, BVE, BVO)[b] + ch * BUF_LEN[b]
+            h = BUF_HIST[b]
+            new = BUF_NEW[b] * m
+            for t in range(h):
+                S[base + t] = S[base + new + t]
+    return clip_peak
