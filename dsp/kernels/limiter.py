@@ -22,7 +22,7 @@ the reported lookahead.
 
 from numba import njit
 
-from .common import JIT, dot, ramp_step, smooth
+from .common import FAST, JIT, ramp_step, smooth
 
 TP_PHASES = 4
 TP_TAPS = 33                   # per phase (129-tap design padded to 132)
@@ -42,8 +42,15 @@ TP = 9                         # 4 phases x TP_TAPS, reversed, x4
 ANNEX = TP + TP_PHASES * TP_TAPS   # 4 phases x ANNEX_TAPS, reversed
 T_SIZE = ANNEX + TP_PHASES * ANNEX_TAPS
 # S
-S_H = N_SMOOTH                 # detector histories, 2 ch x 2*TP_TAPS
-S_HP = S_H + 4 * TP_TAPS
+# The detector's input, per channel a linear buffer with TP_TAPS - 1 samples of
+# history at its head. A pass of up to MAXN frames first computes every
+# interpolated point of the pass (independent dot products the CPU overlaps),
+# then runs the sequential peak and gain logic over them.
+MAXN = 32
+HH = TP_TAPS - 1
+H_LEN = HH + MAXN
+S_H = N_SMOOTH                 # 2 ch x H_LEN
+S_HP = S_H + 2 * H_LEN         # (unused)
 S_A1 = S_HP + 1                # previous two interpolated magnitudes, left
 S_A2 = S_A1 + 1
 S_E1 = S_A2 + 1                # and right
@@ -66,7 +73,12 @@ S_DP = S_DRY + 2 * RING
 S_GAIN = S_DP + 1              # the applied gain (meter)
 S_MIN_GAIN = S_GAIN + 1        # the smallest applied gain since the chain last read it
 S_R1 = S_MIN_GAIN + 1          # first stage of the release
-S_SIZE = S_R1 + 1
+# scratch, rewritten every pass: the interpolated points (4 phases x 2 ch), the
+# Annex 2 points (4 x 2), and the smoothed parameters per frame while a ramp runs
+S_VP = S_R1 + 1
+S_QA = S_VP + TP_PHASES * 2 * MAXN
+S_SNAP = S_QA + TP_PHASES * 2 * MAXN
+S_SIZE = S_SNAP + N_SMOOTH * MAXN
 
 
 @njit(inline="always", **JIT)
@@ -79,12 +91,60 @@ def _vertex(ym, y0, yp):
     return y0 + d * d / (8.0 * den)
 
 
+@njit(inline="always", **FAST)
+def _dot(a, b):
+    acc = 0.0
+    for j in range(a.shape[0]):
+        acc += a[j] * b[j]
+    return acc
+
+
+@njit(**FAST)
+def _detect(T, S, m):
+    """Every interpolated point of the pass, from the driven input buffers."""
+    for ch in range(2):
+        hb = S[S_H + ch * H_LEN:S_H + (ch + 1) * H_LEN]
+        for i in range(m):
+            for ph in range(TP_PHASES):
+                tb = TP + ph * TP_TAPS
+                S[S_VP + (ph * 2 + ch) * MAXN + i] = _dot(T[tb:tb + TP_TAPS], hb[i:i + TP_TAPS])
+            for q in range(TP_PHASES):
+                ab = ANNEX + q * ANNEX_TAPS
+                S[S_QA + (q * 2 + ch) * MAXN + i] = _dot(T[ab:ab + ANNEX_TAPS],
+                                                         hb[i + ANNEX_AT:i + ANNEX_AT + ANNEX_TAPS])
+        # slide the newest history to the head
+        for t in range(HH):
+            hb[t] = hb[m + t]
+
+
 @njit(**JIT)
 def process(buf, n, T, S, ramp, k):
+    c0 = 0
+    while c0 < n:
+        m = min(MAXN, n - c0)
+        _pass(buf, c0, m, T, S, ramp - c0, k)
+        c0 += m
+
+
+@njit(**JIT)
+def _pass(buf, o0, m, T, S, ramp, k):
+    # 1. the driven input into the detector's buffers, smoothing as we go (the
+    # values per frame are kept for step 3 while a ramp runs)
+    for i in range(m):
+        active, snap = ramp_step(ramp, i)
+        if active:
+            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+            for j in range(N_SMOOTH):
+                S[S_SNAP + j * MAXN + i] = S[j]
+        drive = S[DRIVE]
+        S[S_H + HH + i] = buf[o0 + i, 0] * drive
+        S[S_H + H_LEN + HH + i] = buf[o0 + i, 1] * drive
+    # 2. every interpolated point
+    _detect(T, S, m)
+    # 3. peaks, gain and output, frame by frame
     W = int(T[WIN])
     WH = W + 2 * SPREAD
     lookahead = W + DETECT_DELAY - 1 + SPREAD
-    hp = int(S[S_HP])
     a1 = S[S_A1]
     a2 = S[S_A2]
     e1 = S[S_E1]
@@ -102,13 +162,14 @@ def process(buf, n, T, S, ramp, k):
     dp = int(S[S_DP])
     gmin = S[S_MIN_GAIN]
     g = S[S_GAIN]
-    for i in range(n):
+    for i in range(m):
         active, snap = ramp_step(ramp, i)
         if active:
-            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+            for j in range(N_SMOOTH):
+                S[j] = S[S_SNAP + j * MAXN + i]
         drive = S[DRIVE]
-        xl = buf[i, 0]
-        xr = buf[i, 1]
+        xl = buf[o0 + i, 0]
+        xr = buf[o0 + i, 1]
         dl = xl * drive
         dr = xr * drive
         # delay lines
@@ -116,18 +177,9 @@ def process(buf, n, T, S, ramp, k):
         S[S_DLY + RING + dp] = dr
         S[S_DRY + dp] = xl
         S[S_DRY + RING + dp] = xr
-        # detector histories
-        S[S_H + hp] = dl
-        S[S_H + hp + TP_TAPS] = dl
-        S[S_H + 2 * TP_TAPS + hp] = dr
-        S[S_H + 2 * TP_TAPS + hp + TP_TAPS] = dr
-        hp += 1
-        if hp == TP_TAPS:
-            hp = 0
         for ph in range(TP_PHASES):
-            hb = TP + ph * TP_TAPS
-            vl = dot(T[hb:hb + TP_TAPS], S[S_H + hp:S_H + hp + TP_TAPS])
-            vr = dot(T[hb:hb + TP_TAPS], S[S_H + 2 * TP_TAPS + hp:S_H + 2 * TP_TAPS + hp + TP_TAPS])
+            vl = S[S_VP + (ph * 2) * MAXN + i]
+            vr = S[S_VP + (ph * 2 + 1) * MAXN + i]
             # parabolic refinement of each channel's previous point where it is a
             # local maximum; per channel, because the louder channel can change
             # from one grid point to the next and a parabola through mixed
@@ -146,11 +198,8 @@ def process(buf, n, T, S, ramp, k):
                 pcur = max(b0, c0)
                 # the Annex 2 meter's grid points of the new interval
                 for q in range(TP_PHASES):
-                    ab = ANNEX + q * ANNEX_TAPS
-                    wl = S_H + hp + ANNEX_AT
-                    wr = S_H + 2 * TP_TAPS + hp + ANNEX_AT
-                    ql = dot(T[ab:ab + ANNEX_TAPS], S[wl:wl + ANNEX_TAPS])
-                    qr = dot(T[ab:ab + ANNEX_TAPS], S[wr:wr + ANNEX_TAPS])
+                    ql = S[S_QA + (q * 2) * MAXN + i]
+                    qr = S[S_QA + (q * 2 + 1) * MAXN + i]
                     pcur = max(pcur, max(abs(ql), abs(qr)))
                 # the raw sample of that interval, from the delay line
                 jr = (dp - DETECT_DELAY) % RING
@@ -219,12 +268,11 @@ def process(buf, n, T, S, ramp, k):
             # guard: the sample values can never pass the ceiling
             yl = min(max(yl, -c), c)
             yr = min(max(yr, -c), c)
-        buf[i, 0] = mix * yl + (1.0 - mix) * S[S_DRY + od]
-        buf[i, 1] = mix * yr + (1.0 - mix) * S[S_DRY + RING + od]
+        buf[o0 + i, 0] = mix * yl + (1.0 - mix) * S[S_DRY + od]
+        buf[o0 + i, 1] = mix * yr + (1.0 - mix) * S[S_DRY + RING + od]
         if g < gmin:
             gmin = g
         dp = (dp + 1) % RING
-    S[S_HP] = hp
     S[S_A1] = a1
     S[S_A2] = a2
     S[S_E1] = e1
