@@ -76,7 +76,8 @@ S_CLIP_GR = S_DC + 4              # clipper reduction meter, dB (decaying peak)
 S_SMIX = S_CLIP_GR + 1
 S_DRYL = S_SMIX + MAXN
 S_DRYR = S_DRYL + MAXN
-S_SIZE = S_DRYR + MAXN
+S_ACC = S_DRYR + MAXN             # 2 MAXN: one stage's filter outputs
+S_SIZE = S_ACC + 2 * MAXN
 
 
 @njit(inline="always", **JIT)
@@ -120,13 +121,16 @@ def process(buf, n, T, S, ramp, k):
 
 
 @njit(inline="always", **FAST)
-def dot(a, b):
-    """The FIR dot product, inlined: compiled with _pass's reassociation, LLVM
-    vectorises it and overlaps the independent ones of a stage."""
-    acc = 0.0
-    for j in range(a.shape[0]):
-        acc += a[j] * b[j]
-    return acc
+def _fir(h, src, dst, count):
+    """dst[i] = sum_j h[j] src[i + j] for i < count, tap by tap: the inner loop
+    runs over independent outputs, so it vectorises without reassociating any
+    sum (each output adds its taps in the same order whatever the block)."""
+    for i in range(count):
+        dst[i] = 0.0
+    for j in range(h.shape[0]):
+        hj = h[j]
+        for i in range(count):
+            dst[i] += hj * src[i + j]
 
 
 @njit(inline="always", **JIT)
@@ -140,6 +144,7 @@ def _pass(buf, c0, m, T, S, ramp, k):
     a_dn = T[A_DN:A_DN + A_TAPS]
     b_up = T[B_UP:B_UP + B_TAPS]
     b_dn = T[B_DN:B_DN + B_TAPS]
+    acc = S[S_ACC:S_ACC + 2 * MAXN]
     # 1. up: x -> u (2x) -> z (4x), each channel, stage by stage
     for ch in range(2):
         xb = _buf(S, BX, BUF_LEN[0], ch)
@@ -148,11 +153,13 @@ def _pass(buf, c0, m, T, S, ramp, k):
         zo = _buf(S, BZO, BUF_LEN[3], ch)
         for i in range(m):
             xb[HX + i] = buf[c0 + i, ch]
+        _fir(a_up, xb, acc, m)                                      # x[i-A_TAPS+1 .. i]
         for i in range(m):
-            ub[HU + 2 * i] = dot(a_up, xb[i:i + A_TAPS])           # x[i-A_TAPS+1 .. i]
+            ub[HU + 2 * i] = acc[i]
             ub[HU + 2 * i + 1] = xb[HX + i - A_HALF]
+        _fir(b_up, ub, acc, 2 * m)                                  # u[j-B_TAPS+1 .. j]
         for j in range(2 * m):
-            ze[HZE + j] = dot(b_up, ub[j:j + B_TAPS])              # u[j-B_TAPS+1 .. j]
+            ze[HZE + j] = acc[j]
             zo[HZO + j] = ub[HU + j - B_HALF]
     # 2. the 4x modules, in time order, both channels together
     zel = _buf(S, BZE, BUF_LEN[2], 0)
@@ -226,12 +233,14 @@ def _pass(buf, c0, m, T, S, ramp, k):
         zo = _buf(S, BZO, BUF_LEN[3], ch)
         ve = _buf(S, BVE, BUF_LEN[4], ch)
         vo = _buf(S, BVO, BUF_LEN[5], ch)
+        # v[j]: the even z's before the newest, one odd z
+        _fir(b_dn, ze, acc, 2 * m)
         for i in range(m):
-            # v[2i] and v[2i+1]: the even z's before the newest, one odd z
-            ve[HVE + i] = dot(b_dn, ze[2 * i:2 * i + B_TAPS]) + 0.5 * zo[2 * i]
-            vo[HVO + i] = dot(b_dn, ze[2 * i + 1:2 * i + 1 + B_TAPS]) + 0.5 * zo[2 * i + 1]
+            ve[HVE + i] = acc[2 * i] + 0.5 * zo[2 * i]
+            vo[HVO + i] = acc[2 * i + 1] + 0.5 * zo[2 * i + 1]
+        _fir(a_dn, ve, acc, m)
         for i in range(m):
-            y = dot(a_dn, ve[i:i + A_TAPS]) + 0.5 * vo[i]
+            y = acc[i] + 0.5 * vo[i]
             sm = S[S_SMIX + i]
             d = S[S_DRYL + i] if ch == 0 else S[S_DRYR + i]
             buf[c0 + i, ch] = sm * y + (1.0 - sm) * d
