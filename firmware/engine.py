@@ -113,12 +113,18 @@ def set_thread_fifo(thread_id: int, priority: int) -> str:
     return f"normal priority: {why}"
 
 
+def _cpu_set():
+    import ctypes
+
+    return (ctypes.c_ulong * 16)()           # a cpu_set_t: 1024 bits
+
+
 def set_thread_cpu(thread_id: int, cpu: int) -> str:
     """Pin one thread (a pthread_t) to one CPU (an isolated core)."""
     import ctypes
     import os
 
-    mask = (ctypes.c_ulong * 16)()           # a cpu_set_t: 1024 bits
+    mask = _cpu_set()
     mask[cpu // 64] = 1 << (cpu % 64)
     err = _libc().pthread_setaffinity_np(ctypes.c_ulong(thread_id), ctypes.sizeof(mask), mask)
     if err == 0:
@@ -130,7 +136,7 @@ def set_thread_cpu(thread_id: int, cpu: int) -> str:
 def thread_cpus(thread_id: int) -> list[int]:
     import ctypes
 
-    mask = (ctypes.c_ulong * 16)()
+    mask = _cpu_set()
     _libc().pthread_getaffinity_np(ctypes.c_ulong(thread_id), ctypes.sizeof(mask), mask)
     return [c for c in range(1024) if mask[c // 64] >> (c % 64) & 1]
 

@@ -76,15 +76,15 @@ def tone(fs: int, periods: int = PERIODS, f0: float = TONE_HZ, dbfs: float = TON
     return np.stack([x, x], 1).astype(np.float32)
 
 
-def burst(fs: int, seed: int = 7) -> tuple[np.ndarray, int]:
+def burst(fs: int, seed: int = 7) -> np.ndarray:
     """0.25 s of silence, 0.1 s of white noise at -12 dBFS RMS, 0.65 s of
-    silence; returns (stimulus, where the burst starts)."""
+    silence."""
     rng = np.random.default_rng(seed)
     x = np.zeros((fs, 2), np.float32)
     start = fs // 4
     n = fs // 10
     x[start:start + n] = (0.25 * rng.standard_normal((n, 1))).astype(np.float32)
-    return x, start
+    return x
 
 
 def hostile(fs: int) -> np.ndarray:
@@ -169,7 +169,7 @@ def run(engine, progress=None) -> dict:
     fs = engine.fs
     say = progress or (lambda msg: None)
     before = dict(engine.values)
-    neutral = {p.id: p.default for p in params.SCHEMA}
+    neutral = params.defaults()
     out: dict = {"fs": fs, "block": engine.block}
 
     def take(values, stim, what):
@@ -211,7 +211,7 @@ def run(engine, progress=None) -> dict:
         thd_spec = 20 * np.log10(np.maximum(np.abs(_steady_spectrum(rec, fs)[:, 0]), 1e-30) /
                                  (fs / 2))
 
-        b, start = burst(fs)
+        b = burst(fs)
         rec = take(neutral, b, "round-trip latency")
         out["latency_measured_frames"] = delay_frames(rec, b)
         out["latency_reported_frames"] = engine.reported_round_trip()

@@ -67,6 +67,7 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
     t_run = time.monotonic()     # --seconds counts running time, not the compile before it
     stalled = 0
     backoff = 0.5
+    lost = False
     tick = 1.0 if sd_notify.watchdog_interval is None else min(1.0, sd_notify.watchdog_interval / 2)
     if panel is not None:
         from .box import FRAME_S
@@ -94,20 +95,27 @@ def run_audio_only(values, fs, block, device, rt_priority, seconds=None, out=Non
                     out.write(f"device lost: reopening in {backoff:.1f} s\n")
                     out.flush()
                     time.sleep(backoff)
+                    lost = True
                     try:
                         eng.reopen()
-                        out.write("device back: running\n")
-                        sd_notify.status("running (device back)")
-                        out.flush()
-                        backoff = 0.5
-                        stalled = 0
+                        stalled = 0          # give the reopened stream two checks to run
                     except UserError as e:
                         log.error("reopen failed: %s", e)
                         out.write(f"reopen failed: {e}\n")
                         out.flush()
-                        backoff = min(backoff * 2, 10.0)
+                    backoff = min(backoff * 2, 10.0)
+                    next_health = time.monotonic() + 1.0   # a check a second from now, not a backlog
             else:
                 stalled = 0
+                if lost:
+                    # back means audio flows again, not merely that the stream
+                    # reopened (a device can accept the open and stay silent)
+                    lost = False
+                    backoff = 0.5
+                    log.info("device back: running")
+                    out.write("device back: running\n")
+                    sd_notify.status("running (device back)")
+                    out.flush()
             if c["xruns"] > last["xruns"]:
                 log.warning("%d xruns in the last second", c["xruns"] - last["xruns"])
             if c["nonfinite"] > last["nonfinite"]:

@@ -41,7 +41,7 @@ def test_response_of_a_known_filter(fs):
 
 
 def test_eq_design_is_the_product_of_its_sections():
-    v = params.check_values({**{p.id: p.default for p in params.SCHEMA}, **loopcheck.EQ_CHECK})
+    v = params.check_values({**params.defaults(), **loopcheck.EQ_CHECK})
     f = loopcheck.multitone_freqs(FS)
     sos = np.array([[m[0], m[1], m[2], 1.0, m[3], m[4]] for m, _ in coefficients.eq_sections(v, FS)])
     _, h = signal.sosfreqz(sos, worN=f.astype(float), fs=FS)
@@ -72,7 +72,7 @@ def test_thd_n_counts_noise_in_the_audio_band_only():
 
 
 def test_delay_is_found_through_a_filter():
-    b, start = loopcheck.burst(FS)
+    b = loopcheck.burst(FS)
     lp = signal.firwin(63, 15000, fs=FS)                     # linear phase: 31 frames of delay
     y = signal.lfilter(lp, 1.0, np.roll(b, 1234, axis=0), axis=0)
     assert loopcheck.delay_frames(y, b) == 1234 + 31

@@ -17,7 +17,7 @@ import math
 from numba import njit
 
 from . import eq, glue, input_stage, limiter, monitor, multiband, output_stage, oversampled
-from .common import JIT
+from .common import JIT, smooth
 
 CHUNK = 128
 MODULE_KERNELS = (input_stage, eq, glue, multiband, oversampled, limiter, output_stage, monitor)
@@ -42,6 +42,11 @@ def _bases(header, attr):
 (SB_IN, SB_EQ, SB_GLUE, SB_MB, SB_OS, SB_LIM, SB_OUT, SB_MON), S_TOTAL = _bases(S_HEADER, "S_SIZE")
 
 T_LIM_WIN = TB_LIM + limiter.WIN
+# (coefficient base, state base, count) of every module's smoothed values
+SMOOTHED = ((TB_IN, SB_IN, input_stage.N_SMOOTH), (TB_EQ, SB_EQ, eq.N_SMOOTH),
+            (TB_GLUE, SB_GLUE, glue.N_SMOOTH), (TB_MB, SB_MB, multiband.N_SMOOTH),
+            (TB_OS, SB_OS, oversampled.N_SMOOTH), (TB_LIM, SB_LIM, limiter.N_SMOOTH),
+            (TB_OUT, SB_OUT, output_stage.N_SMOOTH))
 
 
 @njit(**JIT)
@@ -54,20 +59,8 @@ def reset_state(T, S):
         S[i] = 0.0
     S[S_SEQ] = T[T_SEQ]
     S[S_RAMP] = 0.0
-    for j in range(input_stage.N_SMOOTH):
-        S[SB_IN + j] = T[TB_IN + j]
-    for j in range(eq.N_SMOOTH):
-        S[SB_EQ + j] = T[TB_EQ + j]
-    for j in range(glue.N_SMOOTH):
-        S[SB_GLUE + j] = T[TB_GLUE + j]
-    for j in range(multiband.N_SMOOTH):
-        S[SB_MB + j] = T[TB_MB + j]
-    for j in range(oversampled.N_SMOOTH):
-        S[SB_OS + j] = T[TB_OS + j]
-    for j in range(limiter.N_SMOOTH):
-        S[SB_LIM + j] = T[TB_LIM + j]
-    for j in range(output_stage.N_SMOOTH):
-        S[SB_OUT + j] = T[TB_OUT + j]
+    for tb, sb, count in SMOOTHED:
+        smooth(T, tb, S, sb, count, 0.0, True)       # snap: copy the targets
     for idx in (limiter.S_R, limiter.S_R1, limiter.S_AVG, limiter.S_GAIN, limiter.S_MIN_GAIN):
         S[SB_LIM + idx] = 1.0
     for j in range(limiter.RING):

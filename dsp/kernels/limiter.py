@@ -22,7 +22,7 @@ the reported lookahead.
 
 from numba import njit
 
-from .common import FAST, JIT, ramp_step, smooth
+from .common import FAST, JIT, dot, ramp_step, smooth
 
 TP_PHASES = 4
 TP_TAPS = 33                   # per phase (129-tap design padded to 132)
@@ -50,8 +50,7 @@ MAXN = 32
 HH = TP_TAPS - 1
 H_LEN = HH + MAXN
 S_H = N_SMOOTH                 # 2 ch x H_LEN
-S_HP = S_H + 2 * H_LEN         # (unused)
-S_A1 = S_HP + 1                # previous two interpolated magnitudes, left
+S_A1 = S_H + 2 * H_LEN         # previous two interpolated magnitudes, left
 S_A2 = S_A1 + 1
 S_E1 = S_A2 + 1                # and right
 S_E2 = S_E1 + 1
@@ -91,14 +90,6 @@ def _vertex(ym, y0, yp):
     return y0 + d * d / (8.0 * den)
 
 
-@njit(inline="always", **FAST)
-def _dot(a, b):
-    acc = 0.0
-    for j in range(a.shape[0]):
-        acc += a[j] * b[j]
-    return acc
-
-
 @njit(**FAST)
 def _detect(T, S, m):
     """Every interpolated point of the pass, from the driven input buffers."""
@@ -107,11 +98,11 @@ def _detect(T, S, m):
         for i in range(m):
             for ph in range(TP_PHASES):
                 tb = TP + ph * TP_TAPS
-                S[S_VP + (ph * 2 + ch) * MAXN + i] = _dot(T[tb:tb + TP_TAPS], hb[i:i + TP_TAPS])
+                S[S_VP + (ph * 2 + ch) * MAXN + i] = dot(T[tb:tb + TP_TAPS], hb[i:i + TP_TAPS])
             for q in range(TP_PHASES):
                 ab = ANNEX + q * ANNEX_TAPS
-                S[S_QA + (q * 2 + ch) * MAXN + i] = _dot(T[ab:ab + ANNEX_TAPS],
-                                                         hb[i + ANNEX_AT:i + ANNEX_AT + ANNEX_TAPS])
+                S[S_QA + (q * 2 + ch) * MAXN + i] = dot(T[ab:ab + ANNEX_TAPS],
+                                                        hb[i + ANNEX_AT:i + ANNEX_AT + ANNEX_TAPS])
         # slide the newest history to the head
         for t in range(HH):
             hb[t] = hb[m + t]

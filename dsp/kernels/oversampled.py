@@ -65,7 +65,8 @@ _pos = N_SMOOTH
 for _L in BUF_LEN:
     _bases.append(_pos)
     _pos += 2 * _L                # 2 channels
-BX, BU, BZE, BZO, BVE, BVO = _bases
+BUF_BASE = tuple(_bases)
+BX, BU, BZE, BZO, BVE, BVO = BUF_BASE
 DRY_RING = 64
 S_DRY = _pos                      # 2 ch x DRY_RING
 S_DRYP = S_DRY + 2 * DRY_RING
@@ -246,7 +247,7 @@ def _pass(buf, c0, m, T, S, ramp, k):
             buf[c0 + i, ch] = sm * y + (1.0 - sm) * d
         # slide the newest history to the head of every buffer
         for b in range(6):
-            base = (BX, BU, BZE, BZO, BVE, BVO)[b] + ch * BUF_LEN[b]
+            base = BUF_BASE[b] + ch * BUF_LEN[b]
             h = BUF_HIST[b]
             new = BUF_NEW[b] * m
             for t in range(h):
