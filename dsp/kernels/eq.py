@@ -12,7 +12,7 @@ between two stable filters is stable too.
 """
 from numba import njit
 
-from .common import BIQ, JIT, biquad, is_identity, ramp_step, smooth
+from .common import BIQ, JIT, biquad, flush_denormals, is_identity, ramp_step, smooth
 
 N_SECTIONS = 9
 MIX = 0
@@ -51,3 +51,4 @@ def process(buf, n, T, S, ramp, k):
         mix = S[MIX]
         buf[i, 0] = mix * (m + s) + (1.0 - mix) * l
         buf[i, 1] = mix * (m - s) + (1.0 - mix) * r
+    flush_denormals(S, S_STATE, N_SECTIONS * 4)

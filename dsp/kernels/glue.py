@@ -12,7 +12,7 @@ import math
 
 from numba import njit
 
-from .common import JIT, biquad, gain_of, ramp_step, smooth
+from .common import JIT, biquad, flush_denormals, gain_of, ramp_step, smooth
 from .dynamics import ballistics, gain_computer
 
 # T, all smoothed
@@ -72,3 +72,4 @@ def process(buf, n, T, S, ramp, k):
         mix = S[MIX]
         buf[i, 0] = mix * wl + (1.0 - mix) * l
         buf[i, 1] = mix * wr + (1.0 - mix) * r
+    flush_denormals(S, S_SC, 4)

@@ -1,7 +1,7 @@
 """Input stage kernel: trim, polarity per channel, L/R swap, DC blocker."""
 from numba import njit
 
-from .common import JIT, biquad, ramp_step, smooth
+from .common import JIT, biquad, flush_denormals, ramp_step, smooth
 
 # T (targets), smoothed: module mix, gain L, gain R (trim x polarity), swap amount,
 # DC blocker amount; then the DC blocker's first-order coefficients (constant).
@@ -35,3 +35,4 @@ def process(buf, n, T, S, ramp, k):
         wr = (1.0 - d) * wr + d * fr
         buf[i, 0] = mix * wl + (1.0 - mix) * l
         buf[i, 1] = mix * wr + (1.0 - mix) * r
+    flush_denormals(S, S_DC, 4)

@@ -27,7 +27,7 @@ import math
 
 from numba import njit
 
-from .common import JIT, biquad, gain_of
+from .common import JIT, biquad, flush_denormals, gain_of
 
 RING = 512            # dry delay line per channel; > latency (239 at 192 kHz) + CHUNK
 SLOTS = 30            # 30 x 100 ms = the 3 s short-term window
@@ -156,3 +156,4 @@ def process(buf, n, T, S):
         buf[i, 0] = (1.0 - xf) * wl * gw + xf * bl
         buf[i, 1] = (1.0 - xf) * wr * gw + xf * br
     S[S_POS] = (pos0 + n) % RING
+    flush_denormals(S, S_KD, 16)

@@ -13,7 +13,7 @@ import math
 
 from numba import njit
 
-from .common import BIQ, JIT, biquad, gain_of, ramp_step, smooth
+from .common import BIQ, JIT, biquad, flush_denormals, gain_of, ramp_step, smooth
 from .dynamics import ballistics, gain_computer
 
 MIX = 0
@@ -75,3 +75,4 @@ def process(buf, n, T, S, ramp, k):
         mix = S[MIX]
         buf[i, 0] = mix * yl + (1.0 - mix) * xl
         buf[i, 1] = mix * yr + (1.0 - mix) * xr
+    flush_denormals(S, S_FILT, 2 * F_PER_CH)

@@ -23,7 +23,7 @@ import math
 
 from numba import njit
 
-from .common import FAST, JIT, biquad, fast_tanh, ramp_step, smooth
+from .common import FAST, JIT, biquad, flush_denormals, fast_tanh, ramp_step, smooth
 
 FACTOR = 4
 A_LEN, B_LEN = 83, 23             # halfband lengths (4k + 3: centre on an odd index)
@@ -78,7 +78,9 @@ S_SMIX = S_CLIP_GR + 1
 S_DRYL = S_SMIX + MAXN
 S_DRYR = S_DRYL + MAXN
 S_ACC = S_DRYR + MAXN             # 2 MAXN: one stage's filter outputs
-S_SIZE = S_ACC + 2 * MAXN
+S_SCR = S_ACC + 2 * MAXN          # 8 x 2 MAXN: the 4x modules' intermediate values
+SCR = 2 * MAXN
+S_SIZE = S_SCR + 8 * SCR
 
 
 @njit(inline="always", **JIT)
@@ -119,18 +121,46 @@ def process(buf, n, T, S, ramp, k):
     # clipper meter: a peak that decays by ~0.5 dB per 128 samples
     db = 20.0 * math.log10(clip_peak)
     S[S_CLIP_GR] = max(db, S[S_CLIP_GR] * 0.98 ** (n / 128.0))
+    flush_denormals(S, S_MONO, 8)         # the mono-bass high-pass and the DC blockers
 
 
 @njit(inline="always", **FAST)
 def _fir(h, src, dst, count):
-    """dst[i] = sum_j h[j] src[i + j] for i < count, tap by tap: the inner loop
-    runs over independent outputs, so it vectorises without reassociating any
-    sum (each output adds its taps in the same order whatever the block)."""
-    for i in range(count):
+    """dst[i] = sum_j h[j] src[i + j] for i < count. Eight outputs at a time,
+    each in its own accumulator (LLVM packs the eight into two vector
+    registers), so the sums stay in registers across all taps instead of going
+    through memory once per tap; the remaining outputs tap by tap. Either way
+    every output adds its taps in the same order, so the result does not depend
+    on where a block starts."""
+    nt = h.shape[0]
+    i0 = 0
+    while i0 + 8 <= count:
+        s = src[i0:i0 + nt + 8]
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+        for j in range(nt):
+            hj = h[j]
+            a0 += hj * s[j]
+            a1 += hj * s[j + 1]
+            a2 += hj * s[j + 2]
+            a3 += hj * s[j + 3]
+            a4 += hj * s[j + 4]
+            a5 += hj * s[j + 5]
+            a6 += hj * s[j + 6]
+            a7 += hj * s[j + 7]
+        dst[i0] = a0
+        dst[i0 + 1] = a1
+        dst[i0 + 2] = a2
+        dst[i0 + 3] = a3
+        dst[i0 + 4] = a4
+        dst[i0 + 5] = a5
+        dst[i0 + 6] = a6
+        dst[i0 + 7] = a7
+        i0 += 8
+    for i in range(i0, count):
         dst[i] = 0.0
-    for j in range(h.shape[0]):
+    for j in range(nt):
         hj = h[j]
-        for i in range(count):
+        for i in range(i0, count):
             dst[i] += hj * src[i + j]
 
 
@@ -139,47 +169,33 @@ def _buf(S, base, length, ch):
     return S[base + ch * length:base + (ch + 1) * length]
 
 
-@njit(**FAST)
-def _pass(buf, c0, m, T, S, ramp, k):
-    a_up = T[A_UP:A_UP + A_TAPS]
-    a_dn = T[A_DN:A_DN + A_TAPS]
-    b_up = T[B_UP:B_UP + B_TAPS]
-    b_dn = T[B_DN:B_DN + B_TAPS]
-    acc = S[S_ACC:S_ACC + 2 * MAXN]
-    # 1. up: x -> u (2x) -> z (4x), each channel, stage by stage
-    for ch in range(2):
-        xb = _buf(S, BX, BUF_LEN[0], ch)
-        ub = _buf(S, BU, BUF_LEN[1], ch)
-        ze = _buf(S, BZE, BUF_LEN[2], ch)
-        zo = _buf(S, BZO, BUF_LEN[3], ch)
-        for i in range(m):
-            xb[HX + i] = buf[c0 + i, ch]
-        _fir(a_up, xb, acc, m)                                      # x[i-A_TAPS+1 .. i]
-        for i in range(m):
-            ub[HU + 2 * i] = acc[i]
-            ub[HU + 2 * i + 1] = xb[HX + i - A_HALF]
-        _fir(b_up, ub, acc, 2 * m)                                  # u[j-B_TAPS+1 .. j]
-        for j in range(2 * m):
-            ze[HZE + j] = acc[j]
-            zo[HZO + j] = ub[HU + j - B_HALF]
-    # 2. the 4x modules, in time order, both channels together
-    zel = _buf(S, BZE, BUF_LEN[2], 0)
-    zer = _buf(S, BZE, BUF_LEN[2], 1)
-    zol = _buf(S, BZO, BUF_LEN[3], 0)
-    zor = _buf(S, BZO, BUF_LEN[3], 1)
+@njit(inline="always", **JIT)
+def _dry_path(buf, c0, m, S):
+    """The section's dry path: the pass's input delayed by LATENCY, per frame."""
     dry_p = int(S[S_DRYP])
-    clip_peak = 1.0
     for i in range(m):
-        active, snap = ramp_step(ramp, i)
-        if active:
-            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
-        # dry path: the input delayed by LATENCY
         rd = (dry_p - LATENCY) % DRY_RING
         S[S_DRYL + i] = S[S_DRY + rd]
         S[S_DRYR + i] = S[S_DRY + DRY_RING + rd]
         S[S_DRY + dry_p] = buf[c0 + i, 0]
         S[S_DRY + DRY_RING + dry_p] = buf[c0 + i, 1]
         dry_p = (dry_p + 1) % DRY_RING
+    S[S_DRYP] = dry_p
+
+
+@njit(**JIT)
+def _modules_ramping(m, T, S, ramp, k):
+    """The 4x modules while a parameter ramp runs: one 4x sample at a time,
+    both channels together, every frame's values smoothed before use."""
+    zel = _buf(S, BZE, BUF_LEN[2], 0)
+    zer = _buf(S, BZE, BUF_LEN[2], 1)
+    zol = _buf(S, BZO, BUF_LEN[3], 0)
+    zor = _buf(S, BZO, BUF_LEN[3], 1)
+    clip_peak = 1.0
+    for i in range(m):
+        active, snap = ramp_step(ramp, i)
+        if active:
+            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
         S[S_SMIX + i] = S[SEC_MIX]
         sat_on = S[SAT_MIX] != 0.0 or active
         st_on = S[ST_MIX] != 0.0 or active
@@ -208,26 +224,169 @@ def _pass(buf, c0, m, T, S, ramp, k):
                     zl += mx * ((mid + side) * S[ST_GL] - zl)
                     zr += mx * ((mid - side) * S[ST_GR] - zr)
                 if cl_on:
-                    mx = S[CL_MIX]
-                    thr = S[CL_THR]
-                    ceil = S[CL_CEIL]
-                    cl = _clip(zl, thr, ceil)
-                    cr = _clip(zr, thr, ceil)
-                    al = abs(zl)
-                    if al > abs(cl) and abs(cl) > 0.0:
-                        clip_peak = max(clip_peak, al / abs(cl))
-                    ar = abs(zr)
-                    if ar > abs(cr) and abs(cr) > 0.0:
-                        clip_peak = max(clip_peak, ar / abs(cr))
-                    zl += mx * (cl - zl)
-                    zr += mx * (cr - zr)
+                    zl, p = _clip_mix(zl, S[CL_THR], S[CL_CEIL], S[CL_MIX])
+                    clip_peak = max(clip_peak, p)
+                    zr, p = _clip_mix(zr, S[CL_THR], S[CL_CEIL], S[CL_MIX])
+                    clip_peak = max(clip_peak, p)
                 if q == 0:
                     zel[HZE + j] = zl
                     zer[HZE + j] = zr
                 else:
                     zol[HZO + j] = zl
                     zor[HZO + j] = zr
-    S[S_DRYP] = dry_p
+    return clip_peak
+
+
+@njit(inline="always", **JIT)
+def _clip_mix(x, thr, ceil, mx):
+    """(x moved toward its clipped value by mx, in/out ratio of the clip or 1)."""
+    c = _clip(x, thr, ceil)
+    a = abs(x)
+    ac = abs(c)
+    ratio = a / ac if a > ac and ac > 0.0 else 1.0
+    return x + mx * (c - x), ratio
+
+
+@njit(inline="always", **JIT)
+def _z(S, base, length, hist, ch, count):
+    """The pass's 4x values of one channel and parity (a view from index 0, so
+    loops over it vectorise)."""
+    o = base + ch * length + hist
+    return S[o:o + count]
+
+
+@njit(**FAST)
+def _modules_steady(m, T, S):
+    """The 4x modules with no ramp running: every value is constant for the
+    pass, so each module runs over the whole block at once, stage by stage:
+    element-wise loops (tanh, mixes, the clip) vectorise, and only the
+    recurrences (the tube's DC blocker, the mono-bass high-pass) run one sample
+    at a time, in time order (the even 4x sample j, then the odd one)."""
+    n2 = 2 * m
+    sat_on = S[SAT_MIX] != 0.0
+    st_on = S[ST_MIX] != 0.0
+    cl_on = S[CL_MIX] != 0.0
+    sm = S[SEC_MIX]
+    for i in range(m):
+        S[S_SMIX + i] = sm
+    z = (_z(S, BZE, BUF_LEN[2], HZE, 0, n2), _z(S, BZO, BUF_LEN[3], HZO, 0, n2),
+         _z(S, BZE, BUF_LEN[2], HZE, 1, n2), _z(S, BZO, BUF_LEN[3], HZO, 1, n2))
+    scr = (S[S_SCR:S_SCR + n2], S[S_SCR + SCR:S_SCR + SCR + n2],
+           S[S_SCR + 2 * SCR:S_SCR + 2 * SCR + n2], S[S_SCR + 3 * SCR:S_SCR + 3 * SCR + n2])
+    tape = (S[S_SCR + 4 * SCR:S_SCR + 4 * SCR + n2], S[S_SCR + 5 * SCR:S_SCR + 5 * SCR + n2],
+            S[S_SCR + 6 * SCR:S_SCR + 6 * SCR + n2], S[S_SCR + 7 * SCR:S_SCR + 7 * SCR + n2])
+    if sat_on:
+        mx = S[SAT_MIX]
+        pre = S[SAT_PRE]
+        post = S[SAT_POST]
+        wet = S[SAT_WET]
+        tube = S[SAT_TUBE]
+        if tube == 0.0:
+            for b in range(4):
+                zb = z[b]
+                for j in range(n2):
+                    x = zb[j]
+                    sat = x + wet * (post * fast_tanh(pre * x) - x)
+                    zb[j] = x + mx * (sat - x)
+        else:
+            bias = T[TUBE_BIAS]
+            off = T[TUBE_OFF]
+            norm = T[TUBE_NORM]
+            for b in range(4):
+                zb = z[b]
+                tb = scr[b]
+                tp = tape[b]
+                for j in range(n2):
+                    d = pre * zb[j]
+                    tp[j] = fast_tanh(d)
+                    tb[j] = (fast_tanh(d + bias) - off) * norm
+            # the DC blocker, in time order per channel (state S_DC + 2 ch)
+            for j in range(n2):
+                for b in range(4):
+                    scr[b][j] = biquad(scr[b][j], T, DC, S, S_DC + 2 * (b // 2))
+            for b in range(4):
+                zb = z[b]
+                tb = scr[b]
+                tp = tape[b]
+                for j in range(n2):
+                    x = zb[j]
+                    curve = tp[j] + tube * (tb[j] - tp[j])
+                    sat = x + wet * (post * curve - x)
+                    zb[j] = x + mx * (sat - x)
+    if st_on:
+        mx = S[ST_MIX]
+        sd = S[ST_SIDE]
+        mono = S[ST_MONO]
+        gl = S[ST_GL]
+        gr = S[ST_GR]
+        for q in range(2):
+            zl = z[q]
+            zr = z[2 + q]
+            side = scr[q]
+            for j in range(n2):
+                side[j] = 0.5 * (zl[j] - zr[j]) * sd
+        se = scr[0]
+        so = scr[1]
+        for j in range(n2):
+            v = se[j]
+            hp = biquad(biquad(v, S, ST_HP, S, S_MONO), S, ST_HP, S, S_MONO + 2)
+            se[j] = v + mono * (hp - v)
+            v = so[j]
+            hp = biquad(biquad(v, S, ST_HP, S, S_MONO), S, ST_HP, S, S_MONO + 2)
+            so[j] = v + mono * (hp - v)
+        for q in range(2):
+            zl = z[q]
+            zr = z[2 + q]
+            side = scr[q]
+            for j in range(n2):
+                l = zl[j]
+                r = zr[j]
+                mid = 0.5 * (l + r)
+                zl[j] = l + mx * ((mid + side[j]) * gl - l)
+                zr[j] = r + mx * ((mid - side[j]) * gr - r)
+    clip_peak = 1.0
+    if cl_on:
+        mx = S[CL_MIX]
+        thr = S[CL_THR]
+        ceil = S[CL_CEIL]
+        for b in range(4):
+            zb = z[b]
+            for j in range(n2):
+                y, p = _clip_mix(zb[j], thr, ceil, mx)
+                zb[j] = y
+                clip_peak = max(clip_peak, p)
+    return clip_peak
+
+
+@njit(**FAST)
+def _pass(buf, c0, m, T, S, ramp, k):
+    a_up = T[A_UP:A_UP + A_TAPS]
+    a_dn = T[A_DN:A_DN + A_TAPS]
+    b_up = T[B_UP:B_UP + B_TAPS]
+    b_dn = T[B_DN:B_DN + B_TAPS]
+    acc = S[S_ACC:S_ACC + 2 * MAXN]
+    # 1. up: x -> u (2x) -> z (4x), each channel, stage by stage
+    for ch in range(2):
+        xb = _buf(S, BX, BUF_LEN[0], ch)
+        ub = _buf(S, BU, BUF_LEN[1], ch)
+        ze = _buf(S, BZE, BUF_LEN[2], ch)
+        zo = _buf(S, BZO, BUF_LEN[3], ch)
+        for i in range(m):
+            xb[HX + i] = buf[c0 + i, ch]
+        _fir(a_up, xb, acc, m)                                      # x[i-A_TAPS+1 .. i]
+        for i in range(m):
+            ub[HU + 2 * i] = acc[i]
+            ub[HU + 2 * i + 1] = xb[HX + i - A_HALF]
+        _fir(b_up, ub, acc, 2 * m)                                  # u[j-B_TAPS+1 .. j]
+        for j in range(2 * m):
+            ze[HZE + j] = acc[j]
+            zo[HZO + j] = ub[HU + j - B_HALF]
+    # 2. the 4x modules
+    _dry_path(buf, c0, m, S)
+    if ramp <= 0:
+        clip_peak = _modules_steady(m, T, S)
+    else:
+        clip_peak = _modules_ramping(m, T, S, ramp, k)
     # 3. down: z (4x) -> v (2x) -> y, each channel, stage by stage
     for ch in range(2):
         ze = _buf(S, BZE, BUF_LEN[2], ch)
