@@ -49,7 +49,16 @@ def halfband_even_taps(length: int, atten_db: float = 80.0) -> np.ndarray:
 
 @lru_cache(maxsize=None)
 def _tp_fir() -> np.ndarray:
-    return fd.oversampling_fir(limiter.TP_PHASES, 129, 60.0)
+    """The limiter's 4x interpolator. A windowed sinc with its cutoff at the base
+    rate's Nyquist is zero every 4th tap from its centre; those taps come out of
+    the design as rounding noise (~1e-17) and are set to exactly zero, so phase 0
+    is the delayed sample times the centre tap, which the kernel reads instead
+    of computing a dot product."""
+    h = fd.oversampling_fir(limiter.TP_PHASES, 129, 60.0)
+    c = (len(h) - 1) // 2
+    zeros = np.arange(c % limiter.TP_PHASES, len(h), limiter.TP_PHASES)
+    h[zeros[zeros != c]] = 0.0
+    return h
 
 
 # ITU-R BS.1770-4 Annex 2: the 48-tap, 4-phase true-peak interpolator (phases 2

@@ -91,3 +91,18 @@ def test_release_time_constant(release_ms):
     # the released gain is averaged over the attack window, so allow that window
     t = np.nonzero(frac >= 1 - np.exp(-1))[0][0] / fs * 1000
     assert abs(t - release_ms) <= 0.1 * release_ms + 1.0, t
+
+
+def test_detector_phase_zero_is_the_pure_delay_the_kernel_reads():
+    """The kernel reads phase 0 of its 4x interpolator as one tap times the
+    delayed sample; that holds only if the design's other phase-0 taps are
+    exactly zero and the centre sits where the kernel looks."""
+    from dsp import coefficients
+    from dsp.kernels import limiter as L
+
+    ph = coefficients.polyphase_reversed(coefficients._tp_fir(), L.TP_PHASES, L.TP_TAPS)
+    others = np.delete(ph[0], L.TP_CENTRE)
+    assert np.all(others == 0.0)
+    assert abs(ph[0, L.TP_CENTRE] - 1.0) < 1e-3
+    # and the other phases are real interpolators (their taps sum to ~1)
+    assert np.allclose(ph[1:].sum(axis=1), 1.0, atol=1e-3)

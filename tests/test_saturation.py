@@ -97,33 +97,3 @@ def test_fast_tanh_against_numpy():
     assert np.all(np.abs(out) <= 1.0 + 1e-12)
     assert np.array_equal(np.sign(out), np.sign(x))
 
-
-@pytest.mark.parametrize("character", [0, 1])
-def test_block_and_per_sample_paths_of_the_4x_modules_agree(character):
-    """With no ramp running, the 4x modules run stage by stage over the block;
-    during a ramp, one sample at a time. Driven with the same state and values
-    (a ramp whose targets equal the working values changes nothing), the two
-    paths give the same samples."""
-    from dsp.chain import Chain
-    from dsp.kernels import chain as K
-    from dsp.kernels import oversampled as O
-
-    fs = 48000
-    vals = {"saturation.on": 1, "saturation.drive_db": 12, "saturation.character": character,
-            "stereo.width_pct": 150, "stereo.mono_bass_on": 1, "clipper.on": 1,
-            "clipper.ceiling_db": -3.0}
-    rng = np.random.default_rng(5)
-    x = (0.5 * rng.standard_normal((4096, 2)) + 0.1).astype(np.float32)
-    c = Chain(fs, vals)
-    c.process(x)                                   # warm, ramps finished
-    T = c.T[K.TB_OS:K.TB_OS + O.T_SIZE]
-    outs = []
-    for ramp in (0, 10 ** 6):
-        S = c.S[K.SB_OS:K.SB_OS + O.S_SIZE].copy()
-        buf = np.ascontiguousarray(x[:200], dtype=np.float64)
-        O.process(buf, 200, T, S, ramp, 0.01)
-        outs.append((buf, S[O.S_MONO:O.S_MONO + 8].copy()))
-    (a, sa), (b, sb) = outs
-    assert np.abs(a).max() > 0.1
-    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(sa, sb, rtol=0, atol=1e-12)

@@ -16,13 +16,14 @@ from .common import JIT
 
 @njit(inline="always", **JIT)
 def gain_computer(x_db, thr, slope, knee):
+    """The three pieces above in one expression with no branch: the level's
+    place in the knee, u = clamp(x - T + W/2, 0, W), gives
+    s (u^2 / (2W) + max(x - T - W/2, 0)), which is each piece in its region
+    (a hard knee, W = 0, has u = 0). Music crosses the knee's edges from sample
+    to sample, and a branch per region would be mispredicted each time."""
     over = x_db - thr
-    if 2.0 * over < -knee:
-        return 0.0
-    if knee > 0.0 and 2.0 * over <= knee:
-        t = over + 0.5 * knee
-        return slope * t * t / (2.0 * knee)
-    return slope * over
+    u = min(max(over + 0.5 * knee, 0.0), knee)
+    return slope * (u * u * (0.5 / max(knee, 1e-9)) + max(over - 0.5 * knee, 0.0))
 
 
 @njit(inline="always", **JIT)

@@ -8,11 +8,10 @@ Auto release: a slow average of the gain change marks the sustained level;
 reduction deeper than it (a transient) recovers with a fast 50 ms constant,
 the rest with a slow 600 ms one.
 """
-import math
 
 from numba import njit
 
-from .common import JIT, biquad, flush_denormals, gain_of, ramp_step, smooth
+from .common import FAST, JIT, biquad, db_of, flush_denormals, gain_of, ramp_step, smooth
 from .dynamics import ballistics, gain_computer
 
 # T, all smoothed
@@ -26,50 +25,100 @@ S_SC = N_SMOOTH               # 2 channels x 2 words
 S_GR = N_SMOOTH + 4           # smoothed gain change, dB, per channel
 S_AVG = N_SMOOTH + 6          # slow average of the gain change, per channel
 S_METER = N_SMOOTH + 8        # the latest gain change of the louder channel, dB
-S_SIZE = N_SMOOTH + 9
+# scratch, rewritten every pass of at most MAXN frames: per channel the
+# detector level's target, then the gain change, then the gain
+MAXN = 64
+S_WORK = N_SMOOTH + 9         # 2 ch x MAXN
+S_SIZE = S_WORK + 2 * MAXN
+
+
+@njit(inline="always", **JIT)
+def _levels(l, r, S):
+    """The linked sidechain levels of one frame (the high-pass is a recurrence)."""
+    al = abs(biquad(l, S, SC, S, S_SC))
+    ar = abs(biquad(r, S, SC, S, S_SC + 2))
+    link = S[LINK]
+    mx = max(al, ar)
+    return al + link * (mx - al), ar + link * (mx - ar)
+
+
+@njit(inline="always", **JIT)
+def _target(a, S):
+    return gain_computer(db_of(a + 1e-30), S[THR], S[SLOPE], S[KNEE])
+
+
+@njit(inline="always", **JIT)
+def _step(target, ch, S):
+    """One step of a channel's ballistics and auto release; the new gain change."""
+    cur = S[S_GR + ch]
+    avg = S[S_AVG + ch]
+    rel = S[REL]
+    auto = S[AUTO]
+    if auto != 0.0:
+        auto_rel = S[REL_FAST] if cur < avg else S[REL_SLOW]
+        rel += auto * (auto_rel - rel)
+    cur = ballistics(target, cur, S[ATT], rel)
+    S[S_GR + ch] = cur
+    S[S_AVG + ch] = avg + S[AVG] * (cur - avg)
+    return cur
+
+
+@njit(inline="always", **JIT)
+def _out(x, gr, S):
+    """The frame's output sample for a channel with gain change gr (dB)."""
+    g = gain_of(gr) * S[MAKEUP]
+    p = S[PMIX]
+    w = p * (x * g) + (1.0 - p) * x
+    mix = S[MIX]
+    return mix * w + (1.0 - mix) * x
 
 
 @njit(**JIT)
 def process(buf, n, T, S, ramp, k):
-    for i in range(n):
+    c0 = 0
+    while c0 < n:
+        m = min(MAXN, n - c0)
+        if ramp - c0 > 0:
+            _ramping(buf, c0, m, T, S, ramp - c0, k)
+        else:
+            _steady(buf, c0, m, S)
+        c0 += m
+    flush_denormals(S, S_SC, 4)
+
+
+@njit(**JIT)
+def _ramping(buf, c0, m, T, S, ramp, k):
+    """While a ramp runs: one frame at a time, its values smoothed first."""
+    for i in range(m):
         active, snap = ramp_step(ramp, i)
         if active:
             smooth(T, 0, S, 0, N_SMOOTH, k, snap)
-        l = buf[i, 0]
-        r = buf[i, 1]
-        al = abs(biquad(l, S, SC, S, S_SC))
-        ar = abs(biquad(r, S, SC, S, S_SC + 2))
-        link = S[LINK]
-        mx = max(al, ar)
-        al += link * (mx - al)
-        ar += link * (mx - ar)
-        thr = S[THR]
-        slope = S[SLOPE]
-        knee = S[KNEE]
-        att = S[ATT]
-        auto = S[AUTO]
-        worst = 0.0
-        for ch in range(2):
-            a = al if ch == 0 else ar
-            target = gain_computer(20.0 * math.log10(a + 1e-30), thr, slope, knee)
-            cur = S[S_GR + ch]
-            avg = S[S_AVG + ch]
-            rel = S[REL]
-            if auto != 0.0:
-                auto_rel = S[REL_FAST] if cur < avg else S[REL_SLOW]
-                rel += auto * (auto_rel - rel)
-            cur = ballistics(target, cur, att, rel)
-            S[S_GR + ch] = cur
-            S[S_AVG + ch] = avg + S[AVG] * (cur - avg)
-            if cur < worst:
-                worst = cur
-        S[S_METER] = worst
-        gl = gain_of(S[S_GR]) * S[MAKEUP]
-        gr = gain_of(S[S_GR + 1]) * S[MAKEUP]
-        p = S[PMIX]
-        wl = p * (l * gl) + (1.0 - p) * l
-        wr = p * (r * gr) + (1.0 - p) * r
-        mix = S[MIX]
-        buf[i, 0] = mix * wl + (1.0 - mix) * l
-        buf[i, 1] = mix * wr + (1.0 - mix) * r
-    flush_denormals(S, S_SC, 4)
+        l = buf[c0 + i, 0]
+        r = buf[c0 + i, 1]
+        al, ar = _levels(l, r, S)
+        gl = _step(_target(al, S), 0, S)
+        gr = _step(_target(ar, S), 1, S)
+        S[S_METER] = min(min(gl, gr), 0.0)
+        buf[c0 + i, 0] = _out(l, gl, S)
+        buf[c0 + i, 1] = _out(r, gr, S)
+
+
+@njit(**FAST)
+def _steady(buf, c0, m, S):
+    """No ramp: the same arithmetic stage by stage over the pass, so the dB
+    conversions, gain computers and gains (independent per frame) vectorise and
+    only the sidechain filter and the ballistics run frame by frame."""
+    wl = S[S_WORK:S_WORK + m]
+    wr = S[S_WORK + MAXN:S_WORK + MAXN + m]
+    for i in range(m):
+        wl[i], wr[i] = _levels(buf[c0 + i, 0], buf[c0 + i, 1], S)
+    for i in range(m):
+        wl[i] = _target(wl[i], S)
+        wr[i] = _target(wr[i], S)
+    for i in range(m):
+        wl[i] = _step(wl[i], 0, S)
+        wr[i] = _step(wr[i], 1, S)
+    S[S_METER] = min(min(wl[m - 1], wr[m - 1]), 0.0)
+    for i in range(m):
+        buf[c0 + i, 0] = _out(buf[c0 + i, 0], wl[i], S)
+        buf[c0 + i, 1] = _out(buf[c0 + i, 1], wr[i], S)

@@ -22,10 +22,11 @@ the reported lookahead.
 
 from numba import njit
 
-from .common import FAST, JIT, dot, ramp_step, smooth
+from .common import FAST, JIT, fir, ramp_step, smooth
 
 TP_PHASES = 4
 TP_TAPS = 33                   # per phase (129-tap design padded to 132)
+TP_CENTRE = 16                 # phase 0 is a pure delay: this tap, all others 0
 ANNEX_TAPS = 12                # BS.1770 Annex 2: 48 taps, 4 phases
 ANNEX_AT = 11                  # its 12-sample window sits at offsets 11..22 of ours,
                                # which puts its points in the same interval as ours
@@ -92,17 +93,23 @@ def _vertex(ym, y0, yp):
 
 @njit(**FAST)
 def _detect(T, S, m):
-    """Every interpolated point of the pass, from the driven input buffers."""
+    """Every interpolated point of the pass, from the driven input buffers: each
+    phase's filter over the whole pass at once (common.fir)."""
     for ch in range(2):
         hb = S[S_H + ch * H_LEN:S_H + (ch + 1) * H_LEN]
+        o = S_VP + ch * MAXN
+        hc = T[TP + TP_CENTRE]
         for i in range(m):
-            for ph in range(TP_PHASES):
-                tb = TP + ph * TP_TAPS
-                S[S_VP + (ph * 2 + ch) * MAXN + i] = dot(T[tb:tb + TP_TAPS], hb[i:i + TP_TAPS])
-            for q in range(TP_PHASES):
-                ab = ANNEX + q * ANNEX_TAPS
-                S[S_QA + (q * 2 + ch) * MAXN + i] = dot(T[ab:ab + ANNEX_TAPS],
-                                                        hb[i + ANNEX_AT:i + ANNEX_AT + ANNEX_TAPS])
+            S[o + i] = hc * hb[i + TP_CENTRE]
+        for ph in range(1, TP_PHASES):
+            tb = TP + ph * TP_TAPS
+            o = S_VP + (ph * 2 + ch) * MAXN
+            fir(T[tb:tb + TP_TAPS], hb, S[o:o + MAXN], m)
+        ha = hb[ANNEX_AT:]
+        for q in range(TP_PHASES):
+            ab = ANNEX + q * ANNEX_TAPS
+            o = S_QA + (q * 2 + ch) * MAXN
+            fir(T[ab:ab + ANNEX_TAPS], ha, S[o:o + MAXN], m)
         # slide the newest history to the head
         for t in range(HH):
             hb[t] = hb[m + t]

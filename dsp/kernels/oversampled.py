@@ -23,7 +23,7 @@ import math
 
 from numba import njit
 
-from .common import FAST, JIT, biquad, flush_denormals, fast_tanh, ramp_step, smooth
+from .common import FAST, JIT, biquad, fast_tanh, fir, flush_denormals, ramp_step, smooth
 
 FACTOR = 4
 A_LEN, B_LEN = 83, 23             # halfband lengths (4k + 3: centre on an odd index)
@@ -122,46 +122,6 @@ def process(buf, n, T, S, ramp, k):
     db = 20.0 * math.log10(clip_peak)
     S[S_CLIP_GR] = max(db, S[S_CLIP_GR] * 0.98 ** (n / 128.0))
     flush_denormals(S, S_MONO, 8)         # the mono-bass high-pass and the DC blockers
-
-
-@njit(inline="always", **FAST)
-def _fir(h, src, dst, count):
-    """dst[i] = sum_j h[j] src[i + j] for i < count. Eight outputs at a time,
-    each in its own accumulator (LLVM packs the eight into two vector
-    registers), so the sums stay in registers across all taps instead of going
-    through memory once per tap; the remaining outputs tap by tap. Either way
-    every output adds its taps in the same order, so the result does not depend
-    on where a block starts."""
-    nt = h.shape[0]
-    i0 = 0
-    while i0 + 8 <= count:
-        s = src[i0:i0 + nt + 8]
-        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
-        for j in range(nt):
-            hj = h[j]
-            a0 += hj * s[j]
-            a1 += hj * s[j + 1]
-            a2 += hj * s[j + 2]
-            a3 += hj * s[j + 3]
-            a4 += hj * s[j + 4]
-            a5 += hj * s[j + 5]
-            a6 += hj * s[j + 6]
-            a7 += hj * s[j + 7]
-        dst[i0] = a0
-        dst[i0 + 1] = a1
-        dst[i0 + 2] = a2
-        dst[i0 + 3] = a3
-        dst[i0 + 4] = a4
-        dst[i0 + 5] = a5
-        dst[i0 + 6] = a6
-        dst[i0 + 7] = a7
-        i0 += 8
-    for i in range(i0, count):
-        dst[i] = 0.0
-    for j in range(nt):
-        hj = h[j]
-        for i in range(i0, count):
-            dst[i] += hj * src[i + j]
 
 
 @njit(inline="always", **JIT)
@@ -373,11 +333,11 @@ def _pass(buf, c0, m, T, S, ramp, k):
         zo = _buf(S, BZO, BUF_LEN[3], ch)
         for i in range(m):
             xb[HX + i] = buf[c0 + i, ch]
-        _fir(a_up, xb, acc, m)                                      # x[i-A_TAPS+1 .. i]
+        fir(a_up, xb, acc, m)                                      # x[i-A_TAPS+1 .. i]
         for i in range(m):
             ub[HU + 2 * i] = acc[i]
             ub[HU + 2 * i + 1] = xb[HX + i - A_HALF]
-        _fir(b_up, ub, acc, 2 * m)                                  # u[j-B_TAPS+1 .. j]
+        fir(b_up, ub, acc, 2 * m)                                  # u[j-B_TAPS+1 .. j]
         for j in range(2 * m):
             ze[HZE + j] = acc[j]
             zo[HZO + j] = ub[HU + j - B_HALF]
@@ -394,11 +354,11 @@ def _pass(buf, c0, m, T, S, ramp, k):
         ve = _buf(S, BVE, BUF_LEN[4], ch)
         vo = _buf(S, BVO, BUF_LEN[5], ch)
         # v[j]: the even z's before the newest, one odd z
-        _fir(b_dn, ze, acc, 2 * m)
+        fir(b_dn, ze, acc, 2 * m)
         for i in range(m):
             ve[HVE + i] = acc[2 * i] + 0.5 * zo[2 * i]
             vo[HVO + i] = acc[2 * i + 1] + 0.5 * zo[2 * i + 1]
-        _fir(a_dn, ve, acc, m)
+        fir(a_dn, ve, acc, m)
         for i in range(m):
             y = acc[i] + 0.5 * vo[i]
             sm = S[S_SMIX + i]
