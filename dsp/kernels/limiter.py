@@ -78,7 +78,14 @@ S_R1 = S_MIN_GAIN + 1          # first stage of the release
 S_VP = S_R1 + 1
 S_QA = S_VP + TP_PHASES * 2 * MAXN
 S_SNAP = S_QA + TP_PHASES * 2 * MAXN
-S_SIZE = S_SNAP + N_SMOOTH * MAXN
+# and the peak of each interval: per channel the interpolated magnitudes in time
+# order (the previous pass's last two first) and their refined values, then the
+# linked peak of every interval that becomes final in the pass
+M_LEN = TP_PHASES * MAXN + 2
+S_MAG = S_SNAP + N_SMOOTH * MAXN   # 2 ch x M_LEN
+S_REF = S_MAG + 2 * M_LEN          # 2 ch x M_LEN
+S_FIN = S_REF + 2 * M_LEN          # MAXN
+S_SIZE = S_FIN + MAXN
 
 
 @njit(inline="always", **JIT)
@@ -116,6 +123,52 @@ def _detect(T, S, m):
 
 
 @njit(**JIT)
+def _peaks(S, m):
+    """The peak of every interval that becomes final in this pass, both channels
+    linked: FIN[i] is interval i-1's (the one before frame i), which needs frame
+    i's first point to refine its last. Each point is refined by the parabola
+    through it and its neighbours where it is a local maximum; none of this
+    depends on the gain, so it runs over the pass with no branch (the refinement
+    of the pass's very last point waits for the next pass, in S_PCUR)."""
+    n4 = TP_PHASES * m
+    fin = S[S_FIN:S_FIN + m]
+    for ch in range(2):
+        mag = S[S_MAG + ch * M_LEN:S_MAG + (ch + 1) * M_LEN]
+        ref = S[S_REF + ch * M_LEN:S_REF + (ch + 1) * M_LEN]
+        mag[0] = S[S_A2 if ch == 0 else S_E2]
+        mag[1] = S[S_A1 if ch == 0 else S_E1]
+        for ph in range(TP_PHASES):
+            v = S[S_VP + (ph * 2 + ch) * MAXN:S_VP + (ph * 2 + ch) * MAXN + m]
+            for i in range(m):
+                mag[2 + TP_PHASES * i + ph] = abs(v[i])
+        for j in range(1, n4 + 1):
+            ym = mag[j - 1]
+            y0 = mag[j]
+            yp = mag[j + 1]
+            den = 2.0 * y0 - ym - yp
+            d = yp - ym
+            vx = y0 + d * d / (8.0 * max(den, 1e-300))
+            ref[j] = vx if (y0 >= ym and y0 >= yp and den > 0.0) else y0
+        S[S_A2 if ch == 0 else S_E2] = mag[n4]
+        S[S_A1 if ch == 0 else S_E1] = mag[n4 + 1]
+    rl = S[S_REF:S_REF + M_LEN]
+    rr = S[S_REF + M_LEN:S_REF + 2 * M_LEN]
+    fin[0] = max(S[S_PCUR], max(rl[1], rr[1]))
+    for i in range(m):
+        b = 2 + TP_PHASES * i
+        p = max(max(rl[b], rr[b]), max(rl[b + 1], rr[b + 1]))
+        p = max(p, max(rl[b + 2], rr[b + 2]))
+        for q in range(TP_PHASES):
+            p = max(p, max(abs(S[S_QA + (q * 2) * MAXN + i]),
+                           abs(S[S_QA + (q * 2 + 1) * MAXN + i])))
+        if i + 1 < m:
+            fin[i + 1] = max(p, max(rl[b + 3], rr[b + 3]))
+        else:
+            # the last point's refinement needs the next pass's first point
+            S[S_PCUR] = max(p, max(S[S_MAG + n4 + 1], S[S_MAG + M_LEN + n4 + 1]))
+
+
+@njit(**JIT)
 def process(buf, n, T, S, ramp, k):
     c0 = 0
     while c0 < n:
@@ -137,17 +190,13 @@ def _pass(buf, o0, m, T, S, ramp, k):
         drive = S[DRIVE]
         S[S_H + HH + i] = buf[o0 + i, 0] * drive
         S[S_H + H_LEN + HH + i] = buf[o0 + i, 1] * drive
-    # 2. every interpolated point
+    # 2. every interpolated point, and the peak of every interval
     _detect(T, S, m)
-    # 3. peaks, gain and output, frame by frame
+    _peaks(S, m)
+    # 3. gain and output, frame by frame
     W = int(T[WIN])
     WH = W + 2 * SPREAD
     lookahead = W + DETECT_DELAY - 1 + SPREAD
-    a1 = S[S_A1]
-    a2 = S[S_A2]
-    e1 = S[S_E1]
-    e2 = S[S_E2]
-    pcur = S[S_PCUR]
     plast = S[S_PLAST]
     dqh = int(S[S_DQH])
     dqt = int(S[S_DQT])
@@ -168,94 +217,66 @@ def _pass(buf, o0, m, T, S, ramp, k):
         drive = S[DRIVE]
         xl = buf[o0 + i, 0]
         xr = buf[o0 + i, 1]
-        dl = xl * drive
-        dr = xr * drive
         # delay lines
-        S[S_DLY + dp] = dl
-        S[S_DLY + RING + dp] = dr
+        S[S_DLY + dp] = xl * drive
+        S[S_DLY + RING + dp] = xr * drive
         S[S_DRY + dp] = xl
         S[S_DRY + RING + dp] = xr
-        for ph in range(TP_PHASES):
-            vl = S[S_VP + (ph * 2) * MAXN + i]
-            vr = S[S_VP + (ph * 2 + 1) * MAXN + i]
-            # parabolic refinement of each channel's previous point where it is a
-            # local maximum; per channel, because the louder channel can change
-            # from one grid point to the next and a parabola through mixed
-            # channels misses the peak
-            b0 = abs(vl)
-            c0 = abs(vr)
-            if a1 >= a2 and a1 >= b0:
-                pcur = max(pcur, _vertex(a2, a1, b0))
-            if e1 >= e2 and e1 >= c0:
-                pcur = max(pcur, _vertex(e2, e1, c0))
-            if ph == 0:
-                # the previous interval (time n-17) is final now
-                prev = plast
-                fin = pcur
-                plast = fin
-                pcur = max(b0, c0)
-                # the Annex 2 meter's grid points of the new interval
-                for q in range(TP_PHASES):
-                    ql = S[S_QA + (q * 2) * MAXN + i]
-                    qr = S[S_QA + (q * 2 + 1) * MAXN + i]
-                    pcur = max(pcur, max(abs(ql), abs(qr)))
-                # the raw sample of that interval, from the delay line
-                jr = (dp - DETECT_DELAY) % RING
-                raw = max(abs(S[S_DLY + jr]), abs(S[S_DLY + RING + jr]))
-                peak = max(max(prev, fin), raw)
-                h = 1.0
-                c = S[CEIL]
-                if peak > c:
-                    h = c / peak
-                # sliding minimum over WH samples (monotonic deque)
-                while dqt != dqh:
-                    last = (dqt - 1) % RING
-                    if S[S_DQV + last] >= h:
-                        dqt = last
-                    else:
-                        break
-                S[S_DQV + dqt] = h
-                S[S_DQI + dqt] = t
-                dqt = (dqt + 1) % RING
-                while S[S_DQI + dqh] <= t - WH:
-                    dqh = (dqh + 1) % RING
-                hold = S[S_DQV + dqh]
-                # release: instant down, up through two one-poles in cascade. A
-                # single pole starts rising with a kink in slope, and that kink
-                # modulates the audio broadband enough to make inter-sample
-                # overs at fast release times; the second-order rise has none.
-                # Both stages can only be at or below the hold.
-                kr = S[REL]
-                au = S[AUTO]
-                if au != 0.0:
-                    ka = S[REL_FAST] if r < avg else S[REL_SLOW]
-                    kr += au * (ka - kr)
-                if hold < r1:
-                    r1 = hold
-                else:
-                    r1 += kr * (hold - r1)
-                if r1 < r:
-                    r = r1
-                else:
-                    r += kr * (r1 - r)
-                avg += S[AVG] * (r - avg)
-                # W-sample moving average, re-summed exactly once per lap
-                bsum += r - S[S_BOX + bp]
-                S[S_BOX + bp] = r
-                bp += 1
-                if bp >= W:
-                    bp = 0
-                    bsum = 0.0
-                    for j in range(W):
-                        bsum += S[S_BOX + j]
-                g = bsum / W
-                t += 1.0
+        # the interval before this frame (time n-17) is final now
+        prev = plast
+        fin = S[S_FIN + i]
+        plast = fin
+        # the raw sample of that interval, from the delay line
+        jr = (dp - DETECT_DELAY) % RING
+        raw = max(abs(S[S_DLY + jr]), abs(S[S_DLY + RING + jr]))
+        peak = max(max(prev, fin), raw)
+        h = 1.0
+        c = S[CEIL]
+        if peak > c:
+            h = c / peak
+        # sliding minimum over WH samples (monotonic deque)
+        while dqt != dqh:
+            last = (dqt - 1) % RING
+            if S[S_DQV + last] >= h:
+                dqt = last
             else:
-                pcur = max(pcur, max(b0, c0))
-            a2 = a1
-            a1 = b0
-            e2 = e1
-            e1 = c0
+                break
+        S[S_DQV + dqt] = h
+        S[S_DQI + dqt] = t
+        dqt = (dqt + 1) % RING
+        while S[S_DQI + dqh] <= t - WH:
+            dqh = (dqh + 1) % RING
+        hold = S[S_DQV + dqh]
+        # release: instant down, up through two one-poles in cascade. A single
+        # pole starts rising with a kink in slope, and that kink modulates the
+        # audio broadband enough to make inter-sample overs at fast release
+        # times; the second-order rise has none. Both stages can only be at or
+        # below the hold.
+        kr = S[REL]
+        au = S[AUTO]
+        if au != 0.0:
+            ka = S[REL_FAST] if r < avg else S[REL_SLOW]
+            kr += au * (ka - kr)
+        if hold < r1:
+            r1 = hold
+        else:
+            r1 += kr * (hold - r1)
+        if r1 < r:
+            r = r1
+        else:
+            r += kr * (r1 - r)
+        avg += S[AVG] * (r - avg)
+        # W-sample moving average, re-summed exactly once per lap
+        bsum += r - S[S_BOX + bp]
+        S[S_BOX + bp] = r
+        bp += 1
+        if bp >= W:
+            bp = 0
+            bsum = 0.0
+            for j in range(W):
+                bsum += S[S_BOX + j]
+        g = bsum / W
+        t += 1.0
         # output: the sample the gain was computed for
         od = (dp - lookahead) % RING
         mix = S[MIX]
@@ -271,11 +292,6 @@ def _pass(buf, o0, m, T, S, ramp, k):
         if g < gmin:
             gmin = g
         dp = (dp + 1) % RING
-    S[S_A1] = a1
-    S[S_A2] = a2
-    S[S_E1] = e1
-    S[S_E2] = e2
-    S[S_PCUR] = pcur
     S[S_PLAST] = plast
     S[S_DQH] = dqh
     S[S_DQT] = dqt

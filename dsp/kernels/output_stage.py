@@ -9,6 +9,7 @@ integer in a float64 word, so it lives in the caller's state array like all else
 Dither stops (and the error feedback empties) once the chain's input has been
 digital silence for HOLD samples: silence in gives silence out.
 """
+import numpy as np
 from numba import njit
 
 from .common import JIT, ramp_step, smooth
@@ -24,12 +25,25 @@ S_SIZE = S_ERR + 6
 E1, E2, E3 = 1.623, -0.982, 0.109
 
 
+# The LCG, st' = (A st + C) mod 2^32, and its 2-, 3- and 4-step jumps, so the
+# four draws of a frame come from the frame's first state independently (one
+# dependent step per frame instead of four). The sequence is the same.
+A1, C1 = 1664525, 1013904223
+MASK = 0xFFFFFFFF
+A2, C2 = (A1 * A1) & MASK, (A1 * C1 + C1) & MASK
+A3, C3 = (A2 * A1) & MASK, (A1 * C2 + C1) & MASK
+A4, C4 = (A3 * A1) & MASK, (A1 * C3 + C1) & MASK
+TO_UNIT = 1.0 / 4294967296.0
+
+
 @njit(inline="always", **JIT)
-def _uniform(S):
-    st = int(S[S_RNG])
-    st = (1664525 * st + 1013904223) & 0xFFFFFFFF
-    S[S_RNG] = st
-    return st * (1.0 / 4294967296.0)
+def _quantise(w, d, lsb, inv):
+    """w plus dither d, rounded half away from zero to the LSB grid, kept in
+    [-1, 1 - lsb] (the largest code)."""
+    v = min(max(w + d, -2.0), 2.0)
+    a = np.floor(abs(v) * inv + 0.5)
+    q = lsb * (a if v >= 0.0 else -a)
+    return min(max(q, -1.0), 1.0 - lsb)
 
 
 @njit(**JIT)
@@ -38,36 +52,45 @@ def process(buf, n, T, S, ramp, k):
     lsb = T[LSB]
     inv = 1.0 / lsb
     hold = T[HOLD]
+    scale = TO_UNIT * lsb
+    # the generator and the error feedback live in registers for the block: a
+    # round trip through the state array each sample would sit on their chains
+    st = int(S[S_RNG])
+    l0, l1, l2 = S[S_ERR], S[S_ERR + 1], S[S_ERR + 2]
+    r0, r1, r2 = S[S_ERR + 3], S[S_ERR + 4], S[S_ERR + 5]
     for i in range(n):
         active, snap = ramp_step(ramp, i)
         if active:
             smooth(T, 0, S, 0, N_SMOOTH, k, snap)
         mix = S[MIX]
         trim = S[TRIM]
-        silent = buf[i, 2] >= hold
-        for ch in range(2):
-            x = buf[i, ch]
-            w = x * trim
-            if mode != 0:
-                e = S_ERR + 3 * ch
-                if silent:
-                    S[e] = 0.0
-                    S[e + 1] = 0.0
-                    S[e + 2] = 0.0
-                    d = 0.0
-                else:
-                    d = (_uniform(S) - _uniform(S)) * lsb
-                if mode == 2:
-                    w -= E1 * S[e] + E2 * S[e + 1] + E3 * S[e + 2]
-                v = min(max(w + d, -2.0), 2.0)
-                q = lsb * float(int(v * inv + 0.5) if v >= 0.0 else -int(-v * inv + 0.5))
-                if q > 1.0 - lsb:
-                    q = 1.0 - lsb
-                elif q < -1.0:
-                    q = -1.0
-                if mode == 2:
-                    S[e + 2] = S[e + 1]
-                    S[e + 1] = S[e]
-                    S[e] = q - w
-                w = q
-            buf[i, ch] = mix * w + (1.0 - mix) * x
+        xl = buf[i, 0]
+        xr = buf[i, 1]
+        wl = xl * trim
+        wr = xr * trim
+        if mode != 0:
+            if buf[i, 2] >= hold:           # silence in: no dither, feedback emptied
+                l0 = l1 = l2 = r0 = r1 = r2 = 0.0
+                dl = dr = 0.0
+            else:
+                u1 = (A1 * st + C1) & MASK
+                u2 = (A2 * st + C2) & MASK
+                u3 = (A3 * st + C3) & MASK
+                st = (A4 * st + C4) & MASK
+                dl = float(u1 - u2) * scale
+                dr = float(u3 - st) * scale
+            if mode == 2:
+                wl -= E1 * l0 + E2 * l1 + E3 * l2
+                wr -= E1 * r0 + E2 * r1 + E3 * r2
+            ql = _quantise(wl, dl, lsb, inv)
+            qr = _quantise(wr, dr, lsb, inv)
+            if mode == 2:
+                l2, l1, l0 = l1, l0, ql - wl
+                r2, r1, r0 = r1, r0, qr - wr
+            wl = ql
+            wr = qr
+        buf[i, 0] = mix * wl + (1.0 - mix) * xl
+        buf[i, 1] = mix * wr + (1.0 - mix) * xr
+    S[S_RNG] = st
+    S[S_ERR], S[S_ERR + 1], S[S_ERR + 2] = l0, l1, l2
+    S[S_ERR + 3], S[S_ERR + 4], S[S_ERR + 5] = r0, r1, r2
