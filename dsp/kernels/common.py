@@ -35,6 +35,23 @@ def biquad(x, c, ci, s, si):
 
 
 @njit(inline="always", **JIT)
+def biquad_step(x, c, s1, s2):
+    """biquad() with its coefficients (a tuple b0 b1 b2 a1 a2) and its state in
+    local variables: (y, s1', s2').
+    A loop that loads them before and stores them after keeps the recurrence in
+    registers; through the state array, every sample would wait on a store and
+    a reload."""
+    y = c[0] * x + s1
+    return y, c[1] * x - c[3] * y + s2, c[2] * x - c[4] * y
+
+
+@njit(inline="always", **JIT)
+def coefs(c, ci):
+    """c[ci:ci+5] as a tuple, for biquad_step."""
+    return c[ci], c[ci + 1], c[ci + 2], c[ci + 3], c[ci + 4]
+
+
+@njit(inline="always", **JIT)
 def flush_denormals(s, start, count):
     """Flush s[start:start+count] (filter states) toward exact zero: adding and
     removing a tiny constant is an exact no-op for any value above ~1e-9 and

@@ -12,7 +12,8 @@ mutes the bands that are not soloed (the mutes are designed off the thread).
 
 from numba import njit
 
-from .common import BIQ, FAST, JIT, biquad, db_of, flush_denormals, gain_of, ramp_step, smooth
+from .common import (BIQ, FAST, JIT, biquad, biquad_step, coefs, db_of, flush_denormals, gain_of,
+                     ramp_step, smooth)
 from .dynamics import ballistics, gain_computer
 
 MIX = 0
@@ -104,6 +105,56 @@ def _ramping(buf, c0, m, T, S, ramp, k):
 
 
 @njit(**FAST)
+def _split_block(buf, c0, m, S, bands):
+    """The crossovers over the pass, the same arithmetic as _split with every
+    filter's state in local variables (registers, not a store and reload per
+    sample on each recurrence), in two loops of independent recurrences: the
+    first split (low, rest), then the second (mid, high) and the all-pass."""
+    lp1 = coefs(S, LP1)
+    hp1 = coefs(S, HP1)
+    lo_l = bands[0:m]                   # the low band before its all-pass, then the
+    lo_r = bands[3 * MAXN:3 * MAXN + m]  # rest in the high band's rows until split
+    re_l = bands[2 * MAXN:2 * MAXN + m]
+    re_r = bands[5 * MAXN:5 * MAXN + m]
+    for ch in range(2):
+        st = S_FILT + ch * F_PER_CH
+        a1, a2, b1, b2 = S[st], S[st + 1], S[st + 2], S[st + 3]
+        c1, c2, d1, d2 = S[st + 4], S[st + 5], S[st + 6], S[st + 7]
+        lo = lo_l if ch == 0 else lo_r
+        re = re_l if ch == 0 else re_r
+        for i in range(m):
+            x = buf[c0 + i, ch]
+            y, a1, a2 = biquad_step(x, lp1, a1, a2)
+            lo[i], b1, b2 = biquad_step(y, lp1, b1, b2)
+            y, c1, c2 = biquad_step(x, hp1, c1, c2)
+            re[i], d1, d2 = biquad_step(y, hp1, d1, d2)
+        S[st], S[st + 1], S[st + 2], S[st + 3] = a1, a2, b1, b2
+        S[st + 4], S[st + 5], S[st + 6], S[st + 7] = c1, c2, d1, d2
+    lp2 = coefs(S, LP2)
+    hp2 = coefs(S, HP2)
+    ap2 = coefs(S, AP2)
+    for ch in range(2):
+        st = S_FILT + ch * F_PER_CH + 8
+        a1, a2, b1, b2 = S[st], S[st + 1], S[st + 2], S[st + 3]
+        c1, c2, d1, d2 = S[st + 4], S[st + 5], S[st + 6], S[st + 7]
+        e1, e2 = S[st + 8], S[st + 9]
+        o = 3 * MAXN * ch
+        lo = bands[o:o + m]
+        mi = bands[o + MAXN:o + MAXN + m]
+        hi = bands[o + 2 * MAXN:o + 2 * MAXN + m]
+        for i in range(m):
+            x = hi[i]
+            y, a1, a2 = biquad_step(x, lp2, a1, a2)
+            mi[i], b1, b2 = biquad_step(y, lp2, b1, b2)
+            y, c1, c2 = biquad_step(x, hp2, c1, c2)
+            hi[i], d1, d2 = biquad_step(y, hp2, d1, d2)
+            lo[i], e1, e2 = biquad_step(lo[i], ap2, e1, e2)
+        S[st], S[st + 1], S[st + 2], S[st + 3] = a1, a2, b1, b2
+        S[st + 4], S[st + 5], S[st + 6], S[st + 7] = c1, c2, d1, d2
+        S[st + 8], S[st + 9] = e1, e2
+
+
+@njit(**FAST)
 def _steady(buf, c0, m, S):
     """No ramp: the same arithmetic stage by stage over the pass. Only the
     filters and the ballistics are recurrences; the dB conversion, the gain
@@ -111,15 +162,7 @@ def _steady(buf, c0, m, S):
     instead of one frame's long chain of them waiting on the next."""
     bands = S[S_BANDS:S_BANDS + 6 * MAXN]
     grs = S[S_GRS:S_GRS + 3 * MAXN]
-    for i in range(m):
-        lo_l, mi_l, hi_l = _split(buf[c0 + i, 0], S, S_FILT)
-        lo_r, mi_r, hi_r = _split(buf[c0 + i, 1], S, S_FILT + F_PER_CH)
-        bands[i] = lo_l
-        bands[MAXN + i] = mi_l
-        bands[2 * MAXN + i] = hi_l
-        bands[3 * MAXN + i] = lo_r
-        bands[4 * MAXN + i] = mi_r
-        bands[5 * MAXN + i] = hi_r
+    _split_block(buf, c0, m, S, bands)
     for b in range(3):
         o = BAND + b * B_SIZE
         bl = bands[b * MAXN:b * MAXN + m]
@@ -127,14 +170,23 @@ def _steady(buf, c0, m, S):
         g = grs[b * MAXN:b * MAXN + m]
         for i in range(m):
             g[i] = _band_target(bl[i], br[i], S, o)
-        # the ballistics: the one recurrence
-        gr = S[S_GR + b]
-        att = S[o + B_ATT]
-        rel = S[o + B_REL]
-        for i in range(m):
-            gr = ballistics(g[i], gr, att, rel)
-            g[i] = gr
-        S[S_GR + b] = gr
+    # the ballistics, the one recurrence: the three bands side by side
+    o0, o1, o2 = BAND, BAND + B_SIZE, BAND + 2 * B_SIZE
+    g0, g1, g2 = S[S_GR], S[S_GR + 1], S[S_GR + 2]
+    t0, r0 = S[o0 + B_ATT], S[o0 + B_REL]
+    t1, r1 = S[o1 + B_ATT], S[o1 + B_REL]
+    t2, r2 = S[o2 + B_ATT], S[o2 + B_REL]
+    for i in range(m):
+        g0 = ballistics(grs[i], g0, t0, r0)
+        g1 = ballistics(grs[MAXN + i], g1, t1, r1)
+        g2 = ballistics(grs[2 * MAXN + i], g2, t2, r2)
+        grs[i] = g0
+        grs[MAXN + i] = g1
+        grs[2 * MAXN + i] = g2
+    S[S_GR], S[S_GR + 1], S[S_GR + 2] = g0, g1, g2
+    for b in range(3):
+        o = BAND + b * B_SIZE
+        g = grs[b * MAXN:b * MAXN + m]
         for i in range(m):
             g[i] = _band_gain(g[i], S, o)
     mix = S[MIX]

@@ -23,7 +23,8 @@ import math
 
 from numba import njit
 
-from .common import FAST, JIT, biquad, fast_tanh, fir, flush_denormals, ramp_step, smooth
+from .common import (FAST, JIT, biquad, biquad_step, coefs, fast_tanh, fir, flush_denormals,
+                     ramp_step, smooth)
 
 FACTOR = 4
 A_LEN, B_LEN = 83, 23             # halfband lengths (4k + 3: centre on an odd index)
@@ -287,13 +288,18 @@ def _modules_steady(m, T, S):
                 side[j] = 0.5 * (zl[j] - zr[j]) * sd
         se = scr[0]
         so = scr[1]
+        hpc = coefs(S, ST_HP)
+        p1, p2, q1, q2 = S[S_MONO], S[S_MONO + 1], S[S_MONO + 2], S[S_MONO + 3]
         for j in range(n2):
             v = se[j]
-            hp = biquad(biquad(v, S, ST_HP, S, S_MONO), S, ST_HP, S, S_MONO + 2)
+            y, p1, p2 = biquad_step(v, hpc, p1, p2)
+            hp, q1, q2 = biquad_step(y, hpc, q1, q2)
             se[j] = v + mono * (hp - v)
             v = so[j]
-            hp = biquad(biquad(v, S, ST_HP, S, S_MONO), S, ST_HP, S, S_MONO + 2)
+            y, p1, p2 = biquad_step(v, hpc, p1, p2)
+            hp, q1, q2 = biquad_step(y, hpc, q1, q2)
             so[j] = v + mono * (hp - v)
+        S[S_MONO], S[S_MONO + 1], S[S_MONO + 2], S[S_MONO + 3] = p1, p2, q1, q2
         for q in range(2):
             zl = z[q]
             zr = z[2 + q]
