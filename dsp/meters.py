@@ -98,7 +98,6 @@ class Meter:
         self.MT[K.K_SHELF:K.K_SHELF + 5] = shelf
         self.MT[K.K_HP:K.K_HP + 5] = hp
         self.MT[K.ANNEX:K.ANNEX + 48] = annex2_phases()[:, ::-1].ravel()
-        self.MT[K.HSUM] = np.abs(annex2_phases()).sum(axis=1).max() * (1 + 1e-12)
         self.MS = np.zeros(K.MS_SIZE)
         self.reset()
 

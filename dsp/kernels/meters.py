@@ -21,7 +21,7 @@ import math
 
 from numba import njit
 
-from .common import JIT, dot
+from .common import FAST, JIT, biquad_step, coefs, dot, fir
 
 MAX_CH = 6
 RING = 3000              # sub-blocks in 3 s (D <= 100)
@@ -36,8 +36,7 @@ G = 4                    # channel weights (MAX_CH)
 K_SHELF = G + MAX_CH     # biquad
 K_HP = K_SHELF + 5       # biquad
 ANNEX = K_HP + 5         # 4 phases x 12, reversed
-HSUM = ANNEX + 48        # the largest sum of |taps| over the phases
-MT_SIZE = HSUM + 1
+MT_SIZE = ANNEX + 48
 
 # MS: state
 S_KF = 0                           # K filter states: MAX_CH x 2 sections x 2
@@ -56,9 +55,13 @@ S_HI_N = S_MAXS + 1                # gating-block histogram: counts
 S_HI_E = S_HI_N + HIST_BINS        #                          energies
 S_HL_N = S_HI_E + HIST_BINS        # short-term (LRA) histogram: counts
 S_HL_E = S_HL_N + HIST_BINS        #                             energies
-S_TPH = S_HL_E + HIST_BINS         # Annex 2 histories: MAX_CH x 24 (doubled ring of 12)
-S_TPP = S_TPH + MAX_CH * 24
-S_TP = S_TPP + 1                   # max true peak (linear) since reset
+# A block is metered in passes of at most MAXN frames, stage by stage: each
+# channel's K-filter (state in registers) and its true-peak interpolator (each
+# phase over the pass at once, common.fir), then the sub-block bookkeeping.
+MAXN = 128
+TPH_LEN = 11 + MAXN
+S_TPH = S_HL_E + HIST_BINS         # Annex 2 inputs: MAX_CH linear buffers, 11 of history first
+S_TP = S_TPH + MAX_CH * TPH_LEN    # max true peak (linear) since reset
 S_SP = S_TP + 1                    # max sample peak (linear) since reset
 S_TPSLOT = S_SP + 1                # true peak of the current 100 ms slot
 S_TPRING = S_TPSLOT + 1            # the last 30 slots' true peaks (for PSR)
@@ -66,27 +69,20 @@ S_CORR = S_TPRING + 30             # E[LR], E[LL], E[RR] (exponential)
 S_SERIES = S_CORR + 3              # SERIES x 3
 S_SERN = S_SERIES + 3 * SERIES     # rows written since reset
 S_FRAMES = S_SERN + 1              # frames measured since reset
-S_WMAX = S_FRAMES + 1              # largest |sample| in each channel's true-peak window
-MS_SIZE = S_WMAX + MAX_CH
+# scratch, rewritten every pass: per frame the weighted K-energy of all
+# channels, the largest interpolated magnitude, and one phase's outputs
+S_E = S_FRAMES + 1
+S_P = S_E + MAXN
+S_Q = S_P + MAXN
+MS_SIZE = S_Q + MAXN
 
 NEG_INF = -math.inf
 
 
 @njit(inline="always", **JIT)
-def _kbiquad(x, b0, b1, b2, a1, a2, s, si):
-    """Transposed direct form II without a per-sample denormal guard: the meter
-    flushes tiny states once per sub-block instead (_flush), keeping the
-    recursion's critical path short. Coefficients come in as scalars the caller
-    loaded once per block (the state array may alias the coefficient array, so
-    LLVM would otherwise reload them after every state store)."""
-    y = b0 * x + s[si]
-    s[si] = b1 * x - a1 * y + s[si + 1]
-    s[si + 1] = b2 * x - a2 * y
-    return y
-
-
-@njit(inline="always", **JIT)
 def _flush(MS, nch):
+    """K-filter states that decayed below 1e-30 become exact zeros (once per
+    pass; see common.flush_denormals)."""
     for j in range(4 * nch):
         if abs(MS[S_KF + j]) < 1e-30:
             MS[S_KF + j] = 0.0
@@ -112,151 +108,111 @@ def _hist_add(MS, base_n, base_e, lufs, energy):
 @njit(**JIT)
 def process(x, n, MT, MS):
     """Meter n frames of x (n, channels) float32 or float64."""
+    c0 = 0
+    while c0 < n:
+        m = min(MAXN, n - c0)
+        _pass(x, c0, m, MT, MS)
+        c0 += m
+    MS[S_FRAMES] += n
+
+
+@njit(**FAST)
+def _true_peak(MT, hb, P, Q, m):
+    """The Annex 2 interpolator's four phases over the pass (each a FIR over
+    all of it at once), P[i] kept at the largest magnitude of frame i. FAST:
+    the FIR keeps its sums in registers only when it may contract them."""
+    for ph in range(4):
+        fir(MT[ANNEX + 12 * ph:ANNEX + 12 * ph + 12], hb, Q, m)
+        for i in range(m):
+            P[i] = max(P[i], abs(Q[i]))
+
+
+@njit(**JIT)
+def _pass(x, c0, m, MT, MS):
     nch = int(MT[C])
-    sub = int(MT[SUB])
-    d = int(MT[D])
-    wm = 4 * d
-    ws = 30 * d
-    ck = MT[CORR_K]
-    acc = MS[S_ACC]
-    accn = int(MS[S_ACCN])
-    tpp = int(MS[S_TPP])
-    tp_slot = MS[S_TPSLOT]
+    E = MS[S_E:S_E + m]
+    P = MS[S_P:S_P + m]
+    Q = MS[S_Q:S_Q + MAXN]
+    for i in range(m):
+        E[i] = 0.0
+        P[i] = 0.0
+    shelf = coefs(MT, K_SHELF)
+    hp = coefs(MT, K_HP)
     sp = MS[S_SP]
+    corr = nch >= 2
+    ck = MT[CORR_K]
     c_lr = MS[S_CORR]
     c_ll = MS[S_CORR + 1]
     c_rr = MS[S_CORR + 2]
-    sb0, sb1, sb2, sa1, sa2 = MT[K_SHELF], MT[K_SHELF + 1], MT[K_SHELF + 2], MT[K_SHELF + 3], MT[K_SHELF + 4]
-    hb0, hb1, hb2, ha1, ha2 = MT[K_HP], MT[K_HP + 1], MT[K_HP + 2], MT[K_HP + 3], MT[K_HP + 4]
-    hsum = MT[HSUM]
-    # the Annex 2 taps, loaded once per block (see _kbiquad on aliasing); the
-    # 12-tap sums below are written out in full for the same reason
-    h0 = MT[ANNEX + 0]
-    h1 = MT[ANNEX + 1]
-    h2 = MT[ANNEX + 2]
-    h3 = MT[ANNEX + 3]
-    h4 = MT[ANNEX + 4]
-    h5 = MT[ANNEX + 5]
-    h6 = MT[ANNEX + 6]
-    h7 = MT[ANNEX + 7]
-    h8 = MT[ANNEX + 8]
-    h9 = MT[ANNEX + 9]
-    h10 = MT[ANNEX + 10]
-    h11 = MT[ANNEX + 11]
-    h12 = MT[ANNEX + 12]
-    h13 = MT[ANNEX + 13]
-    h14 = MT[ANNEX + 14]
-    h15 = MT[ANNEX + 15]
-    h16 = MT[ANNEX + 16]
-    h17 = MT[ANNEX + 17]
-    h18 = MT[ANNEX + 18]
-    h19 = MT[ANNEX + 19]
-    h20 = MT[ANNEX + 20]
-    h21 = MT[ANNEX + 21]
-    h22 = MT[ANNEX + 22]
-    h23 = MT[ANNEX + 23]
-    h24 = MT[ANNEX + 24]
-    h25 = MT[ANNEX + 25]
-    h26 = MT[ANNEX + 26]
-    h27 = MT[ANNEX + 27]
-    h28 = MT[ANNEX + 28]
-    h29 = MT[ANNEX + 29]
-    h30 = MT[ANNEX + 30]
-    h31 = MT[ANNEX + 31]
-    h32 = MT[ANNEX + 32]
-    h33 = MT[ANNEX + 33]
-    h34 = MT[ANNEX + 34]
-    h35 = MT[ANNEX + 35]
-    h36 = MT[ANNEX + 36]
-    h37 = MT[ANNEX + 37]
-    h38 = MT[ANNEX + 38]
-    h39 = MT[ANNEX + 39]
-    h40 = MT[ANNEX + 40]
-    h41 = MT[ANNEX + 41]
-    h42 = MT[ANNEX + 42]
-    h43 = MT[ANNEX + 43]
-    h44 = MT[ANNEX + 44]
-    h45 = MT[ANNEX + 45]
-    h46 = MT[ANNEX + 46]
-    h47 = MT[ANNEX + 47]
-    for i in range(n):
-        e = 0.0
-        for c in range(nch):
-            v = float(x[i, c])
-            a = abs(v)
-            if a > sp:
-                sp = a
-            y = _kbiquad(_kbiquad(v, sb0, sb1, sb2, sa1, sa2, MS, S_KF + 4 * c),
-                         hb0, hb1, hb2, ha1, ha2, MS, S_KF + 4 * c + 2)
-            e += MT[G + c] * y * y
-            # true peak: push into the window, keeping its largest magnitude
-            hb = S_TPH + 24 * c
-            leaving = abs(MS[hb + tpp])
-            MS[hb + tpp] = v
-            MS[hb + tpp + 12] = v
-            top = MS[S_WMAX + c]
-            if a >= top:
-                top = a
-            elif leaving == top:
-                top = 0.0                     # the maximum left: rescan (1 in 12, on average)
-                for j in range(12):
-                    top = max(top, abs(MS[hb + j]))
-            MS[S_WMAX + c] = top
-            # |interpolated| <= sum|h| * max|x| over the window: when even that
-            # bound cannot beat the slot's peak, the 48 multiply-adds are skipped
-            # (exact: the result is the same either way)
-            if top * hsum > tp_slot:
-                w0 = hb + tpp + 1             # the window, oldest first, just written
-                u0 = MS[w0 + 0]
-                u1 = MS[w0 + 1]
-                u2 = MS[w0 + 2]
-                u3 = MS[w0 + 3]
-                u4 = MS[w0 + 4]
-                u5 = MS[w0 + 5]
-                u6 = MS[w0 + 6]
-                u7 = MS[w0 + 7]
-                u8 = MS[w0 + 8]
-                u9 = MS[w0 + 9]
-                u10 = MS[w0 + 10]
-                u11 = MS[w0 + 11]
-                a0 = (h0 * u0 + h1 * u1 + h2 * u2 + h3 * u3 + h4 * u4 + h5 * u5
-                      + h6 * u6 + h7 * u7 + h8 * u8 + h9 * u9 + h10 * u10 + h11 * u11)
-                a1 = (h12 * u0 + h13 * u1 + h14 * u2 + h15 * u3 + h16 * u4 + h17 * u5
-                      + h18 * u6 + h19 * u7 + h20 * u8 + h21 * u9 + h22 * u10 + h23 * u11)
-                a2 = (h24 * u0 + h25 * u1 + h26 * u2 + h27 * u3 + h28 * u4 + h29 * u5
-                      + h30 * u6 + h31 * u7 + h32 * u8 + h33 * u9 + h34 * u10 + h35 * u11)
-                a3 = (h36 * u0 + h37 * u1 + h38 * u2 + h39 * u3 + h40 * u4 + h41 * u5
-                      + h42 * u6 + h43 * u7 + h44 * u8 + h45 * u9 + h46 * u10 + h47 * u11)
-                u = max(max(abs(a0), abs(a1)), max(abs(a2), abs(a3)))
-                if u > tp_slot:
-                    tp_slot = u
-        tpp += 1
-        if tpp == 12:
-            tpp = 0
-        if nch >= 2:
-            l = float(x[i, 0])
-            r = float(x[i, 1])
-            c_lr += ck * (l * r - c_lr)
-            c_ll += ck * (l * l - c_ll)
-            c_rr += ck * (r * r - c_rr)
-        acc += e
-        accn += 1
+    c = 0
+    while c < nch:
+        pair = c + 1 < nch                 # two channels' recurrences side by side
+        k = S_KF + 4 * c
+        s1, s2, t1, t2 = MS[k], MS[k + 1], MS[k + 2], MS[k + 3]
+        u1 = u2 = w1 = w2 = 0.0
+        if pair:
+            u1, u2, w1, w2 = MS[k + 4], MS[k + 5], MS[k + 6], MS[k + 7]
+        ha = MS[S_TPH + c * TPH_LEN:S_TPH + (c + 1) * TPH_LEN]
+        hb = MS[S_TPH + (c + 1) * TPH_LEN:S_TPH + (c + 2) * TPH_LEN] if pair else ha
+        ga = MT[G + c]
+        gb = MT[G + c + 1] if pair else 0.0
+        first = c == 0 and corr           # channels 0 and 1: also the correlation
+        for i in range(m):
+            v = float(x[c0 + i, c])
+            ha[11 + i] = v
+            sp = max(sp, abs(v))
+            y, s1, s2 = biquad_step(v, shelf, s1, s2)
+            y, t1, t2 = biquad_step(y, hp, t1, t2)
+            e = ga * y * y
+            if pair:
+                r = float(x[c0 + i, c + 1])
+                hb[11 + i] = r
+                sp = max(sp, abs(r))
+                y, u1, u2 = biquad_step(r, shelf, u1, u2)
+                y, w1, w2 = biquad_step(y, hp, w1, w2)
+                e += gb * y * y
+                if first:
+                    c_lr += ck * (v * r - c_lr)
+                    c_ll += ck * (v * v - c_ll)
+                    c_rr += ck * (r * r - c_rr)
+            E[i] += e
+        MS[k], MS[k + 1], MS[k + 2], MS[k + 3] = s1, s2, t1, t2
+        if pair:
+            MS[k + 4], MS[k + 5], MS[k + 6], MS[k + 7] = u1, u2, w1, w2
+        for j in range(2 if pair else 1):
+            h = ha if j == 0 else hb
+            _true_peak(MT, h, P, Q, m)
+            for t in range(11):
+                h[t] = h[m + t]
+        c += 2 if pair else 1
+    MS[S_SP] = sp
+    MS[S_CORR] = c_lr
+    MS[S_CORR + 1] = c_ll
+    MS[S_CORR + 2] = c_rr
+    _flush(MS, nch)
+    # sub-blocks: energies summed and true peaks kept in time order
+    sub = int(MT[SUB])
+    d = int(MT[D])
+    acc = MS[S_ACC]
+    accn = int(MS[S_ACCN])
+    tp_slot = MS[S_TPSLOT]
+    i = 0
+    while i < m:
+        seg = min(m - i, sub - accn)
+        for j in range(i, i + seg):
+            acc += E[j]
+            tp_slot = max(tp_slot, P[j])
+        accn += seg
+        i += seg
         if accn == sub:
-            _flush(MS, nch)
-            _sub_block_done(MS, acc, sub, d, wm, ws, tp_slot)
+            _sub_block_done(MS, acc, sub, d, 4 * d, 30 * d, tp_slot)
             if (int(MS[S_NSUB]) % d) == 0:
                 tp_slot = 0.0
             acc = 0.0
             accn = 0
-    MS[S_CORR] = c_lr
-    MS[S_CORR + 1] = c_ll
-    MS[S_CORR + 2] = c_rr
     MS[S_ACC] = acc
     MS[S_ACCN] = accn
-    MS[S_TPP] = tpp
     MS[S_TPSLOT] = tp_slot
-    MS[S_SP] = sp
-    MS[S_FRAMES] += n
 
 
 @njit(**JIT)
