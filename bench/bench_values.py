@@ -16,7 +16,7 @@ FULL = {
 }
 
 
-def best_of(fn, reps=3):
+def best_of(fn, reps=5):
     """The fastest of ``reps`` runs of fn, seconds (the least disturbed one)."""
     best = float("inf")
     for _ in range(reps):

@@ -86,7 +86,7 @@ def main():
     full = ours_offline(FULL, x)
     subset = ours_offline(PEDALBOARD_SUBSET, x)
     pb_ns, pb_ver = pedalboard_ns(x)
-    print(f"audio: {a.seconds:g} s stereo at {FS} Hz, best of 3")
+    print(f"audio: {a.seconds:g} s stereo at {FS} Hz, best of 5")
     print(f"masterbox full chain      : {full:7.1f} ns/frame  ({1e9 / full / FS:6.1f}x real time)")
     print(f"masterbox pedalboard jobs : {subset:7.1f} ns/frame  ({1e9 / subset / FS:6.1f}x real time)")
     print(f"pedalboard {pb_ver:8s} chain : {pb_ns:7.1f} ns/frame  ({1e9 / pb_ns / FS:6.1f}x real time)")
