@@ -21,7 +21,7 @@ import math
 
 from numba import njit
 
-from .common import FAST, JIT, biquad_step, coefs, dot, fir
+from .common import FAST, JIT, biquad_step, coefs, dot, fir, flush_denormals
 
 MAX_CH = 6
 RING = 3000              # sub-blocks in 3 s (D <= 100)
@@ -80,15 +80,6 @@ NEG_INF = -math.inf
 
 
 @njit(inline="always", **JIT)
-def _flush(MS, nch):
-    """K-filter states that decayed below 1e-30 become exact zeros (once per
-    pass; see common.flush_denormals)."""
-    for j in range(4 * nch):
-        if abs(MS[S_KF + j]) < 1e-30:
-            MS[S_KF + j] = 0.0
-
-
-@njit(inline="always", **JIT)
 def _lufs(energy_mean):
     if energy_mean <= 0.0:
         return NEG_INF
@@ -119,8 +110,7 @@ def process(x, n, MT, MS):
 @njit(**FAST)
 def _true_peak(MT, hb, P, Q, m):
     """The Annex 2 interpolator's four phases over the pass (each a FIR over
-    all of it at once), P[i] kept at the largest magnitude of frame i. FAST:
-    the FIR keeps its sums in registers only when it may contract them."""
+    all of it at once), P[i] kept at the largest magnitude of frame i."""
     for ph in range(4):
         fir(MT[ANNEX + 12 * ph:ANNEX + 12 * ph + 12], hb, Q, m)
         for i in range(m):
@@ -189,7 +179,7 @@ def _pass(x, c0, m, MT, MS):
     MS[S_CORR] = c_lr
     MS[S_CORR + 1] = c_ll
     MS[S_CORR + 2] = c_rr
-    _flush(MS, nch)
+    flush_denormals(MS, S_KF, 4 * nch)
     # sub-blocks: energies summed and true peaks kept in time order
     sub = int(MT[SUB])
     d = int(MT[D])
