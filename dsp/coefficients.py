@@ -160,6 +160,7 @@ def _monitor(v, fs, T, mode, ref_db):
     shelf, hp = k_weighting(fs)
     T[m.KW:m.KW + 5] = shelf
     T[m.KW + 5:m.KW + 10] = hp
+    T[m.KL:m.KL + 40] = np.repeat(np.array([shelf, hp]).ravel(), 4)   # [section][coef][lane]
 
 
 def _input(v, fs, T):

@@ -97,6 +97,8 @@ class Meter:
         shelf, hp = k_weighting(self.fs)
         self.MT[K.K_SHELF:K.K_SHELF + 5] = shelf
         self.MT[K.K_HP:K.K_HP + 5] = hp
+        # [section][coefficient][lane], both lanes the same filter
+        self.MT[K.K_LANES:K.K_LANES + 20] = np.repeat(np.array([shelf, hp]).ravel(), 2)
         self.MT[K.ANNEX:K.ANNEX + 48] = annex2_phases()[:, ::-1].ravel()
         self.MS = np.zeros(K.MS_SIZE)
         self.reset()

@@ -151,6 +151,56 @@ def test_bypass_toggle_is_click_free(module):
     assert db(np.sqrt(rel)) < -80, f"{module}: {db(np.sqrt(rel)):.1f} dB HF energy added"
 
 
+@pytest.mark.parametrize("module, engage", [
+    ("multiband", {"multiband.on": 1}),
+    ("input", {"input.dc_block": 1, "input.trim_db": 3.0}),
+])
+def test_sleeping_modules_wake_without_a_click(module, engage):
+    """Multiband off and a neutral input stage sleep (their output would equal
+    their input exactly) with their filters emptied; engaging one wakes it
+    with the filters starting from silence while its mix ramps in. The wake
+    adds no HF energy beyond what engaging a never-sleeping module would."""
+    fs = 48000
+    v = dict(EVERYTHING, **{"output.dither": 0, "multiband.on": 0, "input.dc_block": 0,
+                            "input.trim_db": 0.0})
+    n = fs // 2
+    t = np.arange(n) / fs
+    x = np.stack([0.3 * np.sin(2 * np.pi * 150 * t) + 0.05,
+                  0.3 * np.sin(2 * np.pi * 150 * t + 1.0) - 0.05], 1).astype(np.float32)
+    c = Chain(fs, v)
+    a = c.process(x[: n // 2])                 # asleep since the start
+    c.set(engage)
+    b = c.process(x[n // 2:])
+    y = np.concatenate([a, b])[:, 0]
+    ref = Chain(fs, v).process(x)[:, 0]        # never engaged
+    woke = np.abs(y[3 * n // 4:] - ref[3 * n // 4:]).max()
+    assert woke > 1e-3, f"{module}: engaging it changed nothing ({woke:.2g})"
+    added = hf_energy(y, fs, skip=n // 4) - hf_energy(ref, fs, skip=n // 4)
+    rel = max(added, 1e-30) / np.sum(y[n // 4:].astype(float) ** 2)
+    assert db(np.sqrt(rel)) < -80, f"{module}: {db(np.sqrt(rel)):.1f} dB HF energy on waking"
+
+
+def test_multiband_off_and_on_again_is_click_free():
+    """Engaged, off long enough to fall asleep (filters emptied), on again:
+    against the module engaged all along, no HF energy is added."""
+    fs = 48000
+    v = dict(EVERYTHING, **{"output.dither": 0})
+    n = fs
+    t = np.arange(n) / fs
+    x = np.stack([0.3 * np.sin(2 * np.pi * 150 * t)] * 2, 1).astype(np.float32)
+    c = Chain(fs, v)
+    parts = [c.process(x[: n // 4])]
+    c.set({"multiband.on": 0})
+    parts.append(c.process(x[n // 4: n // 2]))
+    c.set({"multiband.on": 1})
+    parts.append(c.process(x[n // 2:]))
+    y = np.concatenate(parts)[:, 0]
+    ref = Chain(fs, v).process(x)[:, 0]
+    added = hf_energy(y, fs, skip=n // 8) - hf_energy(ref, fs, skip=n // 8)
+    rel = max(added, 1e-30) / np.sum(y[n // 8:].astype(float) ** 2)
+    assert db(np.sqrt(rel)) < -80, f"{db(np.sqrt(rel)):.1f} dB HF energy"
+
+
 def test_nonfinite_input_becomes_silence_and_output_stays_finite():
     fs = 48000
     x = programme(fs, 0.3)

@@ -8,6 +8,7 @@ import numpy as np
 
 from llvmlite import ir
 from numba import njit, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 JIT = dict(nogil=True, cache=True, error_model="numpy")
@@ -103,6 +104,30 @@ def _float_of(typingctx, b):
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.DoubleType())
     return types.float64(types.int64), codegen
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a * b + c rounded once (llvm.fma), whatever the caller's fastmath flags:
+    for code that must round exactly like a SIMD kernel (kernels/lanes.py)."""
+    if not (a == b == c == types.float64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        d = ir.DoubleType()
+        f = cgutils.get_or_insert_function(builder.module, ir.FunctionType(d, [d, d, d]), "llvm.fma.f64")
+        return builder.call(f, args)
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
+@njit(inline="always", **JIT)
+def biquad_fused(x, c, ci, s, si):
+    """biquad() with the multiply-adds fused exactly as lanes.cascade fuses
+    them, so a per-frame path and a SIMD block path give the same bits."""
+    y = fma(c[ci], x, s[si])
+    s[si] = fma(-c[ci + 3], y, fma(c[ci + 1], x, s[si + 1]))
+    s[si + 1] = fma(-c[ci + 4], y, c[ci + 2] * x)
+    return y
 
 
 _MANT = 0x000FFFFFFFFFFFFF

@@ -12,7 +12,8 @@ between two stable filters is stable too.
 """
 from numba import njit
 
-from .common import BIQ, JIT, biquad, flush_denormals, is_identity, ramp_step, smooth
+from .common import BIQ, JIT, biquad_fused, flush_denormals, is_identity, ramp_step, smooth
+from .lanes import cascade2
 
 N_SECTIONS = 9
 MIX = 0
@@ -20,7 +21,13 @@ COEF = 1                                  # section s, channel c (0 mid, 1 side)
 N_SMOOTH = 1 + N_SECTIONS * 2 * BIQ
 T_SIZE = N_SMOOTH
 S_STATE = N_SMOOTH                        # 2 words per section and channel
-S_SIZE = N_SMOOTH + N_SECTIONS * 2 * 2
+# scratch for the block path, rewritten every pass: mid and side frame-major,
+# the engaged sections' coefficients and states laid out for lanes.cascade2
+MAXN = 128
+S_X = S_STATE + N_SECTIONS * 2 * 2
+S_C = S_X + 2 * MAXN
+S_ST = S_C + N_SECTIONS * 5 * 2
+S_SIZE = S_ST + N_SECTIONS * 2 * 2
 
 
 @njit(**JIT)
@@ -34,6 +41,16 @@ def process(buf, n, T, S, ramp, k):
             si = S_STATE + (sec * 2 + ch) * 2
             if ramp > 0 or not (is_identity(S, ci, S, si) and is_identity(T, ci, S, si)):
                 use |= 1 << (sec * 2 + ch)
+    if use == 0:
+        return        # every section passes its input exactly: so does the EQ
+    if ramp <= 0:
+        c0 = 0
+        while c0 < n:
+            m = min(MAXN, n - c0)
+            _steady(buf, c0, m, S, use)
+            c0 += m
+        flush_denormals(S, S_STATE, N_SECTIONS * 4)
+        return
     for i in range(n):
         active, snap = ramp_step(ramp, i)
         if active:
@@ -45,10 +62,56 @@ def process(buf, n, T, S, ramp, k):
         for sec in range(N_SECTIONS):
             bit = 1 << (sec * 2)
             if use & bit:
-                m = biquad(m, S, COEF + sec * 2 * BIQ, S, S_STATE + sec * 4)
+                m = biquad_fused(m, S, COEF + sec * 2 * BIQ, S, S_STATE + sec * 4)
             if use & (bit << 1):
-                s = biquad(s, S, COEF + (sec * 2 + 1) * BIQ, S, S_STATE + sec * 4 + 2)
+                s = biquad_fused(s, S, COEF + (sec * 2 + 1) * BIQ, S, S_STATE + sec * 4 + 2)
         mix = S[MIX]
         buf[i, 0] = mix * (m + s) + (1.0 - mix) * l
         buf[i, 1] = mix * (m - s) + (1.0 - mix) * r
     flush_denormals(S, S_STATE, N_SECTIONS * 4)
+
+
+@njit(**JIT)
+def _steady(buf, c0, m, S, use):
+    """No ramp: the pass's mid and side side by side in SIMD lanes through the
+    engaged sections (lanes.cascade2), bit for bit the per-frame path's
+    arithmetic (common.biquad_fused; no fastmath here, so the mid/side and mix
+    lines round as they do there). A section engaged on one channel only runs
+    on both: on the other its coefficients are the identity and its state
+    empty, which passes the signal exactly."""
+    C = S[S_C:S_C + N_SECTIONS * 10]
+    ST = S[S_ST:S_ST + N_SECTIONS * 4]
+    X = S[S_X:S_X + 2 * m]
+    nact = 0
+    for sec in range(N_SECTIONS):
+        if use & (3 << (2 * sec)):
+            for ch in range(2):
+                ci = COEF + (sec * 2 + ch) * BIQ
+                si = S_STATE + sec * 4 + ch * 2
+                for q in range(5):
+                    C[(nact * 5 + q) * 2 + ch] = S[ci + q]
+                ST[nact * 4 + ch] = S[si]
+                ST[nact * 4 + 2 + ch] = S[si + 1]
+            nact += 1
+    for i in range(m):
+        l = buf[c0 + i, 0]
+        r = buf[c0 + i, 1]
+        X[2 * i] = 0.5 * (l + r)
+        X[2 * i + 1] = 0.5 * (l - r)
+    cascade2(nact, X, X, m, C, ST)
+    k = 0
+    for sec in range(N_SECTIONS):
+        if use & (3 << (2 * sec)):
+            for ch in range(2):
+                si = S_STATE + sec * 4 + ch * 2
+                S[si] = ST[k * 4 + ch]
+                S[si + 1] = ST[k * 4 + 2 + ch]
+            k += 1
+    mix = S[MIX]
+    for i in range(m):
+        mm = X[2 * i]
+        ss = X[2 * i + 1]
+        l = buf[c0 + i, 0]
+        r = buf[c0 + i, 1]
+        buf[c0 + i, 0] = mix * (mm + ss) + (1.0 - mix) * l
+        buf[c0 + i, 1] = mix * (mm - ss) + (1.0 - mix) * r

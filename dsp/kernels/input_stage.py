@@ -16,6 +16,15 @@ S_SIZE = 9
 
 @njit(**JIT)
 def process(buf, n, T, S, ramp, k):
+    if ramp <= 0 and (S[MIX] == 0.0 or (S[GAIN_L] == 1.0 and S[GAIN_R] == 1.0
+                                        and S[SWAP] == 0.0 and S[DC_MIX] == 0.0)):
+        # Neutral (or off) and settled: every sample would come out exactly as it
+        # went in, so the stage sleeps. The DC blocker is emptied rather than left
+        # stale, so when it is engaged (a ramp starts) it starts from silence while
+        # its amount rises from zero.
+        for j in range(S_DC, S_DC + 4):
+            S[j] = 0.0
+        return
     for i in range(n):
         active, snap = ramp_step(ramp, i)
         if active:

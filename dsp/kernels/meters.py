@@ -21,7 +21,8 @@ import math
 
 from numba import njit
 
-from .common import FAST, JIT, biquad_step, coefs, dot, fir, flush_denormals
+from .common import FAST, JIT, dot, flush_denormals
+from .lanes import annex_peak, k_weight2
 
 MAX_CH = 6
 RING = 3000              # sub-blocks in 3 s (D <= 100)
@@ -36,11 +37,12 @@ G = 4                    # channel weights (MAX_CH)
 K_SHELF = G + MAX_CH     # biquad
 K_HP = K_SHELF + 5       # biquad
 ANNEX = K_HP + 5         # 4 phases x 12, reversed
-MT_SIZE = ANNEX + 48
+K_LANES = ANNEX + 48     # the two biquads again, laid out for lanes.cascade2x2 (2 x 5 x 2)
+MT_SIZE = K_LANES + 20
 
 # MS: state
-S_KF = 0                           # K filter states: MAX_CH x 2 sections x 2
-S_ACC = S_KF + MAX_CH * 4          # energy of the current sub-block
+S_KF = 0                           # K filter states: per channel pair 2 sections x 4 words x 2 lanes
+S_ACC = S_KF + MAX_CH * 8          # energy of the current sub-block
 S_ACCN = S_ACC + 1                 # samples in it
 S_RING = S_ACCN + 1                # sub-block energies (sum of weighted squares)
 S_RPOS = S_RING + RING
@@ -55,9 +57,10 @@ S_HI_N = S_MAXS + 1                # gating-block histogram: counts
 S_HI_E = S_HI_N + HIST_BINS        #                          energies
 S_HL_N = S_HI_E + HIST_BINS        # short-term (LRA) histogram: counts
 S_HL_E = S_HL_N + HIST_BINS        #                             energies
-# A block is metered in passes of at most MAXN frames, stage by stage: each
-# channel's K-filter (state in registers) and its true-peak interpolator (each
-# phase over the pass at once, common.fir), then the sub-block bookkeeping.
+# A block is metered in passes of at most MAXN frames, stage by stage, a
+# channel pair at a time: the pair's K-filters side by side in SIMD lanes and
+# its true-peak interpolator four frames per vector (kernels/lanes.py), then
+# the sub-block bookkeeping.
 MAXN = 128
 TPH_LEN = 11 + MAXN
 S_TPH = S_HL_E + HIST_BINS         # Annex 2 inputs: MAX_CH linear buffers, 11 of history first
@@ -70,11 +73,11 @@ S_SERIES = S_CORR + 3              # SERIES x 3
 S_SERN = S_SERIES + 3 * SERIES     # rows written since reset
 S_FRAMES = S_SERN + 1              # frames measured since reset
 # scratch, rewritten every pass: per frame the weighted K-energy of all
-# channels, the largest interpolated magnitude, and one phase's outputs
+# channels and the largest interpolated magnitude, then a pair's samples
 S_E = S_FRAMES + 1
 S_P = S_E + MAXN
-S_Q = S_P + MAXN
-MS_SIZE = S_Q + MAXN
+S_KX = S_P + MAXN                  # a channel pair's samples, frame-major, then K-weighted
+MS_SIZE = S_KX + 2 * MAXN
 
 NEG_INF = -math.inf
 
@@ -107,14 +110,60 @@ def process(x, n, MT, MS):
     MS[S_FRAMES] += n
 
 
+@njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
+def _correlation(kx, m, ck, cr):
+    """The exponential averages E[LR], E[LL], E[RR] over a pass, one frame at
+    a time, so the figures do not depend on how the signal was split into
+    blocks (a weighted sum per pass would, in rounding; so would reassociation,
+    hence contraction alone here). Written so that each average waits on one
+    multiply-add per frame."""
+    c_lr, c_ll, c_rr = cr
+    kd = 1.0 - ck
+    for i in range(m):
+        v = kx[2 * i]
+        r = kx[2 * i + 1]
+        c_lr = kd * c_lr + ck * (v * r)
+        c_ll = kd * c_ll + ck * (v * v)
+        c_rr = kd * c_rr + ck * (r * r)
+    return c_lr, c_ll, c_rr
+
+
 @njit(**FAST)
-def _true_peak(MT, hb, P, Q, m):
-    """The Annex 2 interpolator's four phases over the pass (each a FIR over
-    all of it at once), P[i] kept at the largest magnitude of frame i."""
-    for ph in range(4):
-        fir(MT[ANNEX + 12 * ph:ANNEX + 12 * ph + 12], hb, Q, m)
+def _pair(x, c0, m, c, pair, MT, MS, first, sp, cr):
+    """Channels c and c+1 (or c alone) of the pass: their samples side by side
+    into the K-filters (lanes.k_weight2: both channels' recurrences in one
+    vector register), the weighted K-energy added to E, the Annex 2 history,
+    the sample peak and (channels 0 and 1) the correlation sums."""
+    E = MS[S_E:S_E + m]
+    kx = MS[S_KX:S_KX + 2 * m]
+    ha = MS[S_TPH + c * TPH_LEN:S_TPH + (c + 1) * TPH_LEN]
+    hb = MS[S_TPH + (c + 1) * TPH_LEN:S_TPH + (c + 2) * TPH_LEN]
+    if pair:
         for i in range(m):
-            P[i] = max(P[i], abs(Q[i]))
+            v = float(x[c0 + i, c])
+            r = float(x[c0 + i, c + 1])
+            kx[2 * i] = v
+            kx[2 * i + 1] = r
+            ha[11 + i] = v
+            hb[11 + i] = r
+    else:
+        for i in range(m):
+            v = float(x[c0 + i, c])
+            kx[2 * i] = v
+            kx[2 * i + 1] = 0.0
+            ha[11 + i] = v
+    for i in range(2 * m):
+        sp = max(sp, abs(kx[i]))
+    if first:
+        cr = _correlation(kx, m, MT[CORR_K], cr)
+    k_weight2(kx, kx, m, MT[K_LANES:K_LANES + 20], MS[S_KF + 8 * c:S_KF + 8 * c + 16])
+    ga = MT[G + c]
+    gb = MT[G + c + 1] if pair else 0.0
+    for i in range(m):
+        yl = kx[2 * i]
+        yr = kx[2 * i + 1]
+        E[i] += ga * yl * yl + gb * yr * yr
+    return sp, cr
 
 
 @njit(**JIT)
@@ -122,64 +171,25 @@ def _pass(x, c0, m, MT, MS):
     nch = int(MT[C])
     E = MS[S_E:S_E + m]
     P = MS[S_P:S_P + m]
-    Q = MS[S_Q:S_Q + MAXN]
     for i in range(m):
         E[i] = 0.0
         P[i] = 0.0
-    shelf = coefs(MT, K_SHELF)
-    hp = coefs(MT, K_HP)
     sp = MS[S_SP]
-    corr = nch >= 2
-    ck = MT[CORR_K]
-    c_lr = MS[S_CORR]
-    c_ll = MS[S_CORR + 1]
-    c_rr = MS[S_CORR + 2]
+    cr = (MS[S_CORR], MS[S_CORR + 1], MS[S_CORR + 2])
     c = 0
     while c < nch:
         pair = c + 1 < nch                 # two channels' recurrences side by side
-        k = S_KF + 4 * c
-        s1, s2, t1, t2 = MS[k], MS[k + 1], MS[k + 2], MS[k + 3]
-        u1 = u2 = w1 = w2 = 0.0
-        if pair:
-            u1, u2, w1, w2 = MS[k + 4], MS[k + 5], MS[k + 6], MS[k + 7]
+        sp, cr = _pair(x, c0, m, c, pair, MT, MS, c == 0 and pair, sp, cr)
         ha = MS[S_TPH + c * TPH_LEN:S_TPH + (c + 1) * TPH_LEN]
         hb = MS[S_TPH + (c + 1) * TPH_LEN:S_TPH + (c + 2) * TPH_LEN] if pair else ha
-        ga = MT[G + c]
-        gb = MT[G + c + 1] if pair else 0.0
-        first = c == 0 and corr           # channels 0 and 1: also the correlation
-        for i in range(m):
-            v = float(x[c0 + i, c])
-            ha[11 + i] = v
-            sp = max(sp, abs(v))
-            y, s1, s2 = biquad_step(v, shelf, s1, s2)
-            y, t1, t2 = biquad_step(y, hp, t1, t2)
-            e = ga * y * y
-            if pair:
-                r = float(x[c0 + i, c + 1])
-                hb[11 + i] = r
-                sp = max(sp, abs(r))
-                y, u1, u2 = biquad_step(r, shelf, u1, u2)
-                y, w1, w2 = biquad_step(y, hp, w1, w2)
-                e += gb * y * y
-                if first:
-                    c_lr += ck * (v * r - c_lr)
-                    c_ll += ck * (v * v - c_ll)
-                    c_rr += ck * (r * r - c_rr)
-            E[i] += e
-        MS[k], MS[k + 1], MS[k + 2], MS[k + 3] = s1, s2, t1, t2
-        if pair:
-            MS[k + 4], MS[k + 5], MS[k + 6], MS[k + 7] = u1, u2, w1, w2
-        for j in range(2 if pair else 1):
-            h = ha if j == 0 else hb
-            _true_peak(MT, h, P, Q, m)
-            for t in range(11):
-                h[t] = h[m + t]
-        c += 2 if pair else 1
+        annex_peak(ha, hb, m, MT[ANNEX:ANNEX + 48], P)
+        for t in range(11):
+            ha[t] = ha[m + t]
+            hb[t] = hb[m + t]
+        c += 2
     MS[S_SP] = sp
-    MS[S_CORR] = c_lr
-    MS[S_CORR + 1] = c_ll
-    MS[S_CORR + 2] = c_rr
-    flush_denormals(MS, S_KF, 4 * nch)
+    MS[S_CORR], MS[S_CORR + 1], MS[S_CORR + 2] = cr
+    flush_denormals(MS, S_KF, 8 * (nch + (nch & 1)))
     # sub-blocks: energies summed and true peaks kept in time order
     sub = int(MT[SUB])
     d = int(MT[D])

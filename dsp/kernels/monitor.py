@@ -27,7 +27,8 @@ import math
 
 from numba import njit
 
-from .common import JIT, biquad, flush_denormals, gain_of
+from .common import FAST, JIT, flush_denormals, gain_of
+from .lanes import k_weight4
 
 RING = 512            # dry delay line per channel; > latency (239 at 192 kHz) + CHUNK
 SLOTS = 30            # 30 x 100 ms = the 3 s short-term window
@@ -37,7 +38,8 @@ QUIET = 1e-7          # below ~ -70 LUFS the input is too quiet to match against
 # T
 MODE, REF_DB, LAT, HOP, CLAMP, GAIN_K, XF_K = range(7)
 KW = 7                # K-weighting: shelf (5) then high-pass (5)
-T_SIZE = KW + 10
+KL = KW + 10          # the same two sections laid out for lanes.k_weight4 (2 x 5 x 4)
+T_SIZE = KL + 40
 N_SMOOTH = 0          # (the chain's parameter ramp does not apply here)
 
 # S
@@ -48,12 +50,13 @@ S_SLOT = 4            # next slot to write
 S_FILLED = 5
 S_D = 6               # latest offset D, LU
 S_GD, S_GW, S_XF = 7, 8, 9     # smoothed dry gain, wet gain, cross-fade (1 = dry)
-S_KD = 10             # dry K-filter states: 2 channels x 2 biquads x 2
-S_KW = S_KD + 8       # wet K-filter states
-S_SLOTS_D = S_KW + 8
+S_KF = 10             # K-filter states, lanes dry L, dry R, wet L, wet R: 2 sections x 4 words x 4
+S_SLOTS_D = S_KF + 32
 S_SLOTS_W = S_SLOTS_D + SLOTS
 S_RING = S_SLOTS_W + SLOTS
-S_SIZE = S_RING + 2 * RING
+S_KX = S_RING + 2 * RING   # scratch: a segment's four signals frame-major (CHUNK frames at most)
+KX_N = 128
+S_SIZE = S_KX + 4 * KX_N
 
 
 @njit(**JIT)
@@ -74,13 +77,6 @@ def push_dry(buf, n, S):
         S[S_RING + 2 * pos + 1] = buf[i, 1]
         pos = (pos + 1) % RING
     # the write position is advanced by process(), after it has read this chunk
-
-
-@njit(inline="always", **JIT)
-def _k_power(l, r, T, S, s0):
-    kl = biquad(biquad(l, T, KW, S, s0), T, KW + 5, S, s0 + 2)
-    kr = biquad(biquad(r, T, KW, S, s0 + 4), T, KW + 5, S, s0 + 6)
-    return kl * kl + kr * kr
 
 
 @njit(**JIT)
@@ -116,44 +112,75 @@ def _targets(T, S, mode):
     return td, tw
 
 
+@njit(**FAST)
+def _k_block(buf, i0, seg, pos0, lat, T, S):
+    """K-weighted power of the dry (delayed input) and wet signals over frames
+    i0 .. i0+seg-1, added to the open block's sums: the four signals side by
+    side in SIMD lanes through the K-filters (lanes.k_weight4)."""
+    c0 = 0
+    while c0 < seg:
+        m = min(KX_N, seg - c0)
+        kx = S[S_KX:S_KX + 4 * m]
+        for i in range(m):
+            rd = (pos0 + i0 + c0 + i - lat) & (RING - 1)
+            kx[4 * i] = S[S_RING + 2 * rd]
+            kx[4 * i + 1] = S[S_RING + 2 * rd + 1]
+            kx[4 * i + 2] = buf[i0 + c0 + i, 0]
+            kx[4 * i + 3] = buf[i0 + c0 + i, 1]
+        k_weight4(kx, kx, m, T[KL:KL + 40], S[S_KF:S_KF + 32])
+        acc_d = 0.0
+        acc_w = 0.0
+        for i in range(m):
+            acc_d += kx[4 * i] * kx[4 * i] + kx[4 * i + 1] * kx[4 * i + 1]
+            acc_w += kx[4 * i + 2] * kx[4 * i + 2] + kx[4 * i + 3] * kx[4 * i + 3]
+        S[S_ACC_D] += acc_d
+        S[S_ACC_W] += acc_w
+        c0 += m
+
+
 @njit(**JIT)
 def process(buf, n, T, S):
     mode = int(T[MODE])
     lat = int(T[LAT])
-    hop = T[HOP]
+    hop = int(T[HOP])
     clamp = T[CLAMP]
     gk = T[GAIN_K]
     xk = T[XF_K]
     pos0 = int(S[S_POS])
     td, tw = _targets(T, S, mode)
     tx = 1.0 if mode == 1 else 0.0
-    for i in range(n):
-        rd = (pos0 + i - lat) % RING
-        dl = S[S_RING + 2 * rd]
-        dr = S[S_RING + 2 * rd + 1]
-        wl = buf[i, 0]
-        wr = buf[i, 1]
-        S[S_ACC_D] += _k_power(dl, dr, T, S, S_KD)
-        S[S_ACC_W] += _k_power(wl, wr, T, S, S_KW)
-        S[S_N] += 1.0
-        if S[S_N] >= hop:
+    gd = S[S_GD]
+    gw = S[S_GW]
+    xf = S[S_XF]
+    i0 = 0
+    while i0 < n:
+        # up to the end of the open 100 ms block: the trackers first, then the
+        # gains and the output frame by frame
+        cnt = int(S[S_N])
+        seg = min(n - i0, hop - cnt)
+        _k_block(buf, i0, seg, pos0, lat, T, S)
+        for i in range(i0, i0 + seg):
+            gd += gk * (td - gd)
+            gw += gk * (tw - gw)
+            if abs(gw - tw) < 1e-7:
+                gw = tw                      # snap, so idle means exactly unity
+            xf += xk * (tx - xf)
+            if abs(xf - tx) < 1e-7:
+                xf = tx
+            if xf == 0.0 and gw == 1.0:
+                continue                     # processed, unmatched: untouched
+            rd = (pos0 + i - lat) & (RING - 1)
+            bl = min(max(S[S_RING + 2 * rd] * gd, -clamp), clamp)
+            br = min(max(S[S_RING + 2 * rd + 1] * gd, -clamp), clamp)
+            buf[i, 0] = (1.0 - xf) * buf[i, 0] * gw + xf * bl
+            buf[i, 1] = (1.0 - xf) * buf[i, 1] * gw + xf * br
+        S[S_N] = cnt + seg
+        if cnt + seg >= hop:
             _close_block(T, S)
             td, tw = _targets(T, S, mode)
-        S[S_GD] += gk * (td - S[S_GD])
-        gw = S[S_GW] + gk * (tw - S[S_GW])
-        if abs(gw - tw) < 1e-7:
-            gw = tw                      # snap, so idle means exactly unity
-        S[S_GW] = gw
-        xf = S[S_XF] + xk * (tx - S[S_XF])
-        if abs(xf - tx) < 1e-7:
-            xf = tx
-        S[S_XF] = xf
-        if xf == 0.0 and gw == 1.0:
-            continue                     # processed, unmatched: untouched
-        gd = S[S_GD]
-        bl = min(max(dl * gd, -clamp), clamp)
-        br = min(max(dr * gd, -clamp), clamp)
-        buf[i, 0] = (1.0 - xf) * wl * gw + xf * bl
-        buf[i, 1] = (1.0 - xf) * wr * gw + xf * br
+        i0 += seg
+    S[S_GD] = gd
+    S[S_GW] = gw
+    S[S_XF] = xf
     S[S_POS] = (pos0 + n) % RING
-    flush_denormals(S, S_KD, 16)
+    flush_denormals(S, S_KF, 32)

@@ -62,6 +62,15 @@ def _band_gain(gr, S, o):
 
 @njit(**JIT)
 def process(buf, n, T, S, ramp, k):
+    if ramp <= 0 and S[MIX] == 0.0:
+        # Off and settled: the module would return its input exactly (0 x wet +
+        # 1 x dry), so it sleeps. Its filters and envelopes are emptied instead of
+        # left stale: when it is engaged again (a ramp starts, so it runs) they
+        # start from silence while the mix rises from zero over the ramp, the
+        # same as a freshly reset chain (tests/test_chain.py measures the wake).
+        for j in range(S_FILT, S_GR + 3):
+            S[j] = 0.0
+        return
     c0 = 0
     while c0 < n:
         m = min(MAXN, n - c0)

@@ -1,0 +1,303 @@
+"""Biquad cascades over several signals at once, one SIMD lane each.
+
+A biquad is a recurrence, so one signal's samples cannot be computed side by
+side; several independent signals can (two channels, mid and side, the dry and
+wet pairs of the compare stage). LLVM does not find that on its own from numba
+code (the scalar recurrences stay scalar), so ``cascade`` emits the loop itself:
+the lanes of every frame in one <L x double> vector, each section's two state
+words in vector registers for the whole loop, fused multiply-adds. A frame
+through NSEC sections then costs NSEC x 5 vector instructions, not
+NSEC x L x 9 scalar ones.
+
+Layouts (flat float64 arrays, contiguous):
+  x, y  frame-major, L values per frame (y may be x: in place)
+  c     per section: b0 b1 b2 a1 a2, each as L lane values (NSEC x 5 x L)
+  s     per section: its state words, each as L lane values (NSEC x 2|4 x L)
+
+Two forms. Transposed direct form II (state: 2 words a section) is
+common.biquad's recurrence, so a kernel can switch between it and its
+per-frame path. Direct form I (state x1 x2 y1 y2, 4 words a section) has a
+single multiply-add on the recurrence instead of two, so a frame waits half as
+long on the previous one; the meters, which have no other path, use it.
+Every multiply-add is fused.
+"""
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from .common import JIT
+
+_F64 = ir.DoubleType()
+
+
+def _cascade_intrinsic(lanes, nsec, df1):
+    vt = ir.VectorType(_F64, lanes)
+    vp = vt.as_pointer()
+    words = 4 if df1 else 2
+
+    @intrinsic
+    def _run(typingctx, x, y, count, c, s):
+        for a in (x, y, c, s):
+            if not (isinstance(a, types.Array) and a.dtype == types.float64 and a.ndim == 1):
+                return None
+
+        def codegen(context, builder, sig, args):
+            xa, ya, ca, sa = (context.make_array(sig.args[i])(context, builder, args[i])
+                              for i in (0, 1, 3, 4))
+            count = args[2]
+            fma = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(vt, [vt, vt, vt]), f"llvm.fma.v{lanes}f64")
+
+            def vec(ptr, index):
+                return builder.bitcast(builder.gep(ptr, [ir.Constant(ir.IntType(64), index)]), vp)
+
+            coef = [[builder.load(vec(ca.data, (q * 5 + k) * lanes), align=8) for k in range(5)]
+                    for q in range(nsec)]
+            # a1 and a2 enter negated: their terms become multiply-adds too
+            coef = [[b0, b1, b2, builder.fneg(a1), builder.fneg(a2)] for b0, b1, b2, a1, a2 in coef]
+            state = []
+            for q in range(nsec):
+                words_q = []
+                for w in range(words):
+                    slot = cgutils.alloca_once(builder, vt)
+                    builder.store(builder.load(vec(sa.data, (q * words + w) * lanes), align=8), slot)
+                    words_q.append(slot)
+                state.append(words_q)
+            with cgutils.for_range(builder, count) as loop:
+                off = builder.mul(loop.index, ir.Constant(loop.index.type, lanes))
+                v = builder.load(builder.bitcast(builder.gep(xa.data, [off]), vp), align=8)
+                for q in range(nsec):
+                    b0, b1, b2, na1, na2 = coef[q]
+                    if df1:
+                        # x1 x2 y1 y2: only the last multiply-add waits on y1
+                        p1, p2, p3, p4 = state[q]
+                        x1, x2, y1, y2 = (builder.load(p) for p in (p1, p2, p3, p4))
+                        t = builder.call(fma, [b2, x2, builder.fmul(b0, v)])
+                        t = builder.call(fma, [b1, x1, t])
+                        t = builder.call(fma, [na2, y2, t])
+                        out = builder.call(fma, [na1, y1, t])
+                        builder.store(x1, p2)
+                        builder.store(v, p1)
+                        builder.store(y1, p4)
+                        builder.store(out, p3)
+                    else:
+                        p1, p2 = state[q]
+                        s1 = builder.load(p1)
+                        s2 = builder.load(p2)
+                        out = builder.call(fma, [b0, v, s1])
+                        builder.store(builder.call(fma, [na1, out, builder.call(fma, [b1, v, s2])]), p1)
+                        builder.store(builder.call(fma, [na2, out, builder.fmul(b2, v)]), p2)
+                    v = out
+                builder.store(v, builder.bitcast(builder.gep(ya.data, [off]), vp), align=8)
+            for q in range(nsec):
+                for w in range(words):
+                    builder.store(builder.load(state[q][w]), vec(sa.data, (q * words + w) * lanes),
+                                  align=8)
+            return context.get_dummy_value()
+
+        return types.none(x, y, count, c, s), codegen
+
+    return _run
+
+
+def _make(lanes, nsec, df1=False):
+    run = _cascade_intrinsic(lanes, nsec, df1)
+    words = 4 if df1 else 2
+
+    @njit(**JIT)
+    def cascade(x, y, count, c, s):
+        if (count < 0 or x.shape[0] < count * lanes or y.shape[0] < count * lanes
+                or c.shape[0] < nsec * 5 * lanes or s.shape[0] < nsec * words * lanes):
+            raise ValueError("lanes.cascade: an array is shorter than its layout")
+        run(x, y, count, c, s)
+    return cascade
+
+
+# two sections in direct form I: a K-weighting per lane (the meters)
+k_weight2 = _make(2, 2, df1=True)
+k_weight4 = _make(4, 2, df1=True)
+
+
+def _peak_intrinsic(taps, phases):
+    vt = ir.VectorType(_F64, phases)
+    vp = vt.as_pointer()
+    i64 = ir.IntType(64)
+
+    @intrinsic
+    def _run(typingctx, h, count, H, P):
+        for a in (h, H, P):
+            if not (isinstance(a, types.Array) and a.dtype == types.float64 and a.ndim == 1):
+                return None
+
+        def codegen(context, builder, sig, args):
+            ha, Ha, Pa = (context.make_array(sig.args[i])(context, builder, args[i]) for i in (0, 2, 3))
+            count = args[1]
+            mod = builder.module
+            fma = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt, vt, vt]),
+                                                 f"llvm.fma.v{phases}f64")
+            fabs = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt]), f"llvm.fabs.v{phases}f64")
+            vmax = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt, vt]),
+                                                  f"llvm.maxnum.v{phases}f64")
+            smax = cgutils.get_or_insert_function(mod, ir.FunctionType(_F64, [_F64, _F64]), "llvm.maxnum.f64")
+            hv = [builder.load(builder.bitcast(builder.gep(Ha.data, [ir.Constant(i64, j * phases)]), vp),
+                               align=8) for j in range(taps)]
+            undef = ir.Constant(vt, ir.Undefined)
+            splat_mask = ir.Constant(ir.VectorType(ir.IntType(32), phases), [0] * phases)
+
+            def splat(x):
+                v = builder.insert_element(undef, x, ir.Constant(ir.IntType(32), 0))
+                return builder.shuffle_vector(v, undef, splat_mask)
+
+            zero = ir.Constant(vt, [0.0] * phases)
+            with cgutils.for_range(builder, count) as loop:
+                base = builder.mul(loop.index, ir.Constant(i64, 2))
+                acc = [zero, zero, zero, zero]     # left even taps, left odd, right even, right odd
+                for j in range(taps):
+                    k = builder.add(base, ir.Constant(i64, 2 * j))
+                    xl = builder.load(builder.gep(ha.data, [k]))
+                    xr = builder.load(builder.gep(ha.data, [builder.add(k, ir.Constant(i64, 1))]))
+                    acc[j & 1] = builder.call(fma, [hv[j], splat(xl), acc[j & 1]])
+                    acc[2 + (j & 1)] = builder.call(fma, [hv[j], splat(xr), acc[2 + (j & 1)]])
+                yl = builder.call(fabs, [builder.fadd(acc[0], acc[1])])
+                yr = builder.call(fabs, [builder.fadd(acc[2], acc[3])])
+                y = builder.call(vmax, [yl, yr])
+                best = builder.extract_element(y, ir.Constant(ir.IntType(32), 0))
+                for q in range(1, phases):
+                    best = builder.call(smax, [best, builder.extract_element(y, ir.Constant(ir.IntType(32), q))])
+                pp = builder.gep(Pa.data, [loop.index])
+                builder.store(builder.call(smax, [builder.load(pp), best]), pp)
+            return context.get_dummy_value()
+
+        return types.none(h, count, H, P), codegen
+
+    return _run
+
+
+_annex_peak = _peak_intrinsic(12, 4)
+
+
+@njit(**JIT)
+def annex_peak_pair(h, count, H, P):
+    """BS.1770 Annex 2 true peak of a channel pair, per frame: P[i] = max(P[i],
+    |y|) over the interpolator's four phases of both channels at frame i.
+    h holds the pair's samples frame-major (l, r), the 11 frames before the
+    first one at its head; H the 12 taps x 4 phases, oldest tap first, each
+    tap's four phase values side by side. Both channels' four phases per tap in
+    two vector multiply-adds (even and odd taps summed apart, so two chains
+    overlap), no pass per phase over the block."""
+    if count < 0 or h.shape[0] < 2 * (count + 11) or H.shape[0] < 48 or P.shape[0] < count:
+        raise ValueError("lanes.annex_peak_pair: an array is shorter than its layout")
+    _annex_peak(h, count, H, P)
+
+
+def _peak4_intrinsic(taps, phases, width):
+    vt = ir.VectorType(_F64, width)
+    vp = vt.as_pointer()
+    i64 = ir.IntType(64)
+
+    @intrinsic
+    def _run(typingctx, ha, hb, groups, H, P):
+        for a in (ha, hb, H, P):
+            if not (isinstance(a, types.Array) and a.dtype == types.float64 and a.ndim == 1):
+                return None
+
+        def codegen(context, builder, sig, args):
+            aa, ba, Ha, Pa = (context.make_array(sig.args[i])(context, builder, args[i])
+                              for i in (0, 1, 3, 4))
+            mod = builder.module
+            fma = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt, vt, vt]),
+                                                 f"llvm.fma.v{width}f64")
+            fabs = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt]), f"llvm.fabs.v{width}f64")
+            vmax = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt, vt]),
+                                                  f"llvm.maxnum.v{width}f64")
+            undef = ir.Constant(vt, ir.Undefined)
+            splat_mask = ir.Constant(ir.VectorType(ir.IntType(32), width), [0] * width)
+
+            def splat(x):
+                v = builder.insert_element(undef, x, ir.Constant(ir.IntType(32), 0))
+                return builder.shuffle_vector(v, undef, splat_mask)
+
+            def vload(ptr, k):
+                return builder.load(builder.bitcast(builder.gep(ptr, [k]), vp), align=8)
+
+            zero = ir.Constant(vt, [0.0] * width)
+            with cgutils.for_range(builder, args[2]) as loop:
+                i0 = builder.mul(loop.index, ir.Constant(i64, width))
+                acc = [zero] * (2 * phases)          # [channel][phase]
+                for j in range(taps):
+                    k = builder.add(i0, ir.Constant(i64, j))
+                    xa = vload(aa.data, k)
+                    xb = vload(ba.data, k)
+                    for p in range(phases):
+                        hs = splat(builder.load(builder.gep(Ha.data, [ir.Constant(i64, p * taps + j)])))
+                        acc[p] = builder.call(fma, [hs, xa, acc[p]])
+                        acc[phases + p] = builder.call(fma, [hs, xb, acc[phases + p]])
+                y = builder.call(fabs, [acc[0]])
+                for q in range(1, 2 * phases):
+                    y = builder.call(vmax, [y, builder.call(fabs, [acc[q]])])
+                pp = builder.bitcast(builder.gep(Pa.data, [i0]), vp)
+                builder.store(builder.call(vmax, [builder.load(pp, align=8), y]), pp, align=8)
+            return context.get_dummy_value()
+
+        return types.none(ha, hb, groups, H, P), codegen
+
+    return _run
+
+
+_annex_peak4 = _peak4_intrinsic(12, 4, 4)
+
+
+@njit(**JIT)
+def annex_peak(ha, hb, count, H, P):
+    """BS.1770 Annex 2 true peak of two channels, per frame: P[i] = max(P[i],
+    |y|) over the interpolator's four phases of both channels at frame i.
+    ha and hb hold each channel's samples with the 11 before the first frame at
+    their head (pass the same array twice for one channel); H the four phases'
+    12 taps, each reversed (oldest first), phase after phase. Four frames per
+    vector: every tap's samples are loaded once for all four phases, and the
+    eight sums (phase x channel) overlap; the largest magnitude needs no
+    reduction across lanes. The last count % 4 frames are done one at a time."""
+    if (count < 0 or ha.shape[0] < count + 11 or hb.shape[0] < count + 11 or H.shape[0] < 48
+            or P.shape[0] < count):
+        raise ValueError("lanes.annex_peak: an array is shorter than its layout")
+    groups = count // 4
+    _annex_peak4(ha, hb, groups, H, P)
+    for i in range(4 * groups, count):
+        best = P[i]
+        for p in range(4):
+            ya = 0.0
+            yb = 0.0
+            for j in range(12):
+                ya += H[12 * p + j] * ha[i + j]
+                yb += H[12 * p + j] * hb[i + j]
+            best = max(best, max(abs(ya), abs(yb)))
+        P[i] = best
+
+
+_MS = tuple(_make(2, q) for q in range(1, 10))
+_MS1, _MS2, _MS3, _MS4, _MS5, _MS6, _MS7, _MS8, _MS9 = _MS
+
+
+@njit(**JIT)
+def cascade2(nsec, x, y, count, c, s):
+    """Two lanes (mid and side) through nsec (1..9) sections, transposed direct
+    form II: the EQ's block path."""
+    if nsec == 1:
+        _MS1(x, y, count, c, s)
+    elif nsec == 2:
+        _MS2(x, y, count, c, s)
+    elif nsec == 3:
+        _MS3(x, y, count, c, s)
+    elif nsec == 4:
+        _MS4(x, y, count, c, s)
+    elif nsec == 5:
+        _MS5(x, y, count, c, s)
+    elif nsec == 6:
+        _MS6(x, y, count, c, s)
+    elif nsec == 7:
+        _MS7(x, y, count, c, s)
+    elif nsec == 8:
+        _MS8(x, y, count, c, s)
+    elif nsec == 9:
+        _MS9(x, y, count, c, s)
