@@ -1,4 +1,8 @@
-"""Input stage kernel: trim, polarity per channel, L/R swap, DC blocker."""
+"""Input stage kernel: trim, polarity per channel, L/R swap, DC blocker.
+
+Neutral (or off) and settled, it sleeps: the input passes untouched and the DC
+blocker's state is kept empty, so engaging it wakes it from silence.
+"""
 from numba import njit
 
 from .common import JIT, biquad, flush_denormals, ramp_step, smooth

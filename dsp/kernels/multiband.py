@@ -8,6 +8,9 @@ filter is two identical Butterworth (Q = 1/sqrt 2) sections.
 Per band: stereo-linked detector (the louder channel), gain computer with a 6 dB
 knee, dB-domain ballistics, then band gain; bypass passes the band at unity, solo
 mutes the bands that are not soloed (the mutes are designed off the thread).
+
+Off and settled (no ramp), the module sleeps: it returns its input untouched
+and keeps its filters and envelopes empty, so engaging it wakes it from silence.
 """
 
 from numba import njit
