@@ -158,8 +158,6 @@ def _monitor(v, fs, T, mode, ref_db):
     T[m.GAIN_K] = 1.0 - _alpha(MATCH_TAU_S, fs)
     T[m.XF_K] = 1.0 - _alpha(CROSSFADE_TAU_S, fs)
     shelf, hp = k_weighting(fs)
-    T[m.KW:m.KW + 5] = shelf
-    T[m.KW + 5:m.KW + 10] = hp
     T[m.KL:m.KL + 40] = np.repeat(np.array([shelf, hp]).ravel(), 4)   # [section][coef][lane]
 
 

@@ -95,8 +95,6 @@ class Meter:
         w = weights if weights is not None else WEIGHTS[channels]
         self.MT[K.G:K.G + channels] = w
         shelf, hp = k_weighting(self.fs)
-        self.MT[K.K_SHELF:K.K_SHELF + 5] = shelf
-        self.MT[K.K_HP:K.K_HP + 5] = hp
         # [section][coefficient][lane], both lanes the same filter
         self.MT[K.K_LANES:K.K_LANES + 20] = np.repeat(np.array([shelf, hp]).ravel(), 2)
         self.MT[K.ANNEX:K.ANNEX + 48] = annex2_phases()[:, ::-1].ravel()

@@ -34,11 +34,10 @@ SERIES = 256             # 100 ms rows of (M, S, true peak) for plots and the UI
 # MT: configuration and coefficients (designed in dsp/meters.py)
 C, SUB, D, CORR_K = 0, 1, 2, 3
 G = 4                    # channel weights (MAX_CH)
-K_SHELF = G + MAX_CH     # biquad
-K_HP = K_SHELF + 5       # biquad
-ANNEX = K_HP + 5         # 4 phases x 12, reversed
-K_LANES = ANNEX + 48     # the two biquads again, laid out for lanes.cascade2x2 (2 x 5 x 2)
-MT_SIZE = K_LANES + 20
+K_LANES = G + MAX_CH     # K-weighting, shelf then high-pass, laid out for lanes.k_weight2:
+                         # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 2)
+ANNEX = K_LANES + 20     # 4 phases x 12, reversed
+MT_SIZE = ANNEX + 48
 
 # MS: state
 S_KF = 0                           # K filter states: per channel pair 2 sections x 4 words x 2 lanes

@@ -37,8 +37,8 @@ QUIET = 1e-7          # below ~ -70 LUFS the input is too quiet to match against
 
 # T
 MODE, REF_DB, LAT, HOP, CLAMP, GAIN_K, XF_K = range(7)
-KW = 7                # K-weighting: shelf (5) then high-pass (5)
-KL = KW + 10          # the same two sections laid out for lanes.k_weight4 (2 x 5 x 4)
+KL = 7                # K-weighting, shelf then high-pass, laid out for lanes.k_weight4:
+                      # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 4)
 T_SIZE = KL + 40
 N_SMOOTH = 0          # (the chain's parameter ramp does not apply here)
 
