@@ -91,7 +91,8 @@ class Meter:
         self.MT[K.C] = channels
         self.MT[K.SUB] = sub
         self.MT[K.D] = d
-        self.MT[K.CORR_K] = 1 - math.exp(-1 / (CORR_TAU_S * fs))
+        # the correlation averages move once a sub-block (~1 ms)
+        self.MT[K.CORR_K] = 1 - math.exp(-sub / (CORR_TAU_S * fs))
         w = weights if weights is not None else WEIGHTS[channels]
         self.MT[K.G:K.G + channels] = w
         shelf, hp = k_weighting(self.fs)
@@ -104,8 +105,7 @@ class Meter:
     def reset(self) -> None:
         """Integrated, LRA, maxima and peaks start again (EBU Mode reset)."""
         self.MS[:] = 0.0
-        for i in (K.S_M, K.S_S, K.S_MAXM, K.S_MAXS):
-            self.MS[i] = -np.inf
+        self.MS[K.S_MAXM] = self.MS[K.S_MAXS] = -1.0      # no window complete yet
         self._series_read = 0
 
     def process(self, x: np.ndarray) -> None:
@@ -167,14 +167,14 @@ class Meter:
         MS = self.MS
         tp = _db(self.true_peak_linear())
         integ = self.integrated()
-        s = MS[K.S_S]
+        s = _lufs(MS[K.S_S])
         recent_tp = max(MS[K.S_TPRING:K.S_TPRING + 30].max(), MS[K.S_TPSLOT])
         out = {
             "integrated_lufs": integ,
-            "momentary_lufs": MS[K.S_M],
+            "momentary_lufs": _lufs(MS[K.S_M]),
             "short_term_lufs": s,
-            "max_momentary_lufs": MS[K.S_MAXM],
-            "max_short_term_lufs": MS[K.S_MAXS],
+            "max_momentary_lufs": _lufs(MS[K.S_MAXM]),
+            "max_short_term_lufs": _lufs(MS[K.S_MAXS]),
             "loudness_range_lu": self.loudness_range(),
             "lra_stable": self.seconds >= 60.0,
             "true_peak_dbtp": tp,

@@ -29,7 +29,7 @@ def _sections(lanes_n, nsec, seed):
 
 
 @pytest.mark.parametrize("kernel, lanes_n, nsec, words", [
-    (lanes.k_weight2, 2, 2, 4), (lanes.k_weight4, 4, 2, 4),
+    (lanes.k_weight4, 4, 2, 4),
     (lambda x, y, n, c, s: lanes.cascade2(5, x, y, n, c, s), 2, 5, 2),
     (lambda x, y, n, c, s: lanes.cascade2(9, x, y, n, c, s), 2, 9, 2),
 ])
@@ -57,21 +57,51 @@ def test_cascades_match_scipy_across_calls(kernel, lanes_n, nsec, words):
 
 def test_cascade_refuses_short_arrays():
     with pytest.raises(ValueError, match="shorter than its layout"):
-        lanes.k_weight2(np.zeros(10), np.zeros(10), 6, np.zeros(20), np.zeros(16))
+        lanes.k_weight4(np.zeros(20), np.zeros(20), 6, np.zeros(40), np.zeros(32))
+
+
+def _annex_reference(x):
+    """Per frame, the largest |y| over the four phases of both channels (numpy)."""
+    h_rev = annex2_phases()[:, ::-1]                 # oldest tap first
+    n = x.shape[0] - 11
+    out = np.zeros(n)
+    for i in range(n):
+        w = x[i:i + 12]
+        out[i] = max(np.abs(h_rev @ w[:, 0]).max(), np.abs(h_rev @ w[:, 1]).max())
+    return out
+
+
+H_REV = np.ascontiguousarray(annex2_phases()[:, ::-1]).ravel()
 
 
 @pytest.mark.parametrize("count", [0, 3, 128, 203])
 def test_annex_peak_matches_numpy(count):
-    h_rev = annex2_phases()[:, ::-1]                 # oldest tap first
     rng = np.random.default_rng(count)
     x = rng.standard_normal((count + 11, 2))
-    P = rng.uniform(0, 2.5, count)                   # the running maxima it must keep
-    want = P.copy()
-    for i in range(count):
-        w = x[i:i + 12]
-        want[i] = max(want[i], np.abs(h_rev @ w[:, 0]).max(), np.abs(h_rev @ w[:, 1]).max())
-    lanes.annex_peak(x[:, 0].copy(), x[:, 1].copy(), count, np.ascontiguousarray(h_rev).ravel(), P)
-    assert np.all(np.abs(P - want) < 1e-14)
+    want = _annex_reference(x).max() if count else 0.0
+    got = lanes.annex_peak(x.ravel().copy(), count, H_REV)
+    assert abs(got - want) < 1e-14
+
+
+def test_annex_peak_is_the_same_whatever_the_split():
+    """Four frames a vector, the rest one at a time: a frame's figure must not
+    depend on which of the two computed it, so the peak of a signal split
+    anywhere equals the peak of the whole, bit for bit."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((64 + 11, 2)).ravel()
+    per_frame = [lanes.annex_peak(x[2 * i:].copy(), 1, H_REV) for i in range(64)]
+    for a in range(1, 9):
+        whole = lanes.annex_peak(x, 64, H_REV)
+        parts = max(lanes.annex_peak(x, a, H_REV), lanes.annex_peak(x[2 * a:].copy(), 64 - a, H_REV))
+        assert parts == whole == max(per_frame)
+    # and every frame's figure is the vector loop's
+    for i in range(0, 60, 4):
+        assert lanes.annex_peak(x[2 * i:].copy(), 4, H_REV) == max(per_frame[i:i + 4])
+
+
+def test_annex_peak_refuses_short_arrays():
+    with pytest.raises(ValueError, match="shorter than its layout"):
+        lanes.annex_peak(np.zeros(30), 5, H_REV)
 
 
 @njit

@@ -165,14 +165,20 @@ def test_silence_is_minus_infinity_not_an_error():
     assert r["loudness_range_lu"] == 0.0
 
 
-def test_streaming_equals_whole_file():
-    fs = 44100
+@pytest.mark.parametrize("fs, block, channels, seconds", [
+    (44100, 127, 2, 12), (48000, 61, 2, 7), (48000, 4801, 5, 7), (96000, 333, 1, 7)])
+def test_streaming_equals_whole_file(fs, block, channels, seconds):
+    """Every figure bit for bit, whatever the block size: sub-block sums and
+    true peaks do not depend on where blocks end."""
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((fs * 12, 2)) * np.linspace(0.01, 0.3, fs * 12)[:, None]
-    whole = measure(x, fs, block=len(x))
-    m = Meter(fs)
-    for i in range(0, len(x), 127):
-        m.process(x[i:i + 127])
+    n = fs * seconds
+    x = rng.standard_normal((n, channels)) * np.linspace(0.01, 0.3, n)[:, None]
+    whole = measure(x, fs, channels=channels, block=len(x))
+    m = Meter(fs, channels)
+    for i in range(0, len(x), block):
+        m.process(x[i:i + block].astype(np.float32) if block == 61 else x[i:i + block])
+    if block == 61:
+        whole = measure(x.astype(np.float32), fs, channels=channels, block=len(x))
     assert m.results() == whole
 
 

@@ -26,7 +26,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .common import JIT
+from .common import JIT, fma
 
 _F64 = ir.DoubleType()
 
@@ -114,93 +114,99 @@ def _make(lanes, nsec, df1=False):
     return cascade
 
 
-# two sections in direct form I: a K-weighting per lane (the meters)
-k_weight2 = _make(2, 2, df1=True)
+# two sections in direct form I: a K-weighting per lane (the compare stage)
 k_weight4 = _make(4, 2, df1=True)
 
 
-def _peak4_intrinsic(taps, phases, width):
-    vt = ir.VectorType(_F64, width)
+def _peak_pair_intrinsic(taps, phases):
+    vt = ir.VectorType(_F64, 4)
     vp = vt.as_pointer()
     i64 = ir.IntType(64)
 
     @intrinsic
-    def _run(typingctx, ha, hb, groups, H, P):
-        for a in (ha, hb, H, P):
+    def _run(typingctx, hx, groups, H):
+        for a in (hx, H):
             if not (isinstance(a, types.Array) and a.dtype == types.float64 and a.ndim == 1):
                 return None
 
         def codegen(context, builder, sig, args):
-            aa, ba, Ha, Pa = (context.make_array(sig.args[i])(context, builder, args[i])
-                              for i in (0, 1, 3, 4))
+            xa, Ha = (context.make_array(sig.args[i])(context, builder, args[i]) for i in (0, 2))
             mod = builder.module
-            fma = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt, vt, vt]),
-                                                 f"llvm.fma.v{width}f64")
-            fabs = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt]), f"llvm.fabs.v{width}f64")
-            vmax = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt, vt]),
-                                                  f"llvm.maxnum.v{width}f64")
+            fma = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt, vt, vt]), "llvm.fma.v4f64")
+            fabs = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt]), "llvm.fabs.v4f64")
+
+            def gt(a, b):
+                return builder.select(builder.fcmp_ordered(">", a, b), a, b)
             undef = ir.Constant(vt, ir.Undefined)
-            splat_mask = ir.Constant(ir.VectorType(ir.IntType(32), width), [0] * width)
+            splat_mask = ir.Constant(ir.VectorType(ir.IntType(32), 4), [0] * 4)
 
             def splat(x):
                 v = builder.insert_element(undef, x, ir.Constant(ir.IntType(32), 0))
                 return builder.shuffle_vector(v, undef, splat_mask)
 
-            def vload(ptr, k):
-                return builder.load(builder.bitcast(builder.gep(ptr, [k]), vp), align=8)
+            def vload(k):
+                return builder.load(builder.bitcast(builder.gep(xa.data, [k]), vp), align=8)
 
-            zero = ir.Constant(vt, [0.0] * width)
-            with cgutils.for_range(builder, args[2]) as loop:
-                i0 = builder.mul(loop.index, ir.Constant(i64, width))
-                acc = [zero] * (2 * phases)          # [channel][phase]
+            zero = ir.Constant(vt, [0.0] * 4)
+            best = cgutils.alloca_once(builder, vt)
+            builder.store(zero, best)
+            with cgutils.for_range(builder, args[1]) as loop:
+                i0 = builder.mul(loop.index, ir.Constant(i64, 8))      # 4 frames x 2 channels
+                acc = [zero] * (2 * phases)          # [frames i, i+1 | frames i+2, i+3][phase]
                 for j in range(taps):
-                    k = builder.add(i0, ir.Constant(i64, j))
-                    xa = vload(aa.data, k)
-                    xb = vload(ba.data, k)
+                    k = builder.add(i0, ir.Constant(i64, 2 * j))
+                    xa_ = vload(k)
+                    xb_ = vload(builder.add(k, ir.Constant(i64, 4)))
                     for p in range(phases):
                         hs = splat(builder.load(builder.gep(Ha.data, [ir.Constant(i64, p * taps + j)])))
-                        acc[p] = builder.call(fma, [hs, xa, acc[p]])
-                        acc[phases + p] = builder.call(fma, [hs, xb, acc[phases + p]])
-                y = builder.call(fabs, [acc[0]])
-                for q in range(1, 2 * phases):
-                    y = builder.call(vmax, [y, builder.call(fabs, [acc[q]])])
-                pp = builder.bitcast(builder.gep(Pa.data, [i0]), vp)
-                builder.store(builder.call(vmax, [builder.load(pp, align=8), y]), pp, align=8)
-            return context.get_dummy_value()
+                        acc[p] = builder.call(fma, [hs, xa_, acc[p]])
+                        acc[phases + p] = builder.call(fma, [hs, xb_, acc[phases + p]])
+                # a tree of ordered compares (one vmaxpd each; a NaN is never
+                # chosen over a number at the last step)
+                ys = [builder.call(fabs, [a]) for a in acc]
+                while len(ys) > 1:
+                    ys = [gt(ys[q], ys[q + 1]) for q in range(0, len(ys), 2)]
+                old = builder.load(best)
+                builder.store(gt(ys[0], old), best)
+            y = builder.load(best)
+            out = builder.extract_element(y, ir.Constant(ir.IntType(32), 0))
+            for q in range(1, 4):
+                out = gt(builder.extract_element(y, ir.Constant(ir.IntType(32), q)), out)
+            return out
 
-        return types.none(ha, hb, groups, H, P), codegen
+        return types.float64(hx, groups, H), codegen
 
     return _run
 
 
-_annex_peak4 = _peak4_intrinsic(12, 4, 4)
+_annex_pair4 = _peak_pair_intrinsic(12, 4)
 
 
 @njit(**JIT)
-def annex_peak(ha, hb, count, H, P):
-    """BS.1770 Annex 2 true peak of two channels, per frame: P[i] = max(P[i],
-    |y|) over the interpolator's four phases of both channels at frame i.
-    ha and hb hold each channel's samples with the 11 before the first frame at
-    their head (pass the same array twice for one channel); H the four phases'
-    12 taps, each reversed (oldest first), phase after phase. Four frames per
-    vector: every tap's samples are loaded once for all four phases, and the
-    eight sums (phase x channel) overlap; the largest magnitude needs no
-    reduction across lanes. The last count % 4 frames are done one at a time."""
-    if (count < 0 or ha.shape[0] < count + 11 or hb.shape[0] < count + 11 or H.shape[0] < 48
-            or P.shape[0] < count):
+def annex_peak(hx, count, H):
+    """BS.1770 Annex 2 true peak of a channel pair over count frames: the
+    largest |y| of the interpolator's four phases, both channels (NaN samples
+    do not raise it).
+    hx holds the pair frame-major (left, right), with the 11 frames before the
+    first at its head; H the four phases' 12 taps, each reversed (oldest
+    first), phase after phase. A vector holds two frames of both channels: each
+    tap's samples are loaded once for all four phases and eight sums (two
+    vectors of frames x four phases) overlap. The last count % 4 frames are done
+    one at a time with the same fused multiply-adds in the same order, so a
+    frame's figure does not depend on where a block ended."""
+    if count < 0 or hx.shape[0] < 2 * (count + 11) or H.shape[0] < 48:
         raise ValueError("lanes.annex_peak: an array is shorter than its layout")
     groups = count // 4
-    _annex_peak4(ha, hb, groups, H, P)
+    best = _annex_pair4(hx, groups, H)
     for i in range(4 * groups, count):
-        best = P[i]
-        for p in range(4):
-            ya = 0.0
-            yb = 0.0
-            for j in range(12):
-                ya += H[12 * p + j] * ha[i + j]
-                yb += H[12 * p + j] * hb[i + j]
-            best = max(best, max(abs(ya), abs(yb)))
-        P[i] = best
+        for ch in range(2):
+            for p in range(4):
+                y = 0.0
+                for j in range(12):
+                    y = fma(H[12 * p + j], hx[2 * (i + j) + ch], y)
+                if abs(y) > best:
+                    best = abs(y)
+    return best
 
 
 _MS = tuple(_make(2, q) for q in range(1, 10))

@@ -21,8 +21,9 @@ import math
 
 from numba import njit
 
-from .common import FAST, JIT, dot, flush_denormals
-from .lanes import annex_peak, k_weight2
+from .common import JIT, dot, flush_denormals
+from .lanes import annex_peak
+from .meter_lanes import meter_pair
 
 MAX_CH = 6
 RING = 3000              # sub-blocks in 3 s (D <= 100)
@@ -34,49 +35,49 @@ SERIES = 256             # 100 ms rows of (M, S, true peak) for plots and the UI
 # MT: configuration and coefficients (designed in dsp/meters.py)
 C, SUB, D, CORR_K = 0, 1, 2, 3
 G = 4                    # channel weights (MAX_CH)
-K_LANES = G + MAX_CH     # K-weighting, shelf then high-pass, laid out for lanes.k_weight2:
+K_LANES = G + MAX_CH     # K-weighting, shelf then high-pass, laid out for meter_lanes.meter_pair:
                          # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 2)
 ANNEX = K_LANES + 20     # 4 phases x 12, reversed
 MT_SIZE = ANNEX + 48
 
 # MS: state
-S_KF = 0                           # K filter states: per channel pair 2 sections x 4 words x 2 lanes
-S_ACC = S_KF + MAX_CH * 8          # energy of the current sub-block
-S_ACCN = S_ACC + 1                 # samples in it
+PAIR_WORDS = 24                    # meter_lanes.meter_pair's state (STATE_WORDS), rounded up
+S_PAIR = 0                         # per channel pair: K-filters and the sub-block's running sums
+S_ACCN = S_PAIR + MAX_CH // 2 * PAIR_WORDS   # frames of the current sub-block metered so far
 S_RING = S_ACCN + 1                # sub-block energies (sum of weighted squares)
 S_RPOS = S_RING + RING
 S_NSUB = S_RPOS + 1                # sub-blocks completed since reset
 S_SUMM = S_NSUB + 1                # running sums over the M and S windows
 S_SUMS = S_SUMM + 1
-S_M = S_SUMS + 1                   # current momentary, short-term (LUFS)
+S_M = S_SUMS + 1                   # current momentary, short-term: mean energies
 S_S = S_M + 1
-S_MAXM = S_S + 1
+S_MAXM = S_S + 1                   # their maxima since reset (energies; -1 before the first)
 S_MAXS = S_MAXM + 1
 S_HI_N = S_MAXS + 1                # gating-block histogram: counts
 S_HI_E = S_HI_N + HIST_BINS        #                          energies
 S_HL_N = S_HI_E + HIST_BINS        # short-term (LRA) histogram: counts
 S_HL_E = S_HL_N + HIST_BINS        #                             energies
-# A block is metered in passes of at most MAXN frames, stage by stage, a
-# channel pair at a time: the pair's K-filters side by side in SIMD lanes and
-# its true-peak interpolator four frames per vector (kernels/lanes.py), then
-# the sub-block bookkeeping.
+# A block is metered in passes of at most MAXN frames, a channel pair at a
+# time: the pair's per-frame work in one vector loop (meter_lanes.meter_pair),
+# split where sub-blocks end, then its true peak four frames per vector
+# (lanes.annex_peak), split where 100 ms slots end; then the completed
+# sub-blocks in time order.
 MAXN = 128
-TPH_LEN = 11 + MAXN
-S_TPH = S_HL_E + HIST_BINS         # Annex 2 inputs: MAX_CH linear buffers, 11 of history first
-S_TP = S_TPH + MAX_CH * TPH_LEN    # max true peak (linear) since reset
+HX_LEN = 2 * (11 + MAXN)
+S_HX = S_HL_E + HIST_BINS          # Annex 2 inputs: per channel pair, frame-major, 11 frames of history first
+S_TP = S_HX + MAX_CH // 2 * HX_LEN  # max true peak (linear) since reset
 S_SP = S_TP + 1                    # max sample peak (linear) since reset
 S_TPSLOT = S_SP + 1                # true peak of the current 100 ms slot
 S_TPRING = S_TPSLOT + 1            # the last 30 slots' true peaks (for PSR)
-S_CORR = S_TPRING + 30             # E[LR], E[LL], E[RR] (exponential)
+S_CORR = S_TPRING + 30             # E[LR], E[LL], E[RR] (exponential, per sub-block)
 S_SERIES = S_CORR + 3              # SERIES x 3
 S_SERN = S_SERIES + 3 * SERIES     # rows written since reset
 S_FRAMES = S_SERN + 1              # frames measured since reset
-# scratch, rewritten every pass: per frame the weighted K-energy of all
-# channels and the largest interpolated magnitude, then a pair's samples
-S_E = S_FRAMES + 1
-S_P = S_E + MAXN
-S_KX = S_P + MAXN                  # a channel pair's samples, frame-major, then K-weighted
-MS_SIZE = S_KX + 2 * MAXN
+# scratch, rewritten every pass: the energies of the sub-blocks it completes,
+# and the true peaks of its parts between 100 ms slot ends
+S_SBE = S_FRAMES + 1
+S_TPS = S_SBE + MAXN
+MS_SIZE = S_TPS + MAXN + 1
 
 NEG_INF = -math.inf
 
@@ -109,109 +110,99 @@ def process(x, n, MT, MS):
     MS[S_FRAMES] += n
 
 
-@njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
-def _correlation(kx, m, ck, cr):
-    """The exponential averages E[LR], E[LL], E[RR] over a pass, one frame at
-    a time, so the figures do not depend on how the signal was split into
-    blocks (a weighted sum per pass would, in rounding; so would reassociation,
-    hence contraction alone here). Written so that each average waits on one
-    multiply-add per frame."""
-    c_lr, c_ll, c_rr = cr
-    kd = 1.0 - ck
-    for i in range(m):
-        v = kx[2 * i]
-        r = kx[2 * i + 1]
-        c_lr = kd * c_lr + ck * (v * r)
-        c_ll = kd * c_ll + ck * (v * v)
-        c_rr = kd * c_rr + ck * (r * r)
-    return c_lr, c_ll, c_rr
-
-
-@njit(**FAST)
-def _pair(x, c0, m, c, pair, MT, MS, first, sp, cr):
-    """Channels c and c+1 (or c alone) of the pass: their samples side by side
-    into the K-filters (lanes.k_weight2: both channels' recurrences in one
-    vector register), the weighted K-energy added to E, the Annex 2 history,
-    the sample peak and (channels 0 and 1) the correlation sums."""
-    E = MS[S_E:S_E + m]
-    kx = MS[S_KX:S_KX + 2 * m]
-    ha = MS[S_TPH + c * TPH_LEN:S_TPH + (c + 1) * TPH_LEN]
-    hb = MS[S_TPH + (c + 1) * TPH_LEN:S_TPH + (c + 2) * TPH_LEN]
-    if pair:
-        for i in range(m):
-            v = float(x[c0 + i, c])
-            r = float(x[c0 + i, c + 1])
-            kx[2 * i] = v
-            kx[2 * i + 1] = r
-            ha[11 + i] = v
-            hb[11 + i] = r
-    else:
-        for i in range(m):
-            v = float(x[c0 + i, c])
-            kx[2 * i] = v
-            kx[2 * i + 1] = 0.0
-            ha[11 + i] = v
-    for i in range(2 * m):
-        sp = max(sp, abs(kx[i]))
-    if first:
-        cr = _correlation(kx, m, MT[CORR_K], cr)
-    k_weight2(kx, kx, m, MT[K_LANES:K_LANES + 20], MS[S_KF + 8 * c:S_KF + 8 * c + 16])
-    ga = MT[G + c]
-    gb = MT[G + c + 1] if pair else 0.0
-    for i in range(m):
-        yl = kx[2 * i]
-        yr = kx[2 * i + 1]
-        E[i] += ga * yl * yl + gb * yr * yr
-    return sp, cr
-
-
 @njit(**JIT)
 def _pass(x, c0, m, MT, MS):
     nch = int(MT[C])
-    E = MS[S_E:S_E + m]
-    P = MS[S_P:S_P + m]
-    for i in range(m):
-        E[i] = 0.0
-        P[i] = 0.0
+    sub = int(MT[SUB])
+    d = int(MT[D])
+    hop = sub * d
+    ck = MT[CORR_K]
+    accn0 = int(MS[S_ACCN])
+    nsub0 = int(MS[S_NSUB])
+    ncomp = (accn0 + m) // sub                  # sub-blocks this pass completes
+    SBE = MS[S_SBE:S_SBE + ncomp]
+    for k in range(ncomp):
+        SBE[k] = 0.0
+    # where the pass's 100 ms slots end: after `first` frames, then every hop
+    first = hop - ((nsub0 % d) * sub + accn0)
+    nseg = 1 + (m - first + hop - 1) // hop if m > first else 1
+    TPS = MS[S_TPS:S_TPS + nseg]
+    for j in range(nseg):
+        TPS[j] = 0.0
     sp = MS[S_SP]
-    cr = (MS[S_CORR], MS[S_CORR + 1], MS[S_CORR + 2])
+    coef = MT[K_LANES:K_LANES + 20]
+    H = MT[ANNEX:ANNEX + 48]
+    accn = accn0
     c = 0
     while c < nch:
         pair = c + 1 < nch                 # two channels' recurrences side by side
-        sp, cr = _pair(x, c0, m, c, pair, MT, MS, c == 0 and pair, sp, cr)
-        ha = MS[S_TPH + c * TPH_LEN:S_TPH + (c + 1) * TPH_LEN]
-        hb = MS[S_TPH + (c + 1) * TPH_LEN:S_TPH + (c + 2) * TPH_LEN] if pair else ha
-        annex_peak(ha, hb, m, MT[ANNEX:ANNEX + 48], P)
-        for t in range(11):
-            ha[t] = ha[m + t]
-            hb[t] = hb[m + t]
+        corr = c == 0 and pair
+        st = MS[S_PAIR + (c // 2) * PAIR_WORDS:S_PAIR + (c // 2 + 1) * PAIR_WORDS]
+        hx = MS[S_HX + (c // 2) * HX_LEN:S_HX + (c // 2 + 1) * HX_LEN]
+        g = MT[G + c:G + c + 2]
+        # the per-frame work, in segments that end where sub-blocks end
+        accn = accn0
+        i = 0
+        k = 0
+        while i < m:
+            seg = min(m - i, sub - accn)
+            sp = max(sp, meter_pair(x, c0 + i, seg, c, pair, corr, coef, st, hx[2 * i:], g))
+            i += seg
+            accn += seg
+            if accn == sub:
+                SBE[k] += st[16] + st[17]
+                st[16] = 0.0
+                st[17] = 0.0
+                if corr:
+                    inv = 1.0 / sub
+                    _corr_step(MS, S_CORR, st[20] * inv, ck)
+                    _corr_step(MS, S_CORR + 1, st[18] * inv, ck)
+                    _corr_step(MS, S_CORR + 2, st[19] * inv, ck)
+                    for w in range(18, 22):
+                        st[w] = 0.0
+                k += 1
+                accn = 0
+        flush_denormals(st, 0, 16)
+        # the true peak, in segments that end where 100 ms slots end
+        start = 0
+        for j in range(nseg):
+            end = min(m, first + j * hop)
+            TPS[j] = max(TPS[j], annex_peak(hx[2 * start:], end - start, H))
+            start = end
+        for t in range(22):
+            hx[t] = hx[2 * m + t]
         c += 2
     MS[S_SP] = sp
-    MS[S_CORR], MS[S_CORR + 1], MS[S_CORR + 2] = cr
-    flush_denormals(MS, S_KF, 8 * (nch + (nch & 1)))
-    # sub-blocks: energies summed and true peaks kept in time order
-    sub = int(MT[SUB])
-    d = int(MT[D])
-    acc = MS[S_ACC]
-    accn = int(MS[S_ACCN])
-    tp_slot = MS[S_TPSLOT]
-    i = 0
-    while i < m:
-        seg = min(m - i, sub - accn)
-        for j in range(i, i + seg):
-            acc += E[j]
-            tp_slot = max(tp_slot, P[j])
-        accn += seg
-        i += seg
-        if accn == sub:
-            _sub_block_done(MS, acc, sub, d, 4 * d, 30 * d, tp_slot)
-            if (int(MS[S_NSUB]) % d) == 0:
-                tp_slot = 0.0
-            acc = 0.0
-            accn = 0
-    MS[S_ACC] = acc
     MS[S_ACCN] = accn
+    # the completed sub-blocks in time order, each 100 ms slot's true peak
+    # entering the figures at the sub-block that ends it
+    tp_slot = MS[S_TPSLOT]
+    j = 0
+    wm = 4 * d
+    ws = 30 * d
+    for k in range(ncomp):
+        if (nsub0 + k + 1) % d == 0:
+            tp_slot = max(tp_slot, TPS[j])
+            j += 1
+            _sub_block_done(MS, SBE[k], sub, d, wm, ws, tp_slot)
+            tp_slot = 0.0
+        else:
+            _sub_block_done(MS, SBE[k], sub, d, wm, ws, tp_slot)
+    if j < nseg:
+        tp_slot = max(tp_slot, TPS[j])
     MS[S_TPSLOT] = tp_slot
+
+
+@njit(inline="always", **JIT)
+def _flushed(v):
+    """0 for a value that has decayed into the slow denormal range."""
+    return v if abs(v) > 1e-200 else 0.0
+
+
+@njit(inline="always", **JIT)
+def _corr_step(MS, k, mean, ck):
+    """One sub-block of an exponential average (time constant CORR_TAU_S)."""
+    MS[k] = _flushed(MS[k] + ck * (mean - MS[k]))
 
 
 @njit(**JIT)
@@ -238,24 +229,28 @@ def _sub_block_done(MS, acc, sub, d, wm, ws, tp_slot):
             ss += MS[S_RING + j]
         for j in range(wm):
             sm += MS[S_RING + (ws - 1 - j)]
-    MS[S_SUMM] = max(sm, 0.0)
-    MS[S_SUMS] = max(ss, 0.0)
-    m = _lufs(MS[S_SUMM] / (wm * sub))
-    s = _lufs(MS[S_SUMS] / (ws * sub))
-    MS[S_M] = m
-    MS[S_S] = s
-    if nsub >= wm and m > MS[S_MAXM]:
-        MS[S_MAXM] = m
-    if nsub >= ws and s > MS[S_MAXS]:
-        MS[S_MAXS] = s
+    sm = max(sm, 0.0)
+    ss = max(ss, 0.0)
+    MS[S_SUMM] = sm
+    MS[S_SUMS] = ss
+    # mean energies; LUFS only where a figure is kept (the log is the costly
+    # part and is monotonic, so the maxima can be taken on energies)
+    em = sm / (wm * sub)
+    es = ss / (ws * sub)
+    MS[S_M] = em
+    MS[S_S] = es
+    if nsub >= wm and em > MS[S_MAXM]:
+        MS[S_MAXM] = em
+    if nsub >= ws and es > MS[S_MAXS]:
+        MS[S_MAXS] = es
     if nsub % d == 0:
         k = nsub // d                   # 100 ms steps since reset
+        m = _lufs(em)
+        s = _lufs(es)
         if nsub >= wm:
-            eb = MS[S_SUMM] / (wm * sub)
-            _hist_add(MS, S_HI_N, S_HI_E, _lufs(eb), eb)
+            _hist_add(MS, S_HI_N, S_HI_E, m, em)
         if nsub >= ws:
-            es = MS[S_SUMS] / (ws * sub)
-            _hist_add(MS, S_HL_N, S_HL_E, _lufs(es), es)
+            _hist_add(MS, S_HL_N, S_HL_E, s, es)
         MS[S_TPRING + (k % 30)] = tp_slot
         row = int(MS[S_SERN]) % SERIES
         MS[S_SERIES + 3 * row] = m if nsub >= wm else NEG_INF

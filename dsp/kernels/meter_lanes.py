@@ -1,0 +1,177 @@
+"""The meter's per-frame work for a channel pair, as one vector loop.
+
+A frame of the pair is one <2 x double> vector (left, right). The K-weighting
+(two direct form I biquads, as lanes.cascade) is a recurrence: each frame waits
+on one fused multiply-add of the last. The rest of the meter's per-frame work
+does not wait on the previous frame's K-weighting, so this loop does it in the
+recurrence's shadow instead of in loops of its own that would each read and
+write the pass again: reading the block (float32 or float64), the Annex 2
+history (the pair frame-major, as lanes.annex_peak reads it), the sample peak,
+and the sub-block's running sums: the weighted K-energy per channel (g * y^2)
+and the products for the correlation (L*L, R*R, L*R). Each running sum waits
+on one addition a frame, less than the recurrence.
+
+Nothing here allocates; every array is the caller's.
+"""
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from .common import JIT
+
+_F64 = ir.DoubleType()
+_V2 = ir.VectorType(_F64, 2)
+_I64 = ir.IntType(64)
+_I32 = ir.IntType(32)
+
+
+def _pair_intrinsic(pair, corr):
+    vp = _V2.as_pointer()
+
+    @intrinsic
+    def _run(typingctx, x, c0, m, c, coef, state, hx, g):
+        if not (isinstance(x, types.Array) and x.ndim == 2 and x.dtype in (types.float32, types.float64)):
+            return None
+        for a in (coef, state, hx, g):
+            if not (isinstance(a, types.Array) and a.dtype == types.float64 and a.ndim == 1):
+                return None
+
+        def codegen(context, builder, sig, args):
+            xty = sig.args[0]
+            xa = context.make_array(xty)(context, builder, args[0])
+            c0, m, c = args[1], args[2], args[3]
+            ca, sa, hxa, ga = (context.make_array(sig.args[i])(context, builder, args[i]) for i in range(4, 8))
+            mod = builder.module
+            fma = cgutils.get_or_insert_function(mod, ir.FunctionType(_V2, [_V2, _V2, _V2]), "llvm.fma.v2f64")
+            fabs = cgutils.get_or_insert_function(mod, ir.FunctionType(_V2, [_V2]), "llvm.fabs.v2f64")
+            zero = ir.Constant(_V2, [0.0, 0.0])
+            i0 = ir.Constant(_I32, 0)
+            i1 = ir.Constant(_I32, 1)
+
+            def vec(ptr, index):
+                return builder.bitcast(builder.gep(ptr, [index]), vp)
+
+            def k(n):
+                return ir.Constant(_I64, n)
+
+            coefs = [[builder.load(vec(ca.data, k((q * 5 + j) * 2)), align=8) for j in range(5)]
+                     for q in range(2)]
+            coefs = [[b0, b1, b2, builder.fneg(a1), builder.fneg(a2)] for b0, b1, b2, a1, a2 in coefs]
+            gv = builder.load(vec(ga.data, k(0)), align=8)
+            # direct form I, two sections in cascade: the second's inputs are the
+            # first's outputs, so x1 x2 (first) and y1 y2 of each is the whole state
+            words = []
+            for q, w in ((0, 0), (0, 1), (0, 2), (0, 3), (1, 2), (1, 3)):
+                slot = cgutils.alloca_once(builder, _V2)
+                builder.store(builder.load(vec(sa.data, k((q * 4 + w) * 2)), align=8), slot)
+                words.append(slot)
+            px1, px2, py1, py2, pz1, pz2 = words
+            # the sub-block's running sums, in time order: g * y^2 per lane, and
+            # for the correlation (L*L, R*R) and (L*R, R*L)
+            sums = []
+            for w in range(3):
+                slot = cgutils.alloca_once(builder, _V2)
+                builder.store(builder.load(vec(sa.data, k(16 + 2 * w)), align=8), slot)
+                sums.append(slot)
+            pe, psq, plr = sums
+            peak = cgutils.alloca_once(builder, _V2)
+            builder.store(zero, peak)
+            cb = builder.add(c, ir.Constant(c.type, 1))
+            adjacent = pair and xty.layout == "C"
+            et = ir.FloatType() if xty.dtype == types.float32 else _F64
+            with cgutils.for_range(builder, m) as loop:
+                i = loop.index
+                row = builder.add(c0, i)
+                p_left = cgutils.get_item_pointer(context, builder, xty, xa, [row, c])
+                if adjacent:
+                    # both channels with one load (a C-contiguous block)
+                    v = builder.load(builder.bitcast(p_left, ir.VectorType(et, 2).as_pointer()), align=4)
+                    if et != _F64:
+                        v = builder.fpext(v, _V2)
+                else:
+                    left = builder.load(p_left)
+                    right = (builder.load(cgutils.get_item_pointer(context, builder, xty, xa, [row, cb]))
+                             if pair else ir.Constant(et, 0.0))
+                    ev = ir.Constant(ir.VectorType(et, 2), [0.0, 0.0])
+                    v = builder.insert_element(builder.insert_element(ev, left, i0), right, i1)
+                    if et != _F64:
+                        v = builder.fpext(v, _V2)
+                two_i = builder.mul(i, k(2))
+                builder.store(v, vec(hxa.data, builder.add(two_i, k(22))), align=8)
+                a = builder.call(fabs, [v])
+                old = builder.load(peak)
+                # ordered compare: a NaN sample does not raise the peak
+                builder.store(builder.select(builder.fcmp_ordered(">", a, old), a, old), peak)
+                if corr:
+                    swapped = builder.shuffle_vector(v, v, ir.Constant(ir.VectorType(_I32, 2), [1, 0]))
+                    builder.store(builder.fadd(builder.load(plr), builder.fmul(v, swapped)), plr)
+                    builder.store(builder.fadd(builder.load(psq), builder.fmul(v, v)), psq)
+                # K-weighting; only the last multiply-add of a section waits on its y1
+                b0, b1, b2, na1, na2 = coefs[0]
+                x1, x2, y1, y2 = (builder.load(p) for p in (px1, px2, py1, py2))
+                t = builder.call(fma, [b2, x2, builder.fmul(b0, v)])
+                t = builder.call(fma, [b1, x1, t])
+                t = builder.call(fma, [na2, y2, t])
+                y = builder.call(fma, [na1, y1, t])
+                builder.store(x1, px2)
+                builder.store(v, px1)
+                builder.store(y1, py2)
+                builder.store(y, py1)
+                b0, b1, b2, na1, na2 = coefs[1]
+                z1, z2 = builder.load(pz1), builder.load(pz2)
+                t = builder.call(fma, [b2, y2, builder.fmul(b0, y)])    # its x1 x2: y1 y2 before this frame
+                t = builder.call(fma, [b1, y1, t])
+                t = builder.call(fma, [na2, z2, t])
+                z = builder.call(fma, [na1, z1, t])
+                builder.store(z1, pz2)
+                builder.store(z, pz1)
+                builder.store(builder.fadd(builder.load(pe), builder.fmul(gv, builder.fmul(z, z))), pe)
+            # back to the layout: section 2's x1 x2 are section 1's y1 y2
+            y1, y2 = builder.load(py1), builder.load(py2)
+            for (q, w), val in (((0, 0), builder.load(px1)), ((0, 1), builder.load(px2)),
+                                ((0, 2), y1), ((0, 3), y2), ((1, 0), y1), ((1, 1), y2),
+                                ((1, 2), builder.load(pz1)), ((1, 3), builder.load(pz2))):
+                builder.store(val, vec(sa.data, k((q * 4 + w) * 2)), align=8)
+            for w in range(3):
+                builder.store(builder.load(sums[w]), vec(sa.data, k(16 + 2 * w)), align=8)
+            pk = builder.load(peak)
+            p0, p1 = builder.extract_element(pk, i0), builder.extract_element(pk, i1)
+            return builder.select(builder.fcmp_ordered(">", p1, p0), p1, p0)
+
+        return types.float64(x, c0, m, c, coef, state, hx, g), codegen
+
+    return _run
+
+
+_STEREO = _pair_intrinsic(True, True)
+_PAIR = _pair_intrinsic(True, False)
+_ONE = _pair_intrinsic(False, False)
+STATE_WORDS = 22
+
+
+@njit(**JIT)
+def meter_pair(x, c0, m, c, pair, corr, coef, state, hx, g):
+    """Frames c0..c0+m of channels c and c+1 of x (or c alone when not
+    ``pair``, with silence in the right lane): returns their sample peak (NaN
+    samples do not raise it).
+
+    coef: the K-weighting, [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 2);
+    state: [0:16] its direct form I words, [section][x1 x2 y1 y2][lane];
+      [16:18] running sums of g[0] * yL^2, g[1] * yR^2 (the K-weighted
+      signal); with ``corr`` (channels 0 and 1), [18:20] of L*L, R*R and
+      [20:22] of L*R (twice). The sums are added to frame by frame in time
+      order, so they come out the same however a block was split; the caller
+      reads and clears them at the end of each sub-block;
+    hx: the pair's samples frame-major go to [22:22 + 2m]."""
+    if (m < 0 or c0 < 0 or c0 + m > x.shape[0] or c < 0 or c + (1 if pair else 0) >= x.shape[1]
+            or coef.shape[0] < 20 or state.shape[0] < STATE_WORDS or hx.shape[0] < 2 * (11 + m)
+            or g.shape[0] < 2):
+        raise ValueError("meter_lanes.meter_pair: an index or an array is outside its layout")
+    if corr:
+        if not pair:
+            raise ValueError("meter_lanes.meter_pair: the correlation needs a pair")
+        return _STEREO(x, c0, m, c, coef, state, hx, g)
+    if pair:
+        return _PAIR(x, c0, m, c, coef, state, hx, g)
+    return _ONE(x, c0, m, c, coef, state, hx, g)
