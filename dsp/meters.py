@@ -14,11 +14,13 @@ give the same numbers.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
 from .coefficients import annex2_phases
 from .kernels import meters as K
+from .kernels.lanes import annex_folded
 
 # BS.1770-4 K-weighting, the table for 48 kHz
 K48_SHELF = (1.53512485958697, -2.69169618940638, 1.19839281085285,
@@ -98,7 +100,7 @@ class Meter:
         shelf, hp = k_weighting(self.fs)
         # [section][coefficient][lane], both lanes the same filter
         self.MT[K.K_LANES:K.K_LANES + 20] = np.repeat(np.array([shelf, hp]).ravel(), 2)
-        self.MT[K.ANNEX:K.ANNEX + 48] = annex2_phases()[:, ::-1].ravel()
+        self.MT[K.ANNEX:K.ANNEX + 24] = annex_folded(annex2_phases()[:, ::-1])
         self.MS = np.zeros(K.MS_SIZE)
         self.reset()
 
@@ -117,6 +119,77 @@ class Meter:
         if x.dtype not in (np.float32, np.float64) or not x.flags.c_contiguous:
             x = np.ascontiguousarray(x, dtype=np.float64)
         K.process(x, x.shape[0], self.MT, self.MS)
+
+    def measure_whole(self, x: np.ndarray) -> None:
+        """Meter a whole signal from reset on two threads: the loudness (the
+        kernel with its true peak off) here, the true peak of each 100 ms slot on
+        a second thread (kernels.meters.slot_peaks, the same interpolator and
+        arithmetic); this thread takes the last part of the true peak when its
+        own work is done. The peaks then go where the streaming
+        kernel would have put them, so every figure equals streaming's."""
+        x = np.asarray(x)
+        if x.ndim == 1 and self.channels == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != self.channels:
+            raise MeterError(f"signal of shape {x.shape}; expected (frames, {self.channels})")
+        if x.dtype not in (np.float32, np.float64) or not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x, dtype=np.float64)
+        self.reset()
+        n = x.shape[0]
+        flat = x.reshape(-1)
+        hop = self.fs // 10
+        slots = -(-n // hop)
+        tps = np.zeros(slots)
+        H = self.MT[K.ANNEX:K.ANNEX + 24]
+        # the true peak in chunks of whole slots, taken from the front by the
+        # helper and from the back by this thread once its loudness pass is done
+        chunk = TP_CHUNK_SLOTS * hop
+        cursor = [0, slots * hop]
+        lock = threading.Lock()
+        failed = []
+
+        def take(front):
+            with lock:
+                lo, hi = cursor
+                if lo >= hi:
+                    return None
+                if front:
+                    cursor[0] = min(hi, lo + chunk)
+                    return lo, cursor[0]
+                cursor[1] = max(lo, hi - chunk)
+                return cursor[1], hi
+
+        def true_peak(front):
+            buf = np.zeros(2 * (11 + K.SLOT_CHUNK))
+            while (part := take(front)) is not None:
+                a, b = part
+                K.slot_peaks(flat, self.channels, a, min(b, n), hop, H, buf, tps[a // hop:])
+
+        def helper_run():
+            try:
+                true_peak(True)
+            except Exception as e:          # handed to the caller below
+                failed.append(e)
+
+        helper = threading.Thread(target=helper_run, name="meter-true-peak")
+        helper.start()
+        mt = self.MT.copy()
+        mt[K.NO_TP] = 1.0
+        try:
+            K.process(x, n, mt, self.MS)
+            true_peak(False)
+        finally:
+            helper.join()
+        if failed:
+            raise failed[0]
+        MS = self.MS
+        done = n // hop                                  # complete slots
+        MS[K.S_TP] = max(0.0, tps[:done].max()) if done else 0.0
+        MS[K.S_TPSLOT] = tps[done] if done < slots else 0.0
+        for s in range(max(0, done - 30), done):
+            MS[K.S_TPRING + (s + 1) % 30] = tps[s]
+        for s in range(max(0, done - K.SERIES), done):
+            MS[K.S_SERIES + 3 * (s % K.SERIES) + 2] = tps[s]
 
     # ------------------------------------------------------------------ figures
     @property
@@ -233,15 +306,26 @@ def true_peak_precise(x: np.ndarray) -> float:
     return _db(peak)
 
 
+# measure(): the true peak of a file is shared between two threads in chunks
+# of this many 100 ms slots (small enough that both finish together)
+TP_CHUNK_SLOTS = 10
+
+
 def measure(x: np.ndarray, fs: int, channels: int | None = None, block: int = 1 << 16,
-            precise: bool = False) -> dict:
-    """Measure a whole signal; the same kernel as streaming. ``precise`` adds a
-    16x true peak (``true_peak_precise_dbtp``)."""
+            precise: bool = False, threads: int = 2) -> dict:
+    """Measure a whole signal; the same kernel as streaming, and the same
+    figures bit for bit. With ``threads`` = 2 (signals of a second or more),
+    the true and sample peaks run on a second thread while this one does the
+    loudness; otherwise the signal is streamed in blocks of ``block`` frames.
+    ``precise`` adds a 16x true peak (``true_peak_precise_dbtp``)."""
     x = np.asarray(x)
     ch = channels or (1 if x.ndim == 1 else x.shape[1])
     m = Meter(fs, ch)
-    for i in range(0, len(x), block):
-        m.process(x[i:i + block])
+    if threads >= 2 and len(x) >= fs:
+        m.measure_whole(x)
+    else:
+        for i in range(0, len(x), block):
+            m.process(x[i:i + block])
     r = m.results()
     if precise:
         r["true_peak_precise_dbtp"] = true_peak_precise(x)

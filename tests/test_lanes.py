@@ -71,7 +71,7 @@ def _annex_reference(x):
     return out
 
 
-H_REV = np.ascontiguousarray(annex2_phases()[:, ::-1]).ravel()
+H_REV = lanes.annex_folded(annex2_phases()[:, ::-1])
 
 
 @pytest.mark.parametrize("count", [0, 3, 128, 203])
@@ -95,13 +95,17 @@ def test_annex_peak_is_the_same_whatever_the_split():
         parts = max(lanes.annex_peak(x, a, H_REV), lanes.annex_peak(x[2 * a:].copy(), 64 - a, H_REV))
         assert parts == whole == max(per_frame)
     # and every frame's figure is the vector loop's
-    for i in range(0, 60, 4):
-        assert lanes.annex_peak(x[2 * i:].copy(), 4, H_REV) == max(per_frame[i:i + 4])
+    for i in range(0, 56, 8):
+        assert lanes.annex_peak(x[2 * i:].copy(), 8, H_REV) == max(per_frame[i:i + 8])
 
 
-def test_annex_peak_refuses_short_arrays():
+def test_annex_peak_refuses_short_arrays_and_an_asymmetric_filter():
     with pytest.raises(ValueError, match="shorter than its layout"):
         lanes.annex_peak(np.zeros(30), 5, H_REV)
+    h = annex2_phases()[:, ::-1].copy()
+    h[3, 0] += 1e-9
+    with pytest.raises(ValueError, match="not symmetric"):
+        lanes.annex_folded(h)
 
 
 @njit

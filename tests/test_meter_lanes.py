@@ -21,9 +21,11 @@ def _coef():
 
 
 @pytest.mark.parametrize("kind", ["float32", "float64", "strided", "mono"])
-def test_meter_pair_matches_scipy_and_numpy(kind):
+@pytest.mark.parametrize("tp", [True, False])
+def test_meter_pair_matches_scipy_and_numpy(kind, tp):
     rng = np.random.default_rng(2)
     n = 700
+    sub = 37
     src = rng.standard_normal((n, 4)) * 0.3
     if kind == "float32":
         x = src[:, :2].astype(np.float32).copy()
@@ -41,31 +43,44 @@ def test_meter_pair_matches_scipy_and_numpy(kind):
     left = xs[:, 0]
     right = xs[:, 1] if pair else np.zeros(n)
     yl, yr = sosfilt(sos, left), sosfilt(sos, right)
-    # uneven segments; the running sums are read and cleared after each, as
-    # the meter does at the end of a sub-block
+    want = np.stack([g[0] * yl ** 2, g[1] * yr ** 2, left ** 2, right ** 2, left * right, left * right], 1)
+    if not pair:
+        want[:, 2:] = 0.0
+    got = []
+    # uneven calls; each sub-block's six sums come out where it ends
     cuts = [0, 1, 5, 48, 211, 212, 600, n]
     for a, b in zip(cuts[:-1], cuts[1:]):
-        hx = np.zeros(2 * (11 + b - a))
-        sp = meter_pair(x, a, b - a, 0, pair, pair, coef, state, hx, g)
+        hx = np.full(2 * (11 + b - a), -7.0)
+        out = np.zeros(6 * (n // sub + 1))
+        rem = sub - a % sub
+        sp = meter_pair(x, a, b - a, 0, pair, pair, tp, coef, state, hx, g, rem, sub, out)
         assert sp == np.abs(xs[a:b]).max()
-        assert np.array_equal(hx[22:].reshape(-1, 2)[:, 0], left[a:b])
-        assert np.array_equal(hx[22:].reshape(-1, 2)[:, 1], right[a:b])
-        e = np.array([g[0] * (yl[a:b] ** 2).sum(), g[1] * (yr[a:b] ** 2).sum()])
-        assert np.allclose(state[16:18], e, rtol=1e-12, atol=1e-300)
-        if pair:
-            lr = (left[a:b] * right[a:b]).sum()
-            assert np.allclose(state[18:22], [(left[a:b] ** 2).sum(), (right[a:b] ** 2).sum(), lr, lr],
-                               rtol=1e-12)
-        state[16:] = 0.0
+        if tp:
+            assert np.array_equal(hx[22:].reshape(-1, 2), np.stack([left[a:b], right[a:b]], 1))
+        else:
+            assert np.all(hx == -7.0)
+        k = 0 if b - a < rem else 1 + (b - a - rem) // sub
+        got += list(out[:6 * k].reshape(k, 6))
+        # the running sums of the sub-block still open
+        start = b - b % sub
+        assert np.allclose(state[16:22], want[start:b].sum(0), rtol=1e-12, atol=1e-300)
+    ref = want[:n - n % sub].reshape(-1, sub, 6).sum(1)
+    assert len(got) == len(ref)
+    assert np.allclose(np.array(got), ref, rtol=1e-12, atol=1e-300)
 
 
 def test_meter_pair_refuses_what_lies_outside():
     coef, _ = _coef()
     x = np.zeros((10, 2), np.float32)
     with pytest.raises(ValueError, match="outside its layout"):
-        meter_pair(x, 5, 6, 0, True, True, coef, np.zeros(STATE_WORDS), np.zeros(40), np.ones(2))
+        meter_pair(x, 5, 6, 0, True, True, True, coef, np.zeros(STATE_WORDS), np.zeros(40), np.ones(2),
+                   4, 4, np.zeros(12))
     with pytest.raises(ValueError, match="outside its layout"):
-        meter_pair(x, 0, 4, 1, True, False, coef, np.zeros(STATE_WORDS), np.zeros(40), np.ones(2))
+        meter_pair(x, 0, 4, 1, True, False, True, coef, np.zeros(STATE_WORDS), np.zeros(40), np.ones(2),
+                   4, 4, np.zeros(12))
+    with pytest.raises(ValueError, match="outside its layout"):       # out too short for 2 sub-blocks
+        meter_pair(x, 0, 8, 0, True, True, True, coef, np.zeros(STATE_WORDS), np.zeros(40), np.ones(2),
+                   4, 4, np.zeros(11))
 
 
 @pytest.mark.parametrize("phase_deg", [0, 45, 90, 135, 180])

@@ -118,19 +118,19 @@ def _make(lanes, nsec, df1=False):
 k_weight4 = _make(4, 2, df1=True)
 
 
-def _peak_pair_intrinsic(taps, phases):
+def _peak_fold_intrinsic(vectors):
     vt = ir.VectorType(_F64, 4)
     vp = vt.as_pointer()
     i64 = ir.IntType(64)
 
     @intrinsic
-    def _run(typingctx, hx, groups, H):
-        for a in (hx, H):
+    def _run(typingctx, hx, groups, F):
+        for a in (hx, F):
             if not (isinstance(a, types.Array) and a.dtype == types.float64 and a.ndim == 1):
                 return None
 
         def codegen(context, builder, sig, args):
-            xa, Ha = (context.make_array(sig.args[i])(context, builder, args[i]) for i in (0, 2))
+            xa, Fa = (context.make_array(sig.args[i])(context, builder, args[i]) for i in (0, 2))
             mod = builder.module
             fma = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt, vt, vt]), "llvm.fma.v4f64")
             fabs = cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt]), "llvm.fabs.v4f64")
@@ -147,23 +147,27 @@ def _peak_pair_intrinsic(taps, phases):
             def vload(k):
                 return builder.load(builder.bitcast(builder.gep(xa.data, [k]), vp), align=8)
 
+            f = [splat(builder.load(builder.gep(Fa.data, [ir.Constant(i64, q)]))) for q in range(24)]
             zero = ir.Constant(vt, [0.0] * 4)
             best = cgutils.alloca_once(builder, vt)
             builder.store(zero, best)
             with cgutils.for_range(builder, args[1]) as loop:
-                i0 = builder.mul(loop.index, ir.Constant(i64, 8))      # 4 frames x 2 channels
-                acc = [zero] * (2 * phases)          # [frames i, i+1 | frames i+2, i+3][phase]
-                for j in range(taps):
-                    k = builder.add(i0, ir.Constant(i64, 2 * j))
-                    xa_ = vload(k)
-                    xb_ = vload(builder.add(k, ir.Constant(i64, 4)))
-                    for p in range(phases):
-                        hs = splat(builder.load(builder.gep(Ha.data, [ir.Constant(i64, p * taps + j)])))
-                        acc[p] = builder.call(fma, [hs, xa_, acc[p]])
-                        acc[phases + p] = builder.call(fma, [hs, xb_, acc[phases + p]])
+                i0 = builder.mul(loop.index, ir.Constant(i64, 4 * vectors))   # 2 frames x 2 channels a vector
+                peaks = []
+                for v in range(vectors):
+                    base = builder.add(i0, ir.Constant(i64, 4 * v))
+                    xs = [vload(builder.add(base, ir.Constant(i64, 2 * j))) for j in range(12)]
+                    u = [builder.fadd(xs[j], xs[11 - j]) for j in range(6)]
+                    w = [builder.fsub(xs[j], xs[11 - j]) for j in range(6)]
+                    for q in range(4):                  # S0 D0 S1 D1
+                        src = u if q % 2 == 0 else w
+                        acc = builder.fmul(f[6 * q], src[0])
+                        for j in range(1, 6):
+                            acc = builder.call(fma, [f[6 * q + j], src[j], acc])
+                        peaks.append(builder.call(fabs, [acc]))
+                ys = [builder.fadd(peaks[2 * q], peaks[2 * q + 1]) for q in range(2 * vectors)]
                 # a tree of ordered compares (one vmaxpd each; a NaN is never
                 # chosen over a number at the last step)
-                ys = [builder.call(fabs, [a]) for a in acc]
                 while len(ys) > 1:
                     ys = [gt(ys[q], ys[q + 1]) for q in range(0, len(ys), 2)]
                 old = builder.load(best)
@@ -174,38 +178,65 @@ def _peak_pair_intrinsic(taps, phases):
                 out = gt(builder.extract_element(y, ir.Constant(ir.IntType(32), q)), out)
             return out
 
-        return types.float64(hx, groups, H), codegen
+        return types.float64(hx, groups, F), codegen
 
     return _run
 
 
-_annex_pair4 = _peak_pair_intrinsic(12, 4)
+_ANNEX_VECTORS = 1                     # vectors of two frames an iteration (1, 2 and 4 measured alike)
+_annex_fold = _peak_fold_intrinsic(_ANNEX_VECTORS)
+
+
+def annex_folded(H):
+    """The Annex 2 phases (4 x 12, each reversed: oldest tap first) folded for
+    annex_peak: the filter is symmetric (phase 3 is phase 0 reversed, phase 2
+    is phase 1 reversed), so with u_j = x_j + x_11-j and w_j = x_j - x_11-j,
+    half the sum of phases p and 3-p is S_p = sum (h_p[j] + h_p[11-j]) / 2 * u_j
+    and half their difference is D_p = sum (h_p[j] - h_p[11-j]) / 2 * w_j
+    (j < 6); the larger magnitude of the two phases is then |S_p| + |D_p|.
+    Half the multiply-adds. Returns (S0 D0 S1 D1) x 6 coefficients."""
+    import numpy as np
+    H = np.asarray(H, dtype=np.float64).reshape(4, 12)
+    if not (np.array_equal(H[3], H[0][::-1]) and np.array_equal(H[2], H[1][::-1])):
+        raise ValueError("lanes.annex_folded: the interpolator is not symmetric "
+                         "(phase 3 must be phase 0 reversed, phase 2 phase 1 reversed)")
+    rows = []
+    for p in range(2):
+        rows.append((H[p, :6] + H[p, 11:5:-1]) / 2)
+        rows.append((H[p, :6] - H[p, 11:5:-1]) / 2)
+    return np.concatenate(rows)
 
 
 @njit(**JIT)
-def annex_peak(hx, count, H):
+def annex_peak(hx, count, F):
     """BS.1770 Annex 2 true peak of a channel pair over count frames: the
     largest |y| of the interpolator's four phases, both channels (NaN samples
     do not raise it).
     hx holds the pair frame-major (left, right), with the 11 frames before the
-    first at its head; H the four phases' 12 taps, each reversed (oldest
-    first), phase after phase. A vector holds two frames of both channels: each
-    tap's samples are loaded once for all four phases and eight sums (two
-    vectors of frames x four phases) overlap. The last count % 4 frames are done
-    one at a time with the same fused multiply-adds in the same order, so a
-    frame's figure does not depend on where a block ended."""
-    if count < 0 or hx.shape[0] < 2 * (count + 11) or H.shape[0] < 48:
+    first at its head; F is annex_folded(phases). A vector holds two frames of
+    both channels; each sample is loaded once for every phase. The last
+    count % (2 * _ANNEX_VECTORS) frames are done one at a time with the same
+    operations in the same order, so a frame's figure does not depend on where
+    a block ended."""
+    if count < 0 or hx.shape[0] < 2 * (count + 11) or F.shape[0] < 24:
         raise ValueError("lanes.annex_peak: an array is shorter than its layout")
-    groups = count // 4
-    best = _annex_pair4(hx, groups, H)
-    for i in range(4 * groups, count):
+    per = 2 * _ANNEX_VECTORS
+    groups = count // per
+    best = _annex_fold(hx, groups, F)
+    for i in range(per * groups, count):
         for ch in range(2):
-            for p in range(4):
-                y = 0.0
-                for j in range(12):
-                    y = fma(H[12 * p + j], hx[2 * (i + j) + ch], y)
-                if abs(y) > best:
-                    best = abs(y)
+            y = 0.0
+            for p in range(2):
+                s = F[12 * p] * (hx[2 * i + ch] + hx[2 * (i + 11) + ch])
+                d = F[12 * p + 6] * (hx[2 * i + ch] - hx[2 * (i + 11) + ch])
+                for j in range(1, 6):
+                    s = fma(F[12 * p + j], hx[2 * (i + j) + ch] + hx[2 * (i + 11 - j) + ch], s)
+                    d = fma(F[12 * p + 6 + j], hx[2 * (i + j) + ch] - hx[2 * (i + 11 - j) + ch], d)
+                q = abs(s) + abs(d)
+                if q > y or p == 0:
+                    y = q
+            if y > best:
+                best = y
     return best
 
 

@@ -37,8 +37,9 @@ C, SUB, D, CORR_K = 0, 1, 2, 3
 G = 4                    # channel weights (MAX_CH)
 K_LANES = G + MAX_CH     # K-weighting, shelf then high-pass, laid out for meter_lanes.meter_pair:
                          # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 2)
-ANNEX = K_LANES + 20     # 4 phases x 12, reversed
-MT_SIZE = ANNEX + 48
+ANNEX = K_LANES + 20     # Annex 2 interpolator, folded (lanes.annex_folded: 24)
+NO_TP = ANNEX + 24       # 1: no true peak (a file's is measured on another thread: slot_peaks)
+MT_SIZE = NO_TP + 1
 
 # MS: state
 PAIR_WORDS = 24                    # meter_lanes.meter_pair's state (STATE_WORDS), rounded up
@@ -57,12 +58,13 @@ S_HI_N = S_MAXS + 1                # gating-block histogram: counts
 S_HI_E = S_HI_N + HIST_BINS        #                          energies
 S_HL_N = S_HI_E + HIST_BINS        # short-term (LRA) histogram: counts
 S_HL_E = S_HL_N + HIST_BINS        #                             energies
-# A block is metered in passes of at most MAXN frames, a channel pair at a
-# time: the pair's per-frame work in one vector loop (meter_lanes.meter_pair),
-# split where sub-blocks end, then its true peak four frames per vector
-# (lanes.annex_peak), split where 100 ms slots end; then the completed
-# sub-blocks in time order.
+# A block is metered in passes of at most MAXN frames (LOUD_PASS without the
+# true peak), a channel pair at a time: the pair's per-frame work in one vector
+# loop (meter_lanes.meter_pair, which hands over the sums of each sub-block
+# that ends), then its true peak four frames per vector (lanes.annex_peak),
+# split where 100 ms slots end; then the completed sub-blocks in time order.
 MAXN = 128
+LOUD_PASS = 1024
 HX_LEN = 2 * (11 + MAXN)
 S_HX = S_HL_E + HIST_BINS          # Annex 2 inputs: per channel pair, frame-major, 11 frames of history first
 S_TP = S_HX + MAX_CH // 2 * HX_LEN  # max true peak (linear) since reset
@@ -74,10 +76,12 @@ S_SERIES = S_CORR + 3              # SERIES x 3
 S_SERN = S_SERIES + 3 * SERIES     # rows written since reset
 S_FRAMES = S_SERN + 1              # frames measured since reset
 # scratch, rewritten every pass: the energies of the sub-blocks it completes,
-# and the true peaks of its parts between 100 ms slot ends
+# a pair's six sums of each (meter_pair's out), and the true peaks of the
+# pass's parts between 100 ms slot ends
 S_SBE = S_FRAMES + 1
-S_TPS = S_SBE + MAXN
-MS_SIZE = S_TPS + MAXN + 1
+S_SBO = S_SBE + LOUD_PASS
+S_TPS = S_SBO + 6 * LOUD_PASS
+MS_SIZE = S_TPS + LOUD_PASS + 1
 
 NEG_INF = -math.inf
 
@@ -102,9 +106,10 @@ def _hist_add(MS, base_n, base_e, lufs, energy):
 @njit(**JIT)
 def process(x, n, MT, MS):
     """Meter n frames of x (n, channels) float32 or float64."""
+    step = MAXN if MT[NO_TP] == 0.0 else LOUD_PASS
     c0 = 0
     while c0 < n:
-        m = min(MAXN, n - c0)
+        m = min(step, n - c0)
         _pass(x, c0, m, MT, MS)
         c0 += m
     MS[S_FRAMES] += n
@@ -121,6 +126,7 @@ def _pass(x, c0, m, MT, MS):
     nsub0 = int(MS[S_NSUB])
     ncomp = (accn0 + m) // sub                  # sub-blocks this pass completes
     SBE = MS[S_SBE:S_SBE + ncomp]
+    SBO = MS[S_SBO:S_SBO + 6 * ncomp]
     for k in range(ncomp):
         SBE[k] = 0.0
     # where the pass's 100 ms slots end: after `first` frames, then every hop
@@ -130,9 +136,9 @@ def _pass(x, c0, m, MT, MS):
     for j in range(nseg):
         TPS[j] = 0.0
     sp = MS[S_SP]
+    tp = MT[NO_TP] == 0.0
     coef = MT[K_LANES:K_LANES + 20]
-    H = MT[ANNEX:ANNEX + 48]
-    accn = accn0
+    H = MT[ANNEX:ANNEX + 24]
     c = 0
     while c < nch:
         pair = c + 1 < nch                 # two channels' recurrences side by side
@@ -140,40 +146,29 @@ def _pass(x, c0, m, MT, MS):
         st = MS[S_PAIR + (c // 2) * PAIR_WORDS:S_PAIR + (c // 2 + 1) * PAIR_WORDS]
         hx = MS[S_HX + (c // 2) * HX_LEN:S_HX + (c // 2 + 1) * HX_LEN]
         g = MT[G + c:G + c + 2]
-        # the per-frame work, in segments that end where sub-blocks end
-        accn = accn0
-        i = 0
-        k = 0
-        while i < m:
-            seg = min(m - i, sub - accn)
-            sp = max(sp, meter_pair(x, c0 + i, seg, c, pair, corr, coef, st, hx[2 * i:], g))
-            i += seg
-            accn += seg
-            if accn == sub:
-                SBE[k] += st[16] + st[17]
-                st[16] = 0.0
-                st[17] = 0.0
-                if corr:
-                    inv = 1.0 / sub
-                    _corr_step(MS, S_CORR, st[20] * inv, ck)
-                    _corr_step(MS, S_CORR + 1, st[18] * inv, ck)
-                    _corr_step(MS, S_CORR + 2, st[19] * inv, ck)
-                    for w in range(18, 22):
-                        st[w] = 0.0
-                k += 1
-                accn = 0
+        # the per-frame work; the sums of each sub-block that ends come back in SBO
+        sp = max(sp, meter_pair(x, c0, m, c, pair, corr, tp, coef, st, hx, g, sub - accn0, sub, SBO))
+        for k in range(ncomp):
+            SBE[k] += SBO[6 * k] + SBO[6 * k + 1]
+        if corr:
+            inv = 1.0 / sub
+            for k in range(ncomp):
+                _corr_step(MS, S_CORR, SBO[6 * k + 4] * inv, ck)
+                _corr_step(MS, S_CORR + 1, SBO[6 * k + 2] * inv, ck)
+                _corr_step(MS, S_CORR + 2, SBO[6 * k + 3] * inv, ck)
         flush_denormals(st, 0, 16)
-        # the true peak, in segments that end where 100 ms slots end
-        start = 0
-        for j in range(nseg):
-            end = min(m, first + j * hop)
-            TPS[j] = max(TPS[j], annex_peak(hx[2 * start:], end - start, H))
-            start = end
-        for t in range(22):
-            hx[t] = hx[2 * m + t]
+        if tp:
+            # the true peak, in segments that end where 100 ms slots end
+            start = 0
+            for j in range(nseg):
+                end = min(m, first + j * hop)
+                TPS[j] = max(TPS[j], annex_peak(hx[2 * start:], end - start, H))
+                start = end
+            for t in range(22):
+                hx[t] = hx[2 * m + t]
         c += 2
     MS[S_SP] = sp
-    MS[S_ACCN] = accn
+    MS[S_ACCN] = (accn0 + m) % sub
     # the completed sub-blocks in time order, each 100 ms slot's true peak
     # entering the figures at the sub-block that ends it
     tp_slot = MS[S_TPSLOT]
@@ -259,6 +254,47 @@ def _sub_block_done(MS, acc, sub, d, wm, ws, tp_slot):
         MS[S_SERN] += 1.0
         if tp_slot > MS[S_TP]:
             MS[S_TP] = tp_slot
+
+
+SLOT_CHUNK = 4096                  # frames converted at a time by slot_peaks
+
+
+@njit(**JIT)
+def slot_peaks(xf, nch, start, end, hop, H, buf, out):
+    """The true peak of each 100 ms slot (hop frames, counted from frame 0)
+    that frames start..end touch, into out[slot - start // hop] (kept if
+    larger). xf: the signal, nch channels interleaved (a C-contiguous block,
+    flattened). The same interpolator and the same arithmetic as the
+    streaming pass, so a file's figures can be split between threads and
+    still equal streaming's bit for bit. buf: scratch of 2 * (11 + SLOT_CHUNK)."""
+    if (nch < 1 or start < 0 or end * nch > xf.shape[0] or hop <= 0
+            or buf.shape[0] < 2 * (11 + SLOT_CHUNK) or H.shape[0] < 24
+            or (end > start and out.shape[0] < (end - 1) // hop - start // hop + 1)):
+        raise ValueError("meters.slot_peaks: a range or an array is outside its layout")
+    s0 = start // hop
+    for c in range(0, nch, 2):
+        pair = c + 1 < nch
+        a = start
+        while a < end:
+            slot = a // hop
+            b = min(end, (slot + 1) * hop, a + SLOT_CHUNK)
+            for t in range(11):
+                f = a - 11 + t
+                buf[2 * t] = float(xf[f * nch + c]) if f >= 0 else 0.0
+                buf[2 * t + 1] = float(xf[f * nch + c + 1]) if f >= 0 and pair else 0.0
+            if nch == 2:
+                # a stereo block is already the pair frame-major
+                base = 2 * a
+                for i in range(2 * (b - a)):
+                    buf[22 + i] = xf[base + i]
+            else:
+                for i in range(b - a):
+                    buf[22 + 2 * i] = float(xf[(a + i) * nch + c])
+                    buf[23 + 2 * i] = float(xf[(a + i) * nch + c + 1]) if pair else 0.0
+            p = annex_peak(buf, b - a, H)
+            if p > out[slot - s0]:
+                out[slot - s0] = p
+            a = b
 
 
 @njit(**JIT)
