@@ -9,7 +9,8 @@ gated figures (off the audio thread).
     m.results()                  # dict of figures, LUFS / dBTP / dBFS / LU
 
 Streaming in blocks and measuring a whole file use the same kernel, so they
-give the same numbers.
+give the same numbers, bit for bit. measure() spreads a whole signal over two
+threads (loudness on one, the true peak on the other) and still does.
 """
 from __future__ import annotations
 

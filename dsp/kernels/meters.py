@@ -15,7 +15,10 @@ block counts and block energies, so memory is bounded however long the meter
 runs; the gates and percentiles are computed from them off the audio thread.
 Blocks are only counted when complete, so an incomplete final block is dropped.
 
-True peak: BS.1770 Annex 2, the 48-tap 4-phase interpolator, all channels.
+True peak: BS.1770 Annex 2, the 48-tap 4-phase interpolator (folded on its
+symmetry, lanes.annex_peak), all channels, kept per 100 ms slot (for PSR and
+the plot) and since reset. Correlation: exponential averages (CORR_TAU_S) of
+L*R, L*L and R*R, moved once a sub-block by the sub-block's means.
 """
 import math
 
