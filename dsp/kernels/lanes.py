@@ -183,7 +183,7 @@ def _peak_fold_intrinsic(vectors):
     return _run
 
 
-_ANNEX_VECTORS = 1                     # vectors of two frames an iteration (1, 2 and 4 measured alike)
+_ANNEX_VECTORS = 1                     # vectors of two frames an iteration, a power of two (1, 2, 4 measured alike)
 _annex_fold = _peak_fold_intrinsic(_ANNEX_VECTORS)
 
 
