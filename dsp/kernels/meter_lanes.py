@@ -88,14 +88,14 @@ def _pair_intrinsic(pair, corr, tp=True):
             with cgutils.for_range(builder, m) as loop:
                 i = loop.index
                 row = builder.add(c0, i)
-                p_left = cgutils.get_item_pointer(context, builder, xty, xa, [row, c])
+                p_x = cgutils.get_item_pointer(context, builder, xty, xa, [row, c])
                 if adjacent:
                     # both channels with one load (a C-contiguous block)
-                    v = builder.load(builder.bitcast(p_left, ir.VectorType(et, 2).as_pointer()), align=4)
+                    v = builder.load(builder.bitcast(p_x, ir.VectorType(et, 2).as_pointer()), align=4)
                     if et != _F64:
                         v = builder.fpext(v, _V2)
                 else:
-                    left = builder.load(p_left)
+                    left = builder.load(p_x)
                     right = (builder.load(cgutils.get_item_pointer(context, builder, xty, xa, [row, cb]))
                              if pair else ir.Constant(et, 0.0))
                     ev = ir.Constant(ir.VectorType(et, 2), [0.0, 0.0])
