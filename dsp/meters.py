@@ -111,14 +111,19 @@ class Meter:
         self.MS[K.S_MAXM] = self.MS[K.S_MAXS] = -1.0      # no window complete yet
         self._series_read = 0
 
-    def process(self, x: np.ndarray) -> None:
+    def _frames(self, x, what: str) -> np.ndarray:
+        """x as (frames, channels), float32 or float64, C-contiguous, as the kernels take it."""
         x = np.asarray(x)
         if x.ndim == 1 and self.channels == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != self.channels:
-            raise MeterError(f"block of shape {x.shape}; expected (frames, {self.channels})")
+            raise MeterError(f"{what} of shape {x.shape}; expected (frames, {self.channels})")
         if x.dtype not in (np.float32, np.float64) or not x.flags.c_contiguous:
             x = np.ascontiguousarray(x, dtype=np.float64)
+        return x
+
+    def process(self, x: np.ndarray) -> None:
+        x = self._frames(x, "block")
         K.process(x, x.shape[0], self.MT, self.MS)
 
     def measure_whole(self, x: np.ndarray) -> None:
@@ -128,13 +133,7 @@ class Meter:
         arithmetic); this thread takes the last part of the true peak when its
         own work is done. The peaks then go where the streaming
         kernel would have put them, so every figure equals streaming's."""
-        x = np.asarray(x)
-        if x.ndim == 1 and self.channels == 1:
-            x = x[:, None]
-        if x.ndim != 2 or x.shape[1] != self.channels:
-            raise MeterError(f"signal of shape {x.shape}; expected (frames, {self.channels})")
-        if x.dtype not in (np.float32, np.float64) or not x.flags.c_contiguous:
-            x = np.ascontiguousarray(x, dtype=np.float64)
+        x = self._frames(x, "signal")
         self.reset()
         n = x.shape[0]
         flat = x.reshape(-1)

@@ -31,6 +31,18 @@ from .common import JIT, fma
 _F64 = ir.DoubleType()
 
 
+def df1_step(builder, fma, coef, v, x1, x2, y1, y2):
+    """IR for one frame of a direct form I biquad on vectors: coef is
+    (b0, b1, b2, -a1, -a2), x1 x2 y1 y2 its state; returns the output. Only
+    the last multiply-add waits on y1, so a frame waits on one multiply-add of
+    the last."""
+    b0, b1, b2, na1, na2 = coef
+    t = builder.call(fma, [b2, x2, builder.fmul(b0, v)])
+    t = builder.call(fma, [b1, x1, t])
+    t = builder.call(fma, [na2, y2, t])
+    return builder.call(fma, [na1, y1, t])
+
+
 def _cascade_intrinsic(lanes, nsec, df1):
     vt = ir.VectorType(_F64, lanes)
     vp = vt.as_pointer()
@@ -70,13 +82,9 @@ def _cascade_intrinsic(lanes, nsec, df1):
                 for q in range(nsec):
                     b0, b1, b2, na1, na2 = coef[q]
                     if df1:
-                        # x1 x2 y1 y2: only the last multiply-add waits on y1
                         p1, p2, p3, p4 = state[q]
                         x1, x2, y1, y2 = (builder.load(p) for p in (p1, p2, p3, p4))
-                        t = builder.call(fma, [b2, x2, builder.fmul(b0, v)])
-                        t = builder.call(fma, [b1, x1, t])
-                        t = builder.call(fma, [na2, y2, t])
-                        out = builder.call(fma, [na1, y1, t])
+                        out = df1_step(builder, fma, coef[q], v, x1, x2, y1, y2)
                         builder.store(x1, p2)
                         builder.store(v, p1)
                         builder.store(y1, p4)

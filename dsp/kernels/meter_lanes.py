@@ -19,6 +19,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from .common import JIT
+from .lanes import df1_step
 
 _F64 = ir.DoubleType()
 _V2 = ir.VectorType(_F64, 2)
@@ -113,23 +114,15 @@ def _pair_intrinsic(pair, corr, tp=True):
                     swapped = builder.shuffle_vector(v, v, ir.Constant(ir.VectorType(_I32, 2), [1, 0]))
                     builder.store(builder.fadd(builder.load(plr), builder.fmul(v, swapped)), plr)
                     builder.store(builder.fadd(builder.load(psq), builder.fmul(v, v)), psq)
-                # K-weighting; only the last multiply-add of a section waits on its y1
-                b0, b1, b2, na1, na2 = coefs[0]
+                # K-weighting: the second section's x1 x2 are the first's y1 y2
                 x1, x2, y1, y2 = (builder.load(p) for p in (px1, px2, py1, py2))
-                t = builder.call(fma, [b2, x2, builder.fmul(b0, v)])
-                t = builder.call(fma, [b1, x1, t])
-                t = builder.call(fma, [na2, y2, t])
-                y = builder.call(fma, [na1, y1, t])
+                y = df1_step(builder, fma, coefs[0], v, x1, x2, y1, y2)
                 builder.store(x1, px2)
                 builder.store(v, px1)
                 builder.store(y1, py2)
                 builder.store(y, py1)
-                b0, b1, b2, na1, na2 = coefs[1]
                 z1, z2 = builder.load(pz1), builder.load(pz2)
-                t = builder.call(fma, [b2, y2, builder.fmul(b0, y)])    # its x1 x2: y1 y2 before this frame
-                t = builder.call(fma, [b1, y1, t])
-                t = builder.call(fma, [na2, z2, t])
-                z = builder.call(fma, [na1, z1, t])
+                z = df1_step(builder, fma, coefs[1], y, y1, y2, z1, z2)
                 builder.store(z1, pz2)
                 builder.store(z, pz1)
                 builder.store(builder.fadd(builder.load(pe), builder.fmul(gv, builder.fmul(z, z))), pe)

@@ -179,13 +179,13 @@ def _pass(x, c0, m, MT, MS):
     wm = 4 * d
     ws = 30 * d
     for k in range(ncomp):
-        if (nsub0 + k + 1) % d == 0:
+        slot_ends = (nsub0 + k + 1) % d == 0
+        if slot_ends:
             tp_slot = max(tp_slot, TPS[j])
             j += 1
-            _sub_block_done(MS, SBE[k], sub, d, wm, ws, tp_slot)
+        _sub_block_done(MS, SBE[k], sub, d, wm, ws, tp_slot)
+        if slot_ends:
             tp_slot = 0.0
-        else:
-            _sub_block_done(MS, SBE[k], sub, d, wm, ws, tp_slot)
     if j < nseg:
         tp_slot = max(tp_slot, TPS[j])
     MS[S_TPSLOT] = tp_slot
