@@ -6,6 +6,16 @@ module, and through `default` with parameter changes published mid-stream, at
 (``python tests/test_golden_master.py --record``) before the control plane and
 the layout were reshaped, so any refactor that changes one output bit fails.
 
+Two compilations of the same kernel may round differently in the last bit:
+numba compiles a function called from another both on its own and as a copy
+inside its caller, and with fast-math contraction and reassociation the two
+copies are free to round differently (~1 float32 ULP, -129 dB here). Which one
+runs depends on whether the process compiled the kernels itself (the callee's
+own definition is loaded first) or loaded the caller from numba's cache. So
+the renders run in a fresh process and each may match either of the two
+recorded hashes: one from a process that compiled everything, one from a
+process that loaded it all from the cache.
+
 The hashes hold for the CPU they were recorded on (numba compiles for the host
 and a vector width changes how reductions round). On another CPU the test
 compares a fingerprint instead (per-100 ms RMS and peak of each channel, to
@@ -16,7 +26,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -25,7 +37,8 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from dsp.chain import Chain                     # noqa: E402
-from firmware import demo, presets              # noqa: E402
+from firmware.offline import demo                # noqa: E402
+from firmware.store import presets              # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECORD = os.path.join(HERE, "golden", "renders.json")
@@ -107,13 +120,28 @@ def _cpu() -> str:
     return llvm.get_host_cpu_name()
 
 
+def _hashes_in_a_fresh_process(cache_dir: str | None = None) -> dict:
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    r = subprocess.run([sys.executable, os.path.abspath(__file__), "--hashes"], env=env,
+                       capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-3000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def record() -> None:
+    """Hashes from a process that compiles everything (an empty cache), then
+    from one that loads everything from that cache; fingerprints from here."""
+    with tempfile.TemporaryDirectory() as cache:
+        cold = _hashes_in_a_fresh_process(cache)
+        warm = _hashes_in_a_fresh_process(cache)
     doc = {"cpu": _cpu(), "renders": {}}
     for name, fn in cases().items():
-        y = fn()
         fs = int(name.split("@")[1])
-        doc["renders"][name] = {"sha256": hashlib.sha256(y.tobytes()).hexdigest(),
-                                "fingerprint": fingerprint(y, fs)}
+        doc["renders"][name] = {"sha256": sorted({cold[name], warm[name]}),
+                                "fingerprint": fingerprint(fn(), fs)}
         print(name, doc["renders"][name]["sha256"])
     os.makedirs(os.path.dirname(RECORD), exist_ok=True)
     with open(RECORD, "w") as f:
@@ -124,18 +152,23 @@ def _db(x):
     return 20 * np.log10(np.maximum(np.asarray(x, np.float64), 1e-30))
 
 
+@pytest.fixture(scope="module")
+def fresh_hashes():
+    return _hashes_in_a_fresh_process()
+
+
 @pytest.mark.parametrize("name", list(cases()))
-def test_render_is_bit_identical_to_the_recording(name):
+def test_render_is_bit_identical_to_the_recording(name, fresh_hashes):
     with open(RECORD) as f:
         doc = json.load(f)
     want = doc["renders"][name]
-    y = cases()[name]()
     if _cpu() == doc["cpu"]:
-        assert hashlib.sha256(y.tobytes()).hexdigest() == want["sha256"], \
+        assert fresh_hashes[name] in want["sha256"], \
             f"{name}: the render changed (not bit-identical to the golden master)"
         return
     warnings.warn(f"GOLDEN MASTER NOT BIT-CHECKED: recorded on CPU '{doc['cpu']}', this is "
                   f"'{_cpu()}'; comparing per-100 ms RMS and peak to 1e-5 dB instead")
+    y = cases()[name]()
     got = np.array(fingerprint(y, int(name.split("@")[1])))
     ref = np.array(want["fingerprint"])
     assert got.shape == ref.shape
@@ -145,3 +178,6 @@ def test_render_is_bit_identical_to_the_recording(name):
 if __name__ == "__main__":
     if "--record" in sys.argv:
         record()
+    elif "--hashes" in sys.argv:
+        print(json.dumps({name: hashlib.sha256(fn().tobytes()).hexdigest()
+                          for name, fn in cases().items()}))
