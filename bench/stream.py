@@ -57,12 +57,12 @@ def child(mode: str, block: int, seconds: float, load: bool) -> None:
         out["frames_drawn"] = k
 
     out = {"mode": mode, "block": block, "load": load}
-    from firmware.engine import lock_memory
+    from firmware.engine.realtime import lock_memory
     out["memory"] = lock_memory()        # as `masterbox run` does: the box's RSS, not a lighter one
     if mode == "cfunc":
         from firmware.engine import Engine
         from bench_values import FULL
-        from firmware.box import EngineMeter
+        from firmware.service.box import EngineMeter
         eng = Engine(48000, block, "system", FULL)
         eng.open()
         eng.start()

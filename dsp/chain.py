@@ -6,23 +6,26 @@ numba chain kernel that only computes into caller-owned arrays.
     chain.set({"eq.bell2_gain_db": -1.5})   # click-free: ramps over ~20 ms
 
 Order: input -> EQ -> glue -> multiband -> [saturation -> stereo -> clipper at 4x]
--> true-peak limiter -> output. Latency is constant (``latency`` frames) whatever
-is bypassed; every module at its default is transparent: the output equals the
-input delayed by ``latency``.
+-> true-peak limiter -> output -> monitor. Latency is constant (``latency``
+frames) whatever is bypassed; every module at its default is transparent: the
+output equals the input delayed by ``latency``. A change redesigns only the
+modules it touches (dsp/design.py).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import coefficients, params
+from . import modules, params
+from .design import Designer, initial_state, latency_frames
+from .errors import DspError
 from .kernels import chain as K
-from .kernels import glue, limiter, monitor, multiband, oversampled
+from .kernels import monitor
 
 MIN_RATE = 32000
 MAX_RATE = 192000
 
 
-class ChainError(ValueError):
+class ChainError(DspError):
     pass
 
 
@@ -31,46 +34,55 @@ class Chain:
         if not (isinstance(fs, (int, float)) and MIN_RATE <= fs <= MAX_RATE):
             raise ChainError(f"sample rate {fs!r} Hz is out of range {MIN_RATE}..{MAX_RATE} Hz")
         self.fs = float(fs)
-        self.values = params.check_values(values or {})
+        self._design = Designer(self.fs, params.check_values(values or {}))
         self._seq = 1
-        self.monitor = ("processed", 0.0)
-        self.T = coefficients.build(self.values, self.fs, self._seq)
-        self.S = coefficients.initial_state(self.T)
+        self.T = self._design.T            # the kernel reads the designer's set in place
+        self.T[K.T_SEQ] = self._seq
+        self.S = initial_state(self.T)
         self.W = np.zeros((K.CHUNK, 3))
 
+    @property
+    def values(self) -> dict[str, float]:
+        return self._design.values
+
+    @property
+    def monitor(self) -> tuple[str, float]:
+        """(mode, reference LU) of the monitor stage."""
+        return self._design.listen
+
     # ------------------------------------------------------------ parameters
-    def set(self, changes: dict) -> None:
-        """Validate and apply parameter changes; the kernel ramps to them."""
+    def set(self, changes: dict) -> tuple[str, ...]:
+        """Validate and apply parameter changes (the kernel ramps to them);
+        returns the modules that were redesigned."""
         new = dict(self.values)
         for pid, val in changes.items():
             new[pid] = params.check_value(pid, val)
-        self.values = new
-        self._publish()
+        return self._publish(new, None)
 
     def set_monitor(self, mode: str, ref_db: float = 0.0) -> None:
         """What is heard: "processed", "bypass" (the input, matched to the
         processed loudness) or "matched" (processed, lowered to ``ref_db`` LU
         over the input). Cross-fades in ~20 ms; see kernels/monitor.py."""
-        old = self.monitor
-        self.monitor = (mode, float(ref_db))
         try:
-            self._publish()
-        except ValueError as e:
-            self.monitor = old
+            self._publish(self.values, (mode, float(ref_db)))
+        except DspError as e:
             raise ChainError(str(e)) from None
 
-    def _publish(self) -> None:
-        self._seq += 1
-        coefficients.build(self.values, self.fs, self._seq, self.T, *self.monitor)
+    def _publish(self, values: dict, listen) -> tuple[str, ...]:
+        done = self._design.update(values, listen)
+        if done:
+            self._seq += 1
+            self.T[K.T_SEQ] = self._seq
+        return done
 
     def reset(self) -> None:
         """Empty every filter, delay and envelope (coefficients stay)."""
-        self.S = coefficients.initial_state(self.T)
+        self.S = initial_state(self.T)
 
     @property
     def latency(self) -> int:
         """Input-to-output delay in frames, constant whatever is bypassed."""
-        return coefficients.latency_frames(self.fs)
+        return latency_frames(self.fs)
 
     # ------------------------------------------------------------ audio
     def process(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -101,7 +113,7 @@ class Chain:
     def match_offset_db(self) -> float:
         """Short-term loudness of the processed output minus that of the input
         (LU, 3 s window): what the processing adds, and what compare removes."""
-        return float(self.S[K.SB_MON + monitor.S_D])
+        return match_offset_db(self.S)
 
     def gain_reduction_db(self) -> dict[str, float]:
         """The dynamics stages' current gain reduction, dB (positive = reduction)."""
@@ -109,14 +121,15 @@ class Chain:
 
 
 def gain_reduction_db(S: np.ndarray) -> dict[str, float]:
-    """Per-stage gain reduction read from a chain state array (the engine's too)."""
-    g = S[K.SB_GLUE + glue.S_METER]
-    mb = [S[K.SB_MB + multiband.S_GR + b] for b in range(3)]
-    lim = S[K.SB_LIM + limiter.S_GAIN]
-    return {
-        "glue": float(-g),
-        "multiband.low": float(-mb[0]), "multiband.mid": float(-mb[1]),
-        "multiband.high": float(-mb[2]),
-        "clipper": float(S[K.SB_OS + oversampled.S_CLIP_GR]),
-        "limiter": float(-20 * np.log10(max(lim, 1e-12))),
-    }
+    """Per-stage gain reduction read from a chain state array (the engine's too),
+    in chain order, from each module's readouts."""
+    out = {}
+    for m in modules.ALL:
+        if hasattr(m, "readouts"):
+            b = K.S_BASE[m.STAGE]
+            out.update(m.readouts(S[b:b + dict(K.STAGES)[m.STAGE].S_SIZE]))
+    return out
+
+
+def match_offset_db(S: np.ndarray) -> float:
+    return float(S[K.SB_MON + monitor.S_D])

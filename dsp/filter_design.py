@@ -14,6 +14,7 @@ at DC, at the corner frequency and at Nyquist. That is what keeps a 16 kHz bell 
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -97,15 +98,33 @@ def _numerator_from_B(B0, B1, B2):
     return b0, b1, b2
 
 
+@functools.lru_cache(maxsize=16)
+def _fit_grid(fs):
+    """_fitted's frequencies (a point near DC, then a log grid to Nyquist) and
+    their basis functions: the same for every design at a rate."""
+    f = np.concatenate(([1e-6 * fs], np.geomspace(10.0, 0.5 * fs, 256)))
+    w = 2 * np.pi * f / fs
+    s2 = np.sin(w / 2) ** 2
+    P = np.stack([1 - s2, s2, 4 * (1 - s2) * s2], axis=1)
+    f.flags.writeable = False
+    P.flags.writeable = False
+    return f, P
+
+
+@functools.lru_cache(maxsize=16)
+def _judge_grid(fs):
+    """_best's frequencies: 10 Hz to min(20 kHz, 0.499 fs), log spaced."""
+    f = np.geomspace(10.0, min(20000.0, 0.499 * fs), 200)
+    f.flags.writeable = False
+    return f
+
+
 def _fitted(fs, a1, a2, mag_fn):
     """Numerator by least squares: |B|^2 = B0 phi0 + B1 phi1 + B2 phi2 is linear in the
     B's, so the relative error of |B/A|^2 against the analog |H|^2 is minimised over a
     log grid from 10 Hz to Nyquist (DC weighted heavily so the DC gain is exact).
     Returns None when the fit is not realisable; the caller falls back."""
-    f = np.concatenate(([1e-6 * fs], np.geomspace(10.0, 0.5 * fs, 256)))
-    w = 2 * np.pi * f / fs
-    s2 = np.sin(w / 2) ** 2
-    P = np.stack([1 - s2, s2, 4 * (1 - s2) * s2], axis=1)
+    f, P = _fit_grid(fs)
     A0 = (1.0 + a1 + a2) ** 2
     A1 = (1.0 - a1 + a2) ** 2
     A2 = -4.0 * a2
@@ -188,10 +207,22 @@ def _rbj(kind, fs, f0, gain_db, q):
     return (b[0] / a[0], b[1] / a[0], b[2] / a[0], a[1] / a[0], a[2] / a[0])
 
 
+def _cached(design):
+    """Matched designs are pure functions of their floats and cost ~0.1 ms each
+    (a least-squares fit, several candidates); an EQ band that did not change
+    is not designed again. Results are tuples, so nothing cached can be
+    changed by a caller."""
+    @functools.lru_cache(maxsize=1024)
+    def cached(*args):
+        return tuple(float(x) for x in design(*args))
+    cached.__doc__ = design.__doc__
+    return cached
+
+
 def _best(fs, candidates, mag_fn):
     """The candidate whose dB response is closest (max error) to the analog one,
     over 10 Hz .. min(20 kHz, 0.499 fs)."""
-    f = np.geomspace(10.0, min(20000.0, 0.499 * fs), 200)
+    f = _judge_grid(fs)
     ref = 20 * np.log10(mag_fn(f))
     best, err = None, np.inf
     for c in candidates:
@@ -204,6 +235,7 @@ def _best(fs, candidates, mag_fn):
     return best
 
 
+@_cached
 def bell(fs, f0, gain_db, q):
     """Peaking EQ matched to its analog prototype (no cramping near Nyquist)."""
     if gain_db == 0.0:
@@ -216,6 +248,7 @@ def bell(fs, f0, gain_db, q):
                  lambda f: analog_bell(f, f0, gain_db, q))
 
 
+@_cached
 def low_shelf(fs, f0, gain_db, q):
     """Low shelf: the boost (poles at f0/sqrt(A), below f0) matched and inverted for a cut."""
     if gain_db == 0.0:
@@ -228,6 +261,7 @@ def low_shelf(fs, f0, gain_db, q):
                  lambda f: analog_low_shelf(f, f0, gain_db, q))
 
 
+@_cached
 def high_shelf(fs, f0, gain_db, q):
     """High shelf: the cut (poles at f0*sqrt(A), below f0) matched and inverted for a boost."""
     if gain_db == 0.0:
@@ -240,6 +274,7 @@ def high_shelf(fs, f0, gain_db, q):
                  lambda f: analog_high_shelf(f, f0, gain_db, q))
 
 
+@_cached
 def lowpass_matched(fs, f0, q):
     """Low-pass near Nyquist without the bilinear transform's forced zero at fs/2."""
     return _matched(fs, f0, q, lambda f: analog_lowpass(f, f0, q), f0)
@@ -315,3 +350,11 @@ def oversampling_fir(factor: int, taps: int, atten_db: float = 80.0) -> np.ndarr
     Nyquist, Kaiser window. Unity DC gain (the interpolator multiplies by factor)."""
     h = kaiser_lowpass(taps, 1.0 / factor, atten_db)
     return h / h.sum()
+
+
+def polyphase_reversed(h: np.ndarray, factor: int, taps: int) -> np.ndarray:
+    """Branches of h for factor-x interpolation (scaled by factor), each reversed
+    so the kernels can dot them with an oldest-first window."""
+    hp = np.zeros(factor * taps)
+    hp[:len(h)] = h
+    return np.stack([hp[k::factor][::-1] * factor for k in range(factor)])

@@ -19,18 +19,10 @@ import threading
 
 import numpy as np
 
-from .coefficients import annex2_phases
+from .bs1770 import annex2_phases, k_weighting
+from .errors import DspError
 from .kernels import meters as K
 from .kernels.lanes import annex_folded
-
-# BS.1770-4 K-weighting, the table for 48 kHz
-K48_SHELF = (1.53512485958697, -2.69169618940638, 1.19839281085285,
-             -1.69065929318241, 0.73248077421585)
-K48_HP = (1.0, -2.0, 1.0, -1.99004745483398, 0.99007225036621)
-# the analog prototypes behind that table (bilinear with prewarping reproduces it)
-SHELF_F0, SHELF_GAIN_DB, SHELF_Q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
-SHELF_VB_EXP = 0.4996667741545416
-HP_F0, HP_Q = 38.13547087602444, 0.5003270373238773
 
 WEIGHTS = {1: (1.0,), 2: (1.0, 1.0), 3: (1.0, 1.0, 1.0),
            5: (1.0, 1.0, 1.0, 1.41, 1.41),            # L R C Ls Rs
@@ -38,26 +30,8 @@ WEIGHTS = {1: (1.0,), 2: (1.0, 1.0), 3: (1.0, 1.0, 1.0),
 CORR_TAU_S = 0.4
 
 
-class MeterError(ValueError):
+class MeterError(DspError):
     pass
-
-
-def k_weighting(fs: float) -> tuple[tuple, tuple]:
-    """(shelf, high-pass) biquads: the standard's table at 48 kHz, the same
-    analog response (bilinear transform prewarped at each corner) elsewhere."""
-    if fs == 48000:
-        return K48_SHELF, K48_HP
-    K = math.tan(math.pi * SHELF_F0 / fs)
-    Vh = 10 ** (SHELF_GAIN_DB / 20)
-    Vb = Vh ** SHELF_VB_EXP
-    a0 = 1 + K / SHELF_Q + K * K
-    shelf = ((Vh + Vb * K / SHELF_Q + K * K) / a0, 2 * (K * K - Vh) / a0,
-             (Vh - Vb * K / SHELF_Q + K * K) / a0, 2 * (K * K - 1) / a0,
-             (1 - K / SHELF_Q + K * K) / a0)
-    K = math.tan(math.pi * HP_F0 / fs)
-    a0 = 1 + K / HP_Q + K * K
-    hp = (1.0, -2.0, 1.0, 2 * (K * K - 1) / a0, (1 - K / HP_Q + K * K) / a0)
-    return shelf, hp
 
 
 def sub_blocks(fs: int) -> tuple[int, int]:
@@ -284,7 +258,7 @@ PRECISE_TAPS = 32        # per branch: a 512-tap Kaiser low-pass, flat to 0.45 f
 
 
 def _precise_filter() -> np.ndarray:
-    from .coefficients import polyphase_reversed
+    from .filter_design import polyphase_reversed
     from .filter_design import kaiser_lowpass
 
     h = kaiser_lowpass(PRECISE_FACTOR * PRECISE_TAPS + 1, 1.0 / PRECISE_FACTOR, 70.0)

@@ -109,7 +109,7 @@ def main():
     if cfg.get("report_rt"):
         import threading as th
 
-        from firmware.engine import thread_cpus, thread_policy
+        from firmware.engine.realtime import thread_cpus, thread_policy
         rt = {"status": eng.rt_status, "callback_policy": list(thread_policy(eng.callback_thread)),
               "main_policy": list(thread_policy(th.main_thread().ident)),
               "callback_cpus": thread_cpus(eng.callback_thread),

@@ -7,8 +7,10 @@ import pyloudnorm as pyln
 import pytest
 
 from dsp.chain import Chain, ChainError
-from firmware import demo, presets
+from firmware.offline import demo
+from firmware.store import presets
 from firmware.control import Controller
+from firmware.session import Session
 from helpers import hf_energy
 from ui.actions import Action
 
@@ -16,14 +18,27 @@ FS = 48000
 BLOCK = 512
 
 
-def play(chain, x, events=(), ctl=None):
+class AudioClock:
+    """Seconds of audio played: the session's clock in these tests."""
+    t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def play(chain, x, events=(), ctl=None, clock=None):
     """Run x through the chain block by block; events: (seconds, callable)."""
     out = np.empty_like(x)
     ev = sorted(events, key=lambda e: e[0])
     for i in range(0, len(x), BLOCK):
         while ev and ev[0][0] * FS < i + BLOCK:
-            ev.pop(0)[1]()
+            t, fn = ev.pop(0)
+            if clock is not None:
+                clock.t = t
+            fn()
         out[i:i + BLOCK] = chain.process(x[i:i + BLOCK])
+        if clock is not None:
+            clock.t = (i + BLOCK) / FS
         if ctl is not None:
             ctl.tick((i + BLOCK) / FS)
     return out
@@ -102,15 +117,16 @@ def test_snapshots_compare_at_one_loudness(programme):
     base = presets.load("default")
     hot = dict(base, **{"glue.makeup_db": 6.5})
     c = Chain(FS, base)
-    ctl = Controller(c)
+    clock = AudioClock()
+    ctl = Controller(Session(c, clock=clock))
     events = [
         (4.0, lambda: ctl.apply(("store", 0), 4.0)),
-        (4.1, lambda: c.set({"glue.makeup_db": 6.5})),
+        (4.1, lambda: ctl.session.apply({"glue.makeup_db": 6.5}, "test")),
         (8.5, lambda: ctl.apply(("store", 1), 8.5)),
         (8.6, lambda: ctl.apply(("recall", 0), 8.6)),
         (20.0, lambda: ctl.apply(("recall", 1), 20.0)),
     ]
-    y = play(c, x, events, ctl)
+    y = play(c, x, events, ctl, clock)
     seg = slice(26 * FS, 46 * FS)
     m = pyln.Meter(FS)
     with_a = m.integrated_loudness(play(Chain(FS, base), x)[seg])
@@ -118,17 +134,18 @@ def test_snapshots_compare_at_one_loudness(programme):
     heard_b = m.integrated_loudness(y[seg])
     assert with_b - with_a > 3.0                 # unmatched, B is much louder (limited)
     assert abs(heard_b - with_a) < 0.5           # matched, it plays at A's loudness
-    assert ctl.snapshots[1].offset - ctl.snapshots[0].offset == pytest.approx(with_b - with_a, abs=0.7)
+    snaps = ctl.session.snapshots()
+    assert snaps[1].offset_db - snaps[0].offset_db == pytest.approx(with_b - with_a, abs=0.7)
     assert ctl.screen(46.0).badge.mode == "matched"
     # a parameter move returns to plain listening
     ctl.nav.open_module("glue")
     ctl.handle(Action("enc1", "turn", 1), 50.0)
-    assert ctl.mode == "processed" and c.monitor[0] == "processed"
+    assert ctl.session.listening[0] == "processed" and c.monitor[0] == "processed"
 
 
 def test_compare_button_through_the_controller_and_bad_modes():
     c = Chain(FS)
-    ctl = Controller(c)
+    ctl = Controller(Session(c))
     ctl.handle(Action("compare", "press"), 0.0)
     assert c.monitor[0] == "bypass" and ctl.screen(0.0).badge.mode == "bypass"
     ctl.handle(Action("compare", "press"), 1.0)

@@ -26,7 +26,7 @@ import pytest
 
 from helpers import jackd_dummy
 
-from firmware import loopcheck, panelcheck
+from firmware.lab import loopcheck, panelcheck
 
 pytestmark = pytest.mark.hil
 EXE = os.path.join(os.path.dirname(sys.executable), "masterbox")

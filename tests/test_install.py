@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from firmware import UserError, config
+from firmware import UserError
+from firmware.service import config
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 

@@ -8,7 +8,7 @@ import pytest
 from numba import njit
 from scipy.signal import butter, sosfilt
 
-from dsp.coefficients import annex2_phases
+from dsp.bs1770 import annex2_phases
 from dsp.kernels import lanes
 from dsp.kernels.common import fma
 

@@ -97,10 +97,11 @@ def test_detector_phase_zero_is_the_pure_delay_the_kernel_reads():
     """The kernel reads phase 0 of its 4x interpolator as one tap times the
     delayed sample; that holds only if the design's other phase-0 taps are
     exactly zero and the centre sits where the kernel looks."""
-    from dsp import coefficients
+    from dsp import filter_design
+    from dsp.modules import limiter as limiter_module
     from dsp.kernels import limiter as L
 
-    ph = coefficients.polyphase_reversed(coefficients._tp_fir(), L.TP_PHASES, L.TP_TAPS)
+    ph = filter_design.polyphase_reversed(limiter_module.detector_fir(), L.TP_PHASES, L.TP_TAPS)
     others = np.delete(ph[0], L.TP_CENTRE)
     assert np.all(others == 0.0)
     assert abs(ph[0, L.TP_CENTRE] - 1.0) < 1e-3

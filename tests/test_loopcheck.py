@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from dsp import coefficients, params
-from firmware import UserError, loopcheck
+from dsp import params
+from dsp.modules import eq as eq_module
+from firmware import UserError
+from firmware.lab import loopcheck
 from firmware.engine import Engine
 
 FS = 48000
@@ -43,7 +45,7 @@ def test_response_of_a_known_filter(fs):
 def test_eq_design_is_the_product_of_its_sections():
     v = params.check_values({**params.defaults(), **loopcheck.EQ_CHECK})
     f = loopcheck.multitone_freqs(FS)
-    sos = np.array([[m[0], m[1], m[2], 1.0, m[3], m[4]] for m, _ in coefficients.eq_sections(v, FS)])
+    sos = np.array([[m[0], m[1], m[2], 1.0, m[3], m[4]] for m, _ in eq_module.sections(v, FS)])
     _, h = signal.sosfreqz(sos, worN=f.astype(float), fs=FS)
     assert np.allclose(loopcheck.eq_design_db(v, FS, f), 20 * np.log10(np.abs(h)), atol=1e-9)
     # and it is an EQ worth checking: several dB of movement

@@ -9,7 +9,8 @@ import pytest
 from scipy.signal import sosfilt
 
 from dsp.kernels.meter_lanes import STATE_WORDS, meter_pair
-from dsp.meters import Meter, k_weighting
+from dsp.bs1770 import k_weighting
+from dsp.meters import Meter
 
 FS = 48000
 

@@ -4,10 +4,12 @@ restore exactly, and pages show what the chain holds."""
 import numpy as np
 import pytest
 
-from dsp import coefficients, params
+from dsp import params
+from dsp.design import build
 from dsp.kernels import chain as K
 from dsp.chain import Chain
 from firmware.control import Controller, module_entries
+from firmware.session import Session
 from ui.actions import Action
 
 T = 100.0
@@ -21,7 +23,7 @@ def act(ctl, control, kind="press", steps=0, fine=False, t=None):
 
 @pytest.fixture
 def ctl():
-    return Controller(Chain(48000))
+    return Controller(Session(Chain(48000), clock=lambda: T))
 
 
 def test_pages_cover_the_whole_schema():
@@ -98,12 +100,12 @@ def test_undo_redo_and_merged_turns(ctl):
     act(ctl, "bypass", "double")
     assert ctl.sink.values[pid] == v1
     # the chain's published coefficients are those of the values the controller shows
-    fresh = coefficients.build(ctl.sink.values, 48000, 0)
+    fresh = build(ctl.session.values, 48000, 0)
     assert np.array_equal(ctl.sink.T[K.T_HEADER:], fresh[K.T_HEADER:])
 
 
 def test_module_page_view_is_the_chain_state(ctl):
-    ctl.sink.set({"eq.bell2_gain_db": -3.0})
+    ctl.session.apply({"eq.bell2_gain_db": -3.0}, "test")
     ctl.nav.open_module("eq")
     while "eq.bell2_gain_db" not in ctl.nav.params():
         act(ctl, "enc1", "press")
@@ -117,5 +119,5 @@ def test_target_page_cycles_targets(ctl):
     names = set()
     for _ in range(8):
         act(ctl, "enc1", "turn", +1)
-        names.add(ctl.target)
+        names.add(ctl.session.target)
     assert len(names) >= 5

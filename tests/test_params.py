@@ -66,3 +66,30 @@ def test_schema_json_roundtrips():
     assert len(doc) == len(params.SCHEMA)
     assert {"id", "label", "unit", "min", "max", "default", "taper", "step", "fine_step",
             "fmt", "choices", "detents"} <= set(doc[0])
+
+
+def test_ratio_turns_stop_at_the_classic_detents():
+    """Turning the glue ratio up from 1:1 one click at a time passes through
+    1.5, 2, 4 and 10 exactly (a click that would jump a detent stops on it), and
+    so does turning down; an accelerated turn of many clicks stops at the first
+    detent it meets, and the next turn goes on from there."""
+    pid = "glue.ratio"
+    up, v = [], 1.0
+    while v < 20.0:
+        v = params.step_value(pid, v, 1)
+        up.append(v)
+    for d in (1.5, 2.0, 4.0, 10.0):
+        assert d in up
+    assert up == sorted(up) and up[-1] == 20.0
+    down, v = [], 20.0
+    while v > 1.0:
+        v = params.step_value(pid, v, -1)
+        down.append(v)
+    for d in (1.5, 2.0, 4.0, 10.0):
+        assert d in down
+    assert params.step_value(pid, 1.0, 12) == 1.5
+    assert params.step_value(pid, 1.5, 12) == 2.0
+    assert params.step_value(pid, 12.0, -40) == 10.0
+    assert params.step_value(pid, 2.0, 3, fine=True) == pytest.approx(2.0 * 2 ** (3 / 16))
+    # a parameter without detents moves freely
+    assert params.step_value("glue.attack_ms", 10.0, 6) == pytest.approx(20.0)

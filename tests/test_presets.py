@@ -1,7 +1,8 @@
 import pytest
 
 from dsp import params
-from firmware import UserError, presets
+from firmware import UserError
+from firmware.store import presets
 
 
 def test_builtins_load_and_neutral_is_defaults():

@@ -85,7 +85,7 @@ def test_locking_memory_does_not_fill_every_mapping():
     with MCL_ONFAULT (what lock_memory uses) they stay untouched."""
     code = textwrap.dedent("""
         import ctypes, sys, threading
-        from firmware.engine import MCL_CURRENT, MCL_FUTURE, _libc, lock_memory
+        from firmware.engine.realtime import MCL_CURRENT, MCL_FUTURE, _libc, lock_memory
         def status():
             d = {}
             for line in open("/proc/self/status"):

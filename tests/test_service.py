@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from firmware.notify import Notifier
+from firmware.service.notify import Notifier
 
 HERE = os.path.dirname(__file__)
 ROOT = os.path.join(HERE, "..")

@@ -18,28 +18,28 @@ from numba import njit
 
 from . import eq, glue, input_stage, limiter, monitor, multiband, output_stage, oversampled
 from .common import JIT, smooth
+from .layout import Layout
 
 CHUNK = 128
-MODULE_KERNELS = (input_stage, eq, glue, multiband, oversampled, limiter, output_stage, monitor)
+# The stages in processing order, by the name the coefficient design uses
+# (dsp/modules: a module's STAGE), each with its slice of T and of S.
+STAGES = (("input", input_stage), ("eq", eq), ("glue", glue), ("multiband", multiband),
+          ("oversampled", oversampled), ("limiter", limiter), ("output", output_stage),
+          ("monitor", monitor))
 
+_T = Layout()
 # T header: sequence number, smoothing coefficient, ramp length, sample rate
-T_SEQ, T_K, T_RAMPN, T_FS = range(4)
-T_HEADER = 4
-# S header
-S_SEQ, S_RAMP, S_SILENT, S_NONFINITE, S_FAULTS = range(5)
-S_HEADER = 5
-
-
-def _bases(header, attr):
-    out, pos = [], header
-    for m in MODULE_KERNELS:
-        out.append(pos)
-        pos += getattr(m, attr)
-    return out, pos
-
-
-(TB_IN, TB_EQ, TB_GLUE, TB_MB, TB_OS, TB_LIM, TB_OUT, TB_MON), T_TOTAL = _bases(T_HEADER, "T_SIZE")
-(SB_IN, SB_EQ, SB_GLUE, SB_MB, SB_OS, SB_LIM, SB_OUT, SB_MON), S_TOTAL = _bases(S_HEADER, "S_SIZE")
+T_SEQ, T_K, T_RAMPN, T_FS = _T.each(4)
+T_HEADER = _T.size
+T_BASE = {name: _T.take(kern.T_SIZE) for name, kern in STAGES}
+T_TOTAL = _T.size
+_S = Layout()
+S_SEQ, S_RAMP, S_SILENT, S_NONFINITE, S_FAULTS = _S.each(5)
+S_HEADER = _S.size
+S_BASE = {name: _S.take(kern.S_SIZE) for name, kern in STAGES}
+S_TOTAL = _S.size
+TB_IN, TB_EQ, TB_GLUE, TB_MB, TB_OS, TB_LIM, TB_OUT, TB_MON = T_BASE.values()
+SB_IN, SB_EQ, SB_GLUE, SB_MB, SB_OS, SB_LIM, SB_OUT, SB_MON = S_BASE.values()
 
 T_LIM_WIN = TB_LIM + limiter.WIN
 # (coefficient base, state base, count) of every module's smoothed values

@@ -77,11 +77,17 @@ def smooth(T, t0, S, s0, count, k, snap):
 
 
 @njit(inline="always", **JIT)
-def ramp_step(ramp, i):
-    """(smoothing active, snap now) for sample i of a chunk that starts with
-    ``ramp`` samples of ramp left. Identical whatever the block size."""
+def ramp_frame(T, S, count, ramp, i, k):
+    """The parameter ramp, written once for every kernel: frame i of a chunk
+    that starts with ``ramp`` samples of ramp left moves the module's ``count``
+    working values (S[0:count]) one sample toward their targets (T[0:count]),
+    and copies the targets exactly on the ramp's last sample. Returns whether
+    the ramp is still running at this frame. Identical whatever the block size."""
     left = ramp - i
-    return left > 0, left == 1
+    if left > 0:
+        smooth(T, 0, S, 0, count, k, left == 1)
+        return True
+    return False
 
 
 @intrinsic

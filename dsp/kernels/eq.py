@@ -12,22 +12,24 @@ between two stable filters is stable too.
 """
 from numba import njit
 
-from .common import BIQ, JIT, biquad_fused, flush_denormals, is_identity, ramp_step, smooth
+from .common import BIQ, JIT, biquad_fused, flush_denormals, is_identity, ramp_frame
 from .lanes import cascade2
+from .layout import Layout
 
 N_SECTIONS = 9
-MIX = 0
-COEF = 1                                  # section s, channel c (0 mid, 1 side)
-N_SMOOTH = 1 + N_SECTIONS * 2 * BIQ
-T_SIZE = N_SMOOTH
-S_STATE = N_SMOOTH                        # 2 words per section and channel
+_T = Layout()
+MIX = _T.take()
+COEF = _T.take(N_SECTIONS * 2 * BIQ)      # section s, channel c (0 mid, 1 side)
+N_SMOOTH = T_SIZE = _T.size
+_S = Layout(N_SMOOTH)
+S_STATE = _S.take(N_SECTIONS * 2 * 2)     # 2 words per section and channel
 # scratch for the block path, rewritten every pass: mid and side frame-major,
 # the engaged sections' coefficients and states laid out for lanes.cascade2
 MAXN = 128
-S_X = S_STATE + N_SECTIONS * 2 * 2
-S_C = S_X + 2 * MAXN
-S_ST = S_C + N_SECTIONS * 5 * 2
-S_SIZE = S_ST + N_SECTIONS * 2 * 2
+S_X = _S.take(2 * MAXN)
+S_C = _S.take(N_SECTIONS * 5 * 2)
+S_ST = _S.take(N_SECTIONS * 2 * 2)
+S_SIZE = _S.size
 
 
 @njit(**JIT)
@@ -52,9 +54,7 @@ def process(buf, n, T, S, ramp, k):
         flush_denormals(S, S_STATE, N_SECTIONS * 4)
         return
     for i in range(n):
-        active, snap = ramp_step(ramp, i)
-        if active:
-            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+        ramp_frame(T, S, N_SMOOTH, ramp, i, k)
         l = buf[i, 0]
         r = buf[i, 1]
         m = 0.5 * (l + r)

@@ -11,25 +11,27 @@ the rest with a slow 600 ms one.
 
 from numba import njit
 
-from .common import FAST, JIT, biquad, db_of, flush_denormals, gain_of, ramp_step, smooth
+from .common import BIQ, FAST, JIT, biquad, db_of, flush_denormals, gain_of, ramp_frame
 from .dynamics import ballistics, gain_computer
+from .layout import Layout
 
 # T, all smoothed
+_T = Layout()
 (MIX, THR, SLOPE, KNEE, MAKEUP, PMIX, LINK, ATT, REL, AUTO, REL_FAST, REL_SLOW,
- AVG) = range(13)
-SC = 13                       # sidechain high-pass biquad (5)
-N_SMOOTH = 18
-T_SIZE = N_SMOOTH
+ AVG) = _T.each(13)
+SC = _T.take(BIQ)             # sidechain high-pass biquad
+N_SMOOTH = T_SIZE = _T.size
 # S
-S_SC = N_SMOOTH               # 2 channels x 2 words
-S_GR = N_SMOOTH + 4           # smoothed gain change, dB, per channel
-S_AVG = N_SMOOTH + 6          # slow average of the gain change, per channel
-S_METER = N_SMOOTH + 8        # the latest gain change of the louder channel, dB
+_S = Layout(N_SMOOTH)
+S_SC = _S.take(4)             # 2 channels x 2 words
+S_GR = _S.take(2)             # smoothed gain change, dB, per channel
+S_AVG = _S.take(2)            # slow average of the gain change, per channel
+S_METER = _S.take()           # the latest gain change of the louder channel, dB
 # scratch, rewritten every pass of at most MAXN frames: per channel the
 # detector level's target, then the gain change, then the gain
 MAXN = 64
-S_WORK = N_SMOOTH + 9         # 2 ch x MAXN
-S_SIZE = S_WORK + 2 * MAXN
+S_WORK = _S.take(2 * MAXN)
+S_SIZE = _S.size
 
 
 @njit(inline="always", **JIT)
@@ -90,9 +92,7 @@ def process(buf, n, T, S, ramp, k):
 def _ramping(buf, c0, m, T, S, ramp, k):
     """While a ramp runs: one frame at a time, its values smoothed first."""
     for i in range(m):
-        active, snap = ramp_step(ramp, i)
-        if active:
-            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+        ramp_frame(T, S, N_SMOOTH, ramp, i, k)
         l = buf[c0 + i, 0]
         r = buf[c0 + i, 1]
         al, ar = _levels(l, r, S)

@@ -5,17 +5,20 @@ blocker's state is kept empty, so engaging it wakes it from silence.
 """
 from numba import njit
 
-from .common import JIT, biquad, flush_denormals, ramp_step, smooth
+from .common import BIQ, JIT, biquad, flush_denormals, ramp_frame
+from .layout import Layout
 
 # T (targets), smoothed: module mix, gain L, gain R (trim x polarity), swap amount,
 # DC blocker amount; then the DC blocker's first-order coefficients (constant).
-MIX, GAIN_L, GAIN_R, SWAP, DC_MIX = range(5)
-N_SMOOTH = 5
-DC_COEF = 5                 # 5 coefficients (b0 b1 b2 a1 a2)
-T_SIZE = 10
+_T = Layout()
+MIX, GAIN_L, GAIN_R, SWAP, DC_MIX = _T.each(5)
+N_SMOOTH = _T.size
+DC_COEF = _T.take(BIQ)
+T_SIZE = _T.size
 # S: smoothed copies of the first N_SMOOTH targets, then DC filter state (2 per channel)
-S_DC = 5
-S_SIZE = 9
+_S = Layout(N_SMOOTH)
+S_DC = _S.take(4)
+S_SIZE = _S.size
 
 
 @njit(**JIT)
@@ -30,9 +33,7 @@ def process(buf, n, T, S, ramp, k):
             S[j] = 0.0
         return
     for i in range(n):
-        active, snap = ramp_step(ramp, i)
-        if active:
-            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+        ramp_frame(T, S, N_SMOOTH, ramp, i, k)
         mix = S[MIX]
         l = buf[i, 0]
         r = buf[i, 1]

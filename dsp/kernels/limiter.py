@@ -22,7 +22,8 @@ the reported lookahead.
 
 from numba import njit
 
-from .common import FAST, JIT, fir, ramp_step, smooth
+from .common import FAST, JIT, fir, ramp_frame
+from .layout import Layout
 
 TP_PHASES = 4
 TP_TAPS = 33                   # per phase (129-tap design padded to 132)
@@ -34,14 +35,15 @@ DETECT_DELAY = 17              # 16 for the filter, 1 for the parabola's look at
 SPREAD = 8                     # samples either side of a peak held at its gain
 RING = 256                     # >= the largest window (1 ms at 192 kHz)
 
+_T = Layout()
 # T, smoothed
-MIX, DRIVE, CEIL, REL, AUTO, REL_FAST, REL_SLOW, AVG = range(8)
-N_SMOOTH = 8
+MIX, DRIVE, CEIL, REL, AUTO, REL_FAST, REL_SLOW, AVG = _T.each(8)
+N_SMOOTH = _T.size
 # T, constant
-WIN = 8                        # W, as a float
-TP = 9                         # 4 phases x TP_TAPS, reversed, x4
-ANNEX = TP + TP_PHASES * TP_TAPS   # 4 phases x ANNEX_TAPS, reversed
-T_SIZE = ANNEX + TP_PHASES * ANNEX_TAPS
+WIN = _T.take()                # W, as a float
+TP = _T.take(TP_PHASES * TP_TAPS)        # 4 phases x TP_TAPS, reversed, x4
+ANNEX = _T.take(TP_PHASES * ANNEX_TAPS)  # 4 phases x ANNEX_TAPS, reversed
+T_SIZE = _T.size
 # S
 # The detector's input, per channel a linear buffer with TP_TAPS - 1 samples of
 # history at its head. A pass of up to MAXN frames first computes every
@@ -50,42 +52,39 @@ T_SIZE = ANNEX + TP_PHASES * ANNEX_TAPS
 MAXN = 32
 HH = TP_TAPS - 1
 H_LEN = HH + MAXN
-S_H = N_SMOOTH                 # 2 ch x H_LEN
-S_A1 = S_H + 2 * H_LEN         # previous two interpolated magnitudes, left
-S_A2 = S_A1 + 1
-S_E1 = S_A2 + 1                # and right
-S_E2 = S_E1 + 1
-S_PCUR = S_E2 + 1              # running peak of the newest interval
-S_PLAST = S_PCUR + 1           # the last finalised interval
-S_DQV = S_PLAST + 1             # deque values (RING)
-S_DQI = S_DQV + RING           # deque sample indices (RING)
-S_DQH = S_DQI + RING
-S_DQT = S_DQH + 1
-S_T = S_DQT + 1                # sample counter
-S_R = S_T + 1                  # released gain
-S_AVG = S_R + 1                # slow average of the released gain (auto release)
-S_BOX = S_AVG + 1              # moving-average ring (RING)
-S_BSUM = S_BOX + RING
-S_BP = S_BSUM + 1
-S_DLY = S_BP + 1               # driven audio, 2 ch x RING
-S_DRY = S_DLY + 2 * RING       # undriven audio, 2 ch x RING
-S_DP = S_DRY + 2 * RING
-S_GAIN = S_DP + 1              # the applied gain (meter)
-S_MIN_GAIN = S_GAIN + 1        # the smallest applied gain since the chain last read it
-S_R1 = S_MIN_GAIN + 1          # first stage of the release
+M_LEN = TP_PHASES * MAXN + 2
+_S = Layout(N_SMOOTH)
+S_H = _S.take(2 * H_LEN)
+S_A1, S_A2 = _S.each(2)        # previous two interpolated magnitudes, left
+S_E1, S_E2 = _S.each(2)        # and right
+S_PCUR = _S.take()             # running peak of the newest interval
+S_PLAST = _S.take()            # the last finalised interval
+S_DQV = _S.take(RING)          # deque values
+S_DQI = _S.take(RING)          # deque sample indices
+S_DQH, S_DQT = _S.each(2)      # deque head and tail
+S_T = _S.take()                # sample counter
+S_R = _S.take()                # released gain
+S_AVG = _S.take()              # slow average of the released gain (auto release)
+S_BOX = _S.take(RING)          # moving-average ring
+S_BSUM, S_BP = _S.each(2)
+S_DLY = _S.take(2 * RING)      # driven audio, 2 ch
+S_DRY = _S.take(2 * RING)      # undriven audio, 2 ch
+S_DP = _S.take()
+S_GAIN = _S.take()             # the applied gain (meter)
+S_MIN_GAIN = _S.take()         # the smallest applied gain since the chain last read it
+S_R1 = _S.take()               # first stage of the release
 # scratch, rewritten every pass: the interpolated points (4 phases x 2 ch), the
 # Annex 2 points (4 x 2), and the smoothed parameters per frame while a ramp runs
-S_VP = S_R1 + 1
-S_QA = S_VP + TP_PHASES * 2 * MAXN
-S_SNAP = S_QA + TP_PHASES * 2 * MAXN
+S_VP = _S.take(TP_PHASES * 2 * MAXN)
+S_QA = _S.take(TP_PHASES * 2 * MAXN)
+S_SNAP = _S.take(N_SMOOTH * MAXN)
 # and the peak of each interval: per channel the interpolated magnitudes in time
 # order (the previous pass's last two first) and their refined values, then the
 # linked peak of every interval that becomes final in the pass
-M_LEN = TP_PHASES * MAXN + 2
-S_MAG = S_SNAP + N_SMOOTH * MAXN   # 2 ch x M_LEN
-S_REF = S_MAG + 2 * M_LEN          # 2 ch x M_LEN
-S_FIN = S_REF + 2 * M_LEN          # MAXN
-S_SIZE = S_FIN + MAXN
+S_MAG = _S.take(2 * M_LEN)
+S_REF = _S.take(2 * M_LEN)
+S_FIN = _S.take(MAXN)
+S_SIZE = _S.size
 
 
 @njit(inline="always", **JIT)
@@ -182,9 +181,7 @@ def _pass(buf, o0, m, T, S, ramp, k):
     # 1. the driven input into the detector's buffers, smoothing as we go (the
     # values per frame are kept for step 3 while a ramp runs)
     for i in range(m):
-        active, snap = ramp_step(ramp, i)
-        if active:
-            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+        if ramp_frame(T, S, N_SMOOTH, ramp, i, k):
             for j in range(N_SMOOTH):
                 S[S_SNAP + j * MAXN + i] = S[j]
         drive = S[DRIVE]
@@ -210,8 +207,7 @@ def _pass(buf, o0, m, T, S, ramp, k):
     gmin = S[S_MIN_GAIN]
     g = S[S_GAIN]
     for i in range(m):
-        active, snap = ramp_step(ramp, i)
-        if active:
+        if i < ramp:                 # this frame's values, kept by step 1
             for j in range(N_SMOOTH):
                 S[j] = S[S_SNAP + j * MAXN + i]
         drive = S[DRIVE]

@@ -26,6 +26,7 @@ from numba import njit
 
 from .common import JIT, dot, flush_denormals
 from .lanes import annex_peak
+from .layout import Layout
 from .meter_lanes import meter_pair
 
 MAX_CH = 6
@@ -36,31 +37,15 @@ HIST_STEP = 0.01
 SERIES = 256             # 100 ms rows of (M, S, true peak) for plots and the UI
 
 # MT: configuration and coefficients (designed in dsp/meters.py)
-C, SUB, D, CORR_K = 0, 1, 2, 3
-G = 4                    # channel weights (MAX_CH)
-K_LANES = G + MAX_CH     # K-weighting, shelf then high-pass, laid out for meter_lanes.meter_pair:
+_MT = Layout()
+C, SUB, D, CORR_K = _MT.each(4)
+G = _MT.take(MAX_CH)     # channel weights
+K_LANES = _MT.take(20)   # K-weighting, shelf then high-pass, laid out for meter_lanes.meter_pair:
                          # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 2)
-ANNEX = K_LANES + 20     # Annex 2 interpolator, folded (lanes.annex_folded: 24)
-NO_TP = ANNEX + 24       # 1: no true peak (a file's is measured on another thread: slot_peaks)
-MT_SIZE = NO_TP + 1
+ANNEX = _MT.take(24)     # Annex 2 interpolator, folded (lanes.annex_folded)
+NO_TP = _MT.take()       # 1: no true peak (a file's is measured on another thread: slot_peaks)
+MT_SIZE = _MT.size
 
-# MS: state
-PAIR_WORDS = 24                    # meter_lanes.meter_pair's state (STATE_WORDS), rounded up
-S_PAIR = 0                         # per channel pair: K-filters and the sub-block's running sums
-S_ACCN = S_PAIR + MAX_CH // 2 * PAIR_WORDS   # frames of the current sub-block metered so far
-S_RING = S_ACCN + 1                # sub-block energies (sum of weighted squares)
-S_RPOS = S_RING + RING
-S_NSUB = S_RPOS + 1                # sub-blocks completed since reset
-S_SUMM = S_NSUB + 1                # running sums over the M and S windows
-S_SUMS = S_SUMM + 1
-S_M = S_SUMS + 1                   # current momentary, short-term: mean energies
-S_S = S_M + 1
-S_MAXM = S_S + 1                   # their maxima since reset (energies; -1 before the first)
-S_MAXS = S_MAXM + 1
-S_HI_N = S_MAXS + 1                # gating-block histogram: counts
-S_HI_E = S_HI_N + HIST_BINS        #                          energies
-S_HL_N = S_HI_E + HIST_BINS        # short-term (LRA) histogram: counts
-S_HL_E = S_HL_N + HIST_BINS        #                             energies
 # A block is metered in passes of at most MAXN frames (LOUD_PASS without the
 # true peak), a channel pair at a time: the pair's per-frame work in one vector
 # loop (meter_lanes.meter_pair, which hands over the sums of each sub-block
@@ -69,22 +54,38 @@ S_HL_E = S_HL_N + HIST_BINS        #                             energies
 MAXN = 128
 LOUD_PASS = 1024
 HX_LEN = 2 * (11 + MAXN)
-S_HX = S_HL_E + HIST_BINS          # Annex 2 inputs: per channel pair, frame-major, 11 frames of history first
-S_TP = S_HX + MAX_CH // 2 * HX_LEN  # max true peak (linear) since reset
-S_SP = S_TP + 1                    # max sample peak (linear) since reset
-S_TPSLOT = S_SP + 1                # true peak of the current 100 ms slot
-S_TPRING = S_TPSLOT + 1            # the last 30 slots' true peaks (for PSR)
-S_CORR = S_TPRING + 30             # E[LR], E[LL], E[RR] (exponential, per sub-block)
-S_SERIES = S_CORR + 3              # SERIES x 3
-S_SERN = S_SERIES + 3 * SERIES     # rows written since reset
-S_FRAMES = S_SERN + 1              # frames measured since reset
+PAIR_WORDS = 24                    # meter_lanes.meter_pair's state (STATE_WORDS), rounded up
+
+# MS: state
+_MS = Layout()
+S_PAIR = _MS.take(MAX_CH // 2 * PAIR_WORDS)  # per channel pair: K-filters and the sub-block's running sums
+S_ACCN = _MS.take()                # frames of the current sub-block metered so far
+S_RING = _MS.take(RING)            # sub-block energies (sum of weighted squares)
+S_RPOS = _MS.take()
+S_NSUB = _MS.take()                # sub-blocks completed since reset
+S_SUMM, S_SUMS = _MS.each(2)       # running sums over the M and S windows
+S_M, S_S = _MS.each(2)             # current momentary, short-term: mean energies
+S_MAXM, S_MAXS = _MS.each(2)       # their maxima since reset (energies; -1 before the first)
+S_HI_N = _MS.take(HIST_BINS)       # gating-block histogram: counts
+S_HI_E = _MS.take(HIST_BINS)       #                          energies
+S_HL_N = _MS.take(HIST_BINS)       # short-term (LRA) histogram: counts
+S_HL_E = _MS.take(HIST_BINS)       #                             energies
+S_HX = _MS.take(MAX_CH // 2 * HX_LEN)  # Annex 2 inputs: per channel pair, frame-major, 11 frames of history first
+S_TP = _MS.take()                  # max true peak (linear) since reset
+S_SP = _MS.take()                  # max sample peak (linear) since reset
+S_TPSLOT = _MS.take()              # true peak of the current 100 ms slot
+S_TPRING = _MS.take(30)            # the last 30 slots' true peaks (for PSR)
+S_CORR = _MS.take(3)               # E[LR], E[LL], E[RR] (exponential, per sub-block)
+S_SERIES = _MS.take(3 * SERIES)    # SERIES rows of (M, S, true peak)
+S_SERN = _MS.take()                # rows written since reset
+S_FRAMES = _MS.take()              # frames measured since reset
 # scratch, rewritten every pass: the energies of the sub-blocks it completes,
 # a pair's six sums of each (meter_pair's out), and the true peaks of the
 # pass's parts between 100 ms slot ends
-S_SBE = S_FRAMES + 1
-S_SBO = S_SBE + LOUD_PASS
-S_TPS = S_SBO + 6 * LOUD_PASS
-MS_SIZE = S_TPS + LOUD_PASS + 1
+S_SBE = _MS.take(LOUD_PASS)
+S_SBO = _MS.take(6 * LOUD_PASS)
+S_TPS = _MS.take(LOUD_PASS + 1)
+MS_SIZE = _MS.size
 
 NEG_INF = -math.inf
 

@@ -29,34 +29,35 @@ from numba import njit
 
 from .common import FAST, JIT, flush_denormals, gain_of
 from .lanes import k_weight4
+from .layout import Layout
 
 RING = 512            # dry delay line per channel; > latency (239 at 192 kHz) + CHUNK
 SLOTS = 30            # 30 x 100 ms = the 3 s short-term window
 HOLD_DB = 24.0        # the matching offset is kept within +-HOLD_DB
 QUIET = 1e-7          # below ~ -70 LUFS the input is too quiet to match against: hold D
+KX_N = 128            # frames of scratch for the K-filters (CHUNK at most)
 
-# T
-MODE, REF_DB, LAT, HOP, CLAMP, GAIN_K, XF_K = range(7)
-KL = 7                # K-weighting, shelf then high-pass, laid out for lanes.k_weight4:
+_T = Layout()
+MODE, REF_DB, LAT, HOP, CLAMP, GAIN_K, XF_K = _T.each(7)
+KL = _T.take(40)      # K-weighting, shelf then high-pass, laid out for lanes.k_weight4:
                       # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 4)
-T_SIZE = KL + 40
+T_SIZE = _T.size
 N_SMOOTH = 0          # (the chain's parameter ramp does not apply here)
 
-# S
-S_POS = 0             # ring write position
-S_N = 1               # samples in the current 100 ms block
-S_ACC_D, S_ACC_W = 2, 3
-S_SLOT = 4            # next slot to write
-S_FILLED = 5
-S_D = 6               # latest offset D, LU
-S_GD, S_GW, S_XF = 7, 8, 9     # smoothed dry gain, wet gain, cross-fade (1 = dry)
-S_KF = 10             # K-filter states, lanes dry L, dry R, wet L, wet R: 2 sections x 4 words x 4
-S_SLOTS_D = S_KF + 32
-S_SLOTS_W = S_SLOTS_D + SLOTS
-S_RING = S_SLOTS_W + SLOTS
-S_KX = S_RING + 2 * RING   # scratch: a segment's four signals frame-major (CHUNK frames at most)
-KX_N = 128
-S_SIZE = S_KX + 4 * KX_N
+_S = Layout()
+S_POS = _S.take()     # ring write position
+S_N = _S.take()       # samples in the current 100 ms block
+S_ACC_D, S_ACC_W = _S.each(2)
+S_SLOT = _S.take()    # next slot to write
+S_FILLED = _S.take()
+S_D = _S.take()       # latest offset D, LU
+S_GD, S_GW, S_XF = _S.each(3)  # smoothed dry gain, wet gain, cross-fade (1 = dry)
+S_KF = _S.take(32)    # K-filter states, lanes dry L, dry R, wet L, wet R: 2 sections x 4 words x 4
+S_SLOTS_D = _S.take(SLOTS)
+S_SLOTS_W = _S.take(SLOTS)
+S_RING = _S.take(2 * RING)
+S_KX = _S.take(4 * KX_N)   # scratch: a segment's four signals frame-major
+S_SIZE = _S.size
 
 
 @njit(**JIT)

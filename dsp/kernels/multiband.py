@@ -16,27 +16,30 @@ and keeps its filters and envelopes empty, so engaging it wakes it from silence.
 from numba import njit
 
 from .common import (BIQ, FAST, JIT, biquad, biquad_step, coefs, db_of, flush_denormals, gain_of,
-                     ramp_step, smooth)
+                     ramp_frame)
 from .dynamics import ballistics, gain_computer
+from .layout import Layout
 
-MIX = 0
-LP1, HP1, LP2, HP2, AP2 = (1 + j * BIQ for j in range(5))
-BAND = 26                       # per band: THR SLOPE ATT REL GAIN ACTIVE AUDIBLE
-B_THR, B_SLOPE, B_ATT, B_REL, B_GAIN, B_ACTIVE, B_AUDIBLE = range(7)
-B_SIZE = 7
 KNEE_DB = 6.0
-N_SMOOTH = BAND + 3 * B_SIZE
-T_SIZE = N_SMOOTH
+_B = Layout()                   # per band
+B_THR, B_SLOPE, B_ATT, B_REL, B_GAIN, B_ACTIVE, B_AUDIBLE = _B.each(7)
+B_SIZE = _B.size
+_T = Layout()
+MIX = _T.take()
+LP1, HP1, LP2, HP2, AP2 = (_T.take(BIQ) for _ in range(5))
+BAND = _T.take(3 * B_SIZE)
+N_SMOOTH = T_SIZE = _T.size
 # S: smoothed copies, then per channel: LP1 x2, HP1 x2, LP2 x2, HP2 x2, AP2 (2 words each)
-S_FILT = N_SMOOTH
+_S = Layout(N_SMOOTH)
 F_PER_CH = 9 * 2
-S_GR = S_FILT + 2 * F_PER_CH     # per band, dB
+S_FILT = _S.take(2 * F_PER_CH)
+S_GR = _S.take(3)               # per band, dB
 # scratch, rewritten every pass of at most MAXN frames: the six band signals
 # (L lo mid high, R lo mid high), then per band the gain change (dB)
 MAXN = 64
-S_BANDS = S_GR + 3
-S_GRS = S_BANDS + 6 * MAXN
-S_SIZE = S_GRS + 3 * MAXN
+S_BANDS = _S.take(6 * MAXN)
+S_GRS = _S.take(3 * MAXN)
+S_SIZE = _S.size
 
 
 @njit(inline="always", **JIT)
@@ -89,9 +92,7 @@ def process(buf, n, T, S, ramp, k):
 def _ramping(buf, c0, m, T, S, ramp, k):
     """While a ramp runs: one frame at a time, its values smoothed first."""
     for i in range(m):
-        active, snap = ramp_step(ramp, i)
-        if active:
-            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+        ramp_frame(T, S, N_SMOOTH, ramp, i, k)
         xl = buf[c0 + i, 0]
         xr = buf[c0 + i, 1]
         lo_l, mi_l, hi_l = _split(xl, S, S_FILT)

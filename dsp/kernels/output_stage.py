@@ -12,15 +12,18 @@ digital silence for HOLD samples: silence in gives silence out.
 import numpy as np
 from numba import njit
 
-from .common import JIT, ramp_step, smooth
+from .common import JIT, ramp_frame
+from .layout import Layout
 
-MIX, TRIM = 0, 1
-N_SMOOTH = 2
-DITHER, LSB, HOLD = 2, 3, 4     # DITHER: 0 off, 1 TPDF, 2 shaped
-T_SIZE = 5
-S_RNG = N_SMOOTH
-S_ERR = S_RNG + 1              # 2 ch x 3 past errors
-S_SIZE = S_ERR + 6
+_T = Layout()
+MIX, TRIM = _T.each(2)
+N_SMOOTH = _T.size
+DITHER, LSB, HOLD = _T.each(3)     # DITHER: 0 off, 1 TPDF, 2 shaped
+T_SIZE = _T.size
+_S = Layout(N_SMOOTH)
+S_RNG = _S.take()
+S_ERR = _S.take(6)              # 2 ch x 3 past errors
+S_SIZE = _S.size
 
 E1, E2, E3 = 1.623, -0.982, 0.109
 
@@ -59,9 +62,7 @@ def process(buf, n, T, S, ramp, k):
     l0, l1, l2 = S[S_ERR], S[S_ERR + 1], S[S_ERR + 2]
     r0, r1, r2 = S[S_ERR + 3], S[S_ERR + 4], S[S_ERR + 5]
     for i in range(n):
-        active, snap = ramp_step(ramp, i)
-        if active:
-            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+        ramp_frame(T, S, N_SMOOTH, ramp, i, k)
         mix = S[MIX]
         trim = S[TRIM]
         xl = buf[i, 0]

@@ -23,8 +23,9 @@ import math
 
 from numba import njit
 
-from .common import (FAST, JIT, biquad, biquad_step, coefs, fast_tanh, fir, flush_denormals,
-                     ramp_step, smooth)
+from .common import (BIQ, FAST, JIT, biquad, biquad_step, coefs, fast_tanh, fir, flush_denormals,
+                     ramp_frame)
+from .layout import Layout
 
 FACTOR = 4
 A_LEN, B_LEN = 83, 23             # halfband lengths (4k + 3: centre on an odd index)
@@ -36,20 +37,21 @@ B_ODD_BACK = (B_C + 3) // 2       # z[2m - 2 - B_C] is this many odd z's back
 LATENCY = A_C + (2 * B_C + 2) // 4   # base samples, up + down
 
 # T, smoothed
-SEC_MIX = 0
-SAT_MIX, SAT_PRE, SAT_POST, SAT_TUBE, SAT_WET = 1, 2, 3, 4, 5
-ST_MIX, ST_SIDE, ST_GL, ST_GR, ST_MONO = 6, 7, 8, 9, 10
-ST_HP = 11                        # side high-pass at 4x (used twice: LR4)
-CL_MIX, CL_CEIL, CL_THR = 16, 17, 18
-N_SMOOTH = 19
+_T = Layout()
+SEC_MIX = _T.take()
+SAT_MIX, SAT_PRE, SAT_POST, SAT_TUBE, SAT_WET = _T.each(5)
+ST_MIX, ST_SIDE, ST_GL, ST_GR, ST_MONO = _T.each(5)
+ST_HP = _T.take(BIQ)              # side high-pass at 4x (used twice: LR4)
+CL_MIX, CL_CEIL, CL_THR = _T.each(3)
+N_SMOOTH = _T.size
 # T, constant
-TUBE_BIAS, TUBE_OFF, TUBE_NORM = 19, 20, 21
-DC = 22                           # tube DC blocker at 4x (biquad)
-A_UP = 27                         # 2 hA[2j], reversed (oldest first)
-A_DN = A_UP + A_TAPS              # hA[2j], reversed
-B_UP = A_DN + A_TAPS
-B_DN = B_UP + B_TAPS
-T_SIZE = B_DN + B_TAPS
+TUBE_BIAS, TUBE_OFF, TUBE_NORM = _T.each(3)
+DC = _T.take(BIQ)                 # tube DC blocker at 4x (biquad)
+A_UP = _T.take(A_TAPS)            # 2 hA[2j], reversed (oldest first)
+A_DN = _T.take(A_TAPS)            # hA[2j], reversed
+B_UP = _T.take(B_TAPS)
+B_DN = _T.take(B_TAPS)
+T_SIZE = _T.size
 # S: per channel, one linear buffer per filter input, its history at the head.
 # A block is filtered stage by stage (all of its up-sampling, then the 4x
 # modules, then all of its down-sampling): the dot products of one stage are
@@ -61,27 +63,23 @@ HX, HU, HZE, HZO, HVE, HVO = A_TAPS - 1, B_TAPS - 1, B_TAPS, B_ODD_BACK, A_TAPS 
 BUF_HIST = (HX, HU, HZE, HZO, HVE, HVO)
 BUF_LEN = (HX + MAXN, HU + 2 * MAXN, HZE + 2 * MAXN, HZO + 2 * MAXN, HVE + MAXN, HVO + MAXN)
 BUF_NEW = (1, 2, 2, 2, 1, 1)      # new values per base frame
-_bases = []
-_pos = N_SMOOTH
-for _L in BUF_LEN:
-    _bases.append(_pos)
-    _pos += 2 * _L                # 2 channels
-BUF_BASE = tuple(_bases)
+_S = Layout(N_SMOOTH)
+BUF_BASE = tuple(_S.take(2 * n) for n in BUF_LEN)   # 2 channels each
 BX, BU, BZE, BZO, BVE, BVO = BUF_BASE
 DRY_RING = 64
-S_DRY = _pos                      # 2 ch x DRY_RING
-S_DRYP = S_DRY + 2 * DRY_RING
-S_MONO = S_DRYP + 1               # 2 sections x 2 words
-S_DC = S_MONO + 4                 # 2 ch x 2 words
-S_CLIP_GR = S_DC + 4              # clipper reduction meter, dB (decaying peak)
+S_DRY = _S.take(2 * DRY_RING)
+S_DRYP = _S.take()
+S_MONO = _S.take(4)               # 2 sections x 2 words
+S_DC = _S.take(4)                 # 2 ch x 2 words
+S_CLIP_GR = _S.take()             # clipper reduction meter, dB (decaying peak)
 # scratch, rewritten every pass: the section mix and the dry path per frame
-S_SMIX = S_CLIP_GR + 1
-S_DRYL = S_SMIX + MAXN
-S_DRYR = S_DRYL + MAXN
-S_ACC = S_DRYR + MAXN             # 2 MAXN: one stage's filter outputs
-S_SCR = S_ACC + 2 * MAXN          # 8 x 2 MAXN: the 4x modules' intermediate values
+S_SMIX = _S.take(MAXN)
+S_DRYL = _S.take(MAXN)
+S_DRYR = _S.take(MAXN)
+S_ACC = _S.take(2 * MAXN)         # one stage's filter outputs
 SCR = 2 * MAXN
-S_SIZE = S_SCR + 8 * SCR
+S_SCR = _S.take(8 * SCR)          # the 4x modules' intermediate values
+S_SIZE = _S.size
 
 
 @njit(inline="always", **JIT)
@@ -154,9 +152,7 @@ def _modules_ramping(m, T, S, ramp, k):
     zor = _buf(S, BZO, BUF_LEN[3], 1)
     clip_peak = 1.0
     for i in range(m):
-        active, snap = ramp_step(ramp, i)
-        if active:
-            smooth(T, 0, S, 0, N_SMOOTH, k, snap)
+        active = ramp_frame(T, S, N_SMOOTH, ramp, i, k)
         S[S_SMIX + i] = S[SEC_MIX]
         sat_on = S[SAT_MIX] != 0.0 or active
         st_on = S[ST_MIX] != 0.0 or active

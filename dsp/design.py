@@ -1,0 +1,95 @@
+"""Coefficient sets (``T``, what the kernels read), redesigned module by module.
+
+Runs off the audio thread: it may allocate and call scipy. A Designer keeps the
+coefficient set of one sample rate and the values it was designed from; an
+update redesigns only the modules whose values changed (and the shared stages
+that read them), so a compressor move does not redo the EQ's least-squares
+fits. The kernels only ever see the finished array, published whole by the
+caller (dsp/chain.py for files, firmware's engine for the callback).
+
+    d = Designer(48000, values)
+    d.update(new_values)          # -> ("glue",): what was redesigned
+    d.T                           # the complete set; its T_SEQ is the caller's
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import modules
+from .kernels import chain as K
+from .modules.common import SMOOTH_TAU_S, alpha
+
+RAMP_TAUS = 14             # after 14 time constants (residual 8e-7) the ramp snaps
+LISTEN_DEFAULT = ("processed", 0.0)
+
+
+def _view(T: np.ndarray, stage: str) -> np.ndarray:
+    kern = dict(K.STAGES)[stage]
+    b = K.T_BASE[stage]
+    return T[b:b + kern.T_SIZE]
+
+
+class Designer:
+    def __init__(self, fs: float, values: dict[str, float], listen: tuple = LISTEN_DEFAULT):
+        """``values`` must be complete and validated (params.check_values)."""
+        self.fs = float(fs)
+        self.T = np.zeros(K.T_TOTAL)
+        self.T[K.T_K] = 1.0 - alpha(SMOOTH_TAU_S, fs)
+        self.T[K.T_RAMPN] = math.ceil(RAMP_TAUS * SMOOTH_TAU_S * fs)
+        self.T[K.T_FS] = fs
+        modules.monitor.check(*listen)
+        self.values = dict(values)
+        self.listen = tuple(listen)
+        for m in modules.ALL + modules.SHARED:
+            self._design(m)
+
+    def _design(self, m) -> None:
+        T = _view(self.T, m.STAGE)
+        if m is modules.monitor:
+            m.design(self.values, self.fs, T, *self.listen)
+        else:
+            m.design(self.values, self.fs, T)
+
+    def update(self, values: dict[str, float], listen: tuple | None = None) -> tuple[str, ...]:
+        """Bring the set up to ``values`` (complete, validated) and ``listen``
+        (monitor mode, reference LU). Returns the names of what was redesigned,
+        in chain order. A bad listening mode raises before anything changes."""
+        listen = self.listen if listen is None else tuple(listen)
+        modules.monitor.check(*listen)
+        changed = {pid.split(".", 1)[0] for pid, v in values.items() if self.values.get(pid) != v}
+        relisten = listen != self.listen
+        self.values = dict(values)
+        self.listen = listen
+        done = []
+        for m in modules.ALL:
+            if m.NAME in changed:
+                self._design(m)
+                done.append(m.NAME)
+        for m in modules.SHARED:
+            if changed.intersection(m.READS) or (m is modules.monitor and relisten):
+                self._design(m)
+                done.append(m.STAGE)
+        return tuple(done)
+
+
+def build(values: dict[str, float], fs: float, seq: int = 0,
+          listen: tuple = LISTEN_DEFAULT) -> np.ndarray:
+    """A complete coefficient set designed from scratch (tests compare the
+    incremental Designer with it)."""
+    T = Designer(fs, values, listen).T
+    T[K.T_SEQ] = seq
+    return T
+
+
+def initial_state(T: np.ndarray) -> np.ndarray:
+    """A fresh state for coefficient set T (the kernel that the callback also
+    uses after a fault): working coefficients at their targets, filters empty,
+    limiter gain at unity."""
+    S = np.zeros(K.S_TOTAL)
+    K.reset_state(T, S)
+    return S
+
+
+latency_frames = modules.latency_frames

@@ -1,0 +1,42 @@
+"""The monitor stage (kernels/monitor.py): what is heard, after everything
+else. Loudness-matched compare against the input, or snapshots lowered to a
+common loudness; never part of a render's result. Its clamp follows the
+limiter's ceiling, so it reads the limiter's values too."""
+import math
+
+import numpy as np
+
+from ..bs1770 import k_weighting
+from ..errors import DspError
+from ..kernels import monitor as K
+from .common import alpha, gain
+
+STAGE = "monitor"
+READS = ("limiter",)
+MODES = ("processed", "bypass", "matched")
+MATCH_TAU_S = 0.3          # the matching gain follows the short-term offset this slowly
+CROSSFADE_TAU_S = 0.004    # compare switches: ~99 % within 20 ms
+
+
+def check(mode: str, ref_db: float) -> None:
+    if mode not in MODES:
+        raise DspError(f"monitor mode {mode!r}: use one of {', '.join(MODES)}")
+    if not (math.isfinite(ref_db) and abs(ref_db) <= K.HOLD_DB):
+        raise DspError(f"monitor reference {ref_db!r} LU is out of range "
+                       f"-{K.HOLD_DB:g}..{K.HOLD_DB:g} LU")
+
+
+def design(v, fs, T, mode="processed", ref_db=0.0):
+    from . import latency_frames
+
+    check(mode, ref_db)
+    T[K.MODE] = MODES.index(mode)
+    T[K.REF_DB] = ref_db
+    T[K.LAT] = latency_frames(fs)
+    T[K.HOP] = round(fs / 10)
+    T[K.CLAMP] = gain(v["limiter.ceiling_dbtp"]) if v["limiter.on"] else 1.0
+    T[K.GAIN_K] = 1.0 - alpha(MATCH_TAU_S, fs)
+    T[K.XF_K] = 1.0 - alpha(CROSSFADE_TAU_S, fs)
+    shelf, hp = k_weighting(fs)
+    T[K.KL:K.KL + 40] = np.repeat(np.array([shelf, hp]).ravel(), 4)   # [section][coef][lane]
+

@@ -1,0 +1,91 @@
+"""What a parameter is: the Param record and the builders the module slices
+(dsp/modules) declare their controls with. The assembled table and the
+functions that check and move values are in dsp/params.py.
+
+Ids are ``module.param`` and carry their unit in the name (``threshold_db``,
+``attack_ms``, ``freq_hz``). Values are floats; choice parameters (switches,
+slopes, modes) hold the index of their choice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ONOFF = ("off", "on")
+MODES = ("stereo", "mid", "side")
+SLOPES = ("12", "24")
+
+
+@dataclass(frozen=True)
+class Param:
+    id: str
+    label: str          # short, for a 128x64 screen
+    unit: str           # "dB", "Hz", "ms", "%", "" ...
+    min: float
+    max: float
+    default: float
+    taper: str = "linear"   # linear | log | db | choice
+    step: float = 1.0       # coarse step, in units (or a ratio for log taper)
+    fine_step: float = 0.1
+    fmt: str = "{:.1f}"
+    choices: tuple[str, ...] = ()
+    detents: tuple[float, ...] = ()   # classic values a turn stops at
+    doc: str = ""
+
+    @property
+    def module(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.id.split(".", 1)[1]
+
+    def format(self, value: float) -> str:
+        if self.choices:
+            return self.choices[int(value)]
+        text = self.fmt.format(value)
+        return f"{text} {self.unit}".rstrip()
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in ("id", "label", "unit", "min", "max", "default",
+                                           "taper", "step", "fine_step", "fmt", "doc")}
+        d["choices"] = list(self.choices)
+        d["detents"] = list(self.detents)
+        return d
+
+
+def choice(pid, label, choices, default=0, doc=""):
+    return Param(pid, label, "", 0.0, float(len(choices) - 1), float(default), "choice",
+                 1.0, 1.0, "{:.0f}", tuple(choices), (), doc)
+
+
+def switch(pid, label, default=0, doc=""):
+    return choice(pid, label, ONOFF, default, doc)
+
+
+def db(pid, label, lo, hi, default=0.0, step=0.5, fine=0.1, doc=""):
+    return Param(pid, label, "dB", lo, hi, default, "db", step, fine, "{:+.1f}", doc=doc)
+
+
+def hz(pid, label, lo, hi, default, doc=""):
+    # log taper: a coarse step multiplies by 2^(1/12) (a semitone), fine by 2^(1/48)
+    return Param(pid, label, "Hz", lo, hi, default, "log", 2 ** (1 / 12), 2 ** (1 / 48),
+                 "{:.0f}", doc=doc)
+
+
+def ms(pid, label, lo, hi, default, doc=""):
+    return Param(pid, label, "ms", lo, hi, default, "log", 2 ** (1 / 6), 2 ** (1 / 24),
+                 "{:.3g}", doc=doc)
+
+
+def pct(pid, label, lo, hi, default, doc=""):
+    return Param(pid, label, "%", lo, hi, default, "linear", 5.0, 1.0, "{:.0f}", doc=doc)
+
+
+def q(pid, label, lo, hi, default, doc=""):
+    return Param(pid, label, "", lo, hi, default, "log", 2 ** (1 / 6), 2 ** (1 / 24),
+                 "{:.2f}", doc=doc)
+
+
+def ratio(pid, label, default=1.0, doc=""):
+    return Param(pid, label, ":1", 1.0, 20.0, default, "log", 2 ** (1 / 4), 2 ** (1 / 16),
+                 "{:.1f}", detents=(1.5, 2.0, 4.0, 10.0), doc=doc)

@@ -1,0 +1,49 @@
+"""The ``masterbox`` command: one module per group of commands, and the one
+place where an error becomes what a person reads.
+
+    files.py   demo, render, check, measure, response     (offline work)
+    box.py     run, devices, warmup, screenshot, state    (the box and its laptop mode)
+    lab.py     loopcheck, panelcheck, pinmap              (bench checks)
+    info.py    params                                     (the schema)
+
+Bad input (an unreadable file, an unknown parameter, an out-of-range value,
+an unwritable path) gives one line on stderr and exit code 2, and nothing is
+written; a device fault one line and exit code 3; a bug its traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import describe
+from . import box, files, info, lab
+
+GROUPS = (info, files, box, lab)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="masterbox", description="masterbox mastering processor")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for g in GROUPS:
+        g.add_parsers(sub)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("masterbox: interrupted; nothing written", file=sys.stderr)
+        return 130
+    except Exception as e:
+        said = describe(e)
+        if said is None:
+            raise                               # a bug: its traceback is the message
+        msg, code = said
+        print(f"masterbox: error: {msg}", file=sys.stderr)
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

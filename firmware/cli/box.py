@@ -1,0 +1,109 @@
+"""The box and its laptop mode: run, devices, warmup, screenshot."""
+from __future__ import annotations
+
+from dsp import params
+
+from .common import chain_opts, session_from
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("devices", help="list the audio devices PortAudio sees")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("run", help="run the box (--audio-only: the engine headless)")
+    p.add_argument("--audio-only", action="store_true", help="the engine headless (no panel)")
+    p.add_argument("--panel", choices=("gpio", "keys", "none"),
+                   help="gpio: the pin table's encoders, buttons and OLED (default); keys: this "
+                   "terminal's keys and screen; none: headless")
+    p.add_argument("--pins", help="pin table (default: hardware/pins.toml)")
+    chain_opts(p, "neutral")
+    p.add_argument("--device", help="device name (part of it) or index; default: the first full-duplex stereo one")
+    p.add_argument("--rate", type=int, default=48000)
+    p.add_argument("--block", type=int, default=128)
+    p.add_argument("--rt-priority", type=int, default=70, help="SCHED_FIFO priority of the audio thread (0: off)")
+    p.add_argument("--rt-cpu", type=int, default=-1, help="pin the audio thread to this CPU (-1: any)")
+    p.add_argument("--seconds", type=float, help="stop after running this long (default: until SIGTERM)")
+    p.add_argument("--config", help="machine settings (/etc/masterbox/config.toml on the box)")
+    p.add_argument("--sim", action="store_true",
+                   help="the whole box on a laptop: screen in the terminal, keys as controls")
+    p.add_argument("--input", help="--sim: audio file to loop (default: the demo programme)")
+    p.add_argument("--record", help="--sim: record the output here when no sound device is used "
+                   "(default masterbox-sim.wav)")
+    p.add_argument("--no-sound", action="store_true",
+                   help="--sim: do not use a sound device; pace in real time and record")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("screenshot", help="save a page of the screen as PNG")
+    p.add_argument("page", help="meters, menu, target, snapshots, or a module: "
+                   + ", ".join(params.MODULES))
+    p.add_argument("out", metavar="OUT.png")
+    chain_opts(p, "default")
+    p.add_argument("--input", help="audio to run first (default: the demo programme)")
+    p.add_argument("--scale", type=int, default=4, help="pixel size in the PNG (default 4)")
+    p.set_defaults(func=cmd_screenshot)
+
+    p = sub.add_parser("warmup", help="compile the audio callback into numba's cache")
+    p.set_defaults(func=cmd_warmup)
+
+
+def cmd_devices(args) -> int:
+    from ..service.run import list_devices
+
+    return list_devices()
+
+
+def cmd_run(args) -> int:
+    import logging
+
+    if args.sim:
+        from ..laptop import run_sim
+
+        return run_sim(session_from(args.preset, args.set), args.input, args.record,
+                       sound=not args.no_sound, seconds=args.seconds)
+    from ..service.run import run_box
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    panel, pins_path = args.panel, args.pins
+    if args.config:
+        from ..service import config
+        cfg = config.load(args.config)
+        session = session_from(cfg["preset"], args.set)
+        fs, block, device, rt = cfg["rate"], cfg["block"], cfg["device"] or None, cfg["rt_priority"]
+        rt_cpu = cfg["rt_cpu"]
+        if panel is None:
+            panel = cfg["panel"]
+        pins_path = pins_path or cfg["pins"] or None
+    else:
+        session = session_from(args.preset, args.set)
+        fs, block, device, rt = args.rate, args.block, args.device, args.rt_priority
+        rt_cpu = args.rt_cpu
+    panel = "none" if args.audio_only else (panel or "gpio")
+    ui = None
+    if panel != "none":
+        from ..service.box import open_panel
+
+        def ui(engine, session):
+            return open_panel(engine, session, panel, pins_path)
+    return run_box(session, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu)
+
+
+def cmd_screenshot(args) -> int:
+    from ..laptop import screenshot
+
+    out = screenshot(args.page, args.out, session_from(args.preset, args.set), args.input, args.scale)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_warmup(args) -> int:
+    """Compile the audio callback into numba's cache (the installer runs it once,
+    so the first boot starts fast)."""
+    import time
+
+    from ..engine import compile_callback, compile_passthrough
+
+    t = time.monotonic()
+    compile_passthrough()
+    compile_callback()
+    print(f"warm-up: the chain is compiled and cached ({time.monotonic() - t:.1f} s)")
+    return 0

@@ -1,0 +1,47 @@
+"""What several command groups share: the chain options (--preset, --set) and
+the session they fill."""
+from __future__ import annotations
+
+from dsp import params
+
+from ..errors import UserError
+from ..session import Session
+
+
+def chain_opts(p, preset_default: str) -> None:
+    p.add_argument("--preset", default=preset_default,
+                   help="built-in preset name or a .toml file (default: %(default)s)")
+    p.add_argument("--set", action="append", metavar="module.param=VALUE",
+                   help="override one parameter; repeatable")
+
+
+def parse_sets(items: list[str] | None) -> dict[str, float]:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UserError(f"--set {item}: expected module.param=VALUE")
+        pid, text = item.split("=", 1)
+        try:
+            out[pid.strip()] = params.parse_value(pid.strip(), text)
+        except params.ParamError as e:
+            raise UserError(f"--set {item}: {e}") from None
+    return out
+
+
+def session_from(preset: str | None, sets: list[str] | None, sink=None) -> Session:
+    """A session holding the preset (loaded as presets are) with the --set
+    values applied on top, from the command line: the same path every other
+    hand takes."""
+    from ..store import presets
+
+    s = Session(sink)
+    if preset is not None:
+        s.load_preset(presets.display_name(preset), presets.load(preset))
+    changes = parse_sets(sets)
+    if changes:
+        s.apply(changes, "cli")
+    return s
+
+
+def values_from(args) -> dict[str, float]:
+    return session_from(args.preset, args.set).values

@@ -1,0 +1,277 @@
+"""The real-time engine: a full-duplex stereo PortAudio stream whose callback
+is the chain compiled as a numba @cfunc (engine/callback.py: its real-time
+contract). The audio thread runs no Python.
+
+Settings are designed off the audio thread, module by module (dsp/design.py),
+into the coefficient set the callback is not using, and published by flipping
+one index. PortAudio is reached through engine/portaudio.py only; the Linux
+real-time calls are in engine/realtime.py.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from dsp import params
+from dsp.chain import gain_reduction_db, match_offset_db
+from dsp.design import Designer, initial_state, latency_frames
+from dsp.errors import DspError
+from dsp.kernels import chain as K
+from dsp.kernels import meters as MK
+from dsp.meters import Meter
+
+from ..errors import DeviceError, UserError
+from . import portaudio
+from .callback import (DUR_BINS, H_ACTIVE, H_CALLBACKS, H_DMAX, H_FRAMES, H_MEAS, H_MLEN, H_MPOS,
+                       H_SIZE, H_THREAD, H_TORN, H_XRUNS, MEAS_ARMED, MEAS_DONE, MEAS_IDLE, Arena,
+                       compile_callback, compile_passthrough)
+from .realtime import set_thread_cpu, set_thread_fifo
+
+RATES = (44100, 48000, 88200, 96000)
+BLOCKS = (64, 128, 256, 512)
+
+
+class Engine:
+    def __init__(self, fs: int = 48000, block: int = 128, device=None, values: dict | None = None,
+                 rt_priority: int = 70, measure_seconds: float = 0.0, rt_cpu: int = -1):
+        if fs not in RATES:
+            raise UserError(f"sample rate {fs} Hz: the box runs at {', '.join(map(str, RATES))} Hz")
+        if block not in BLOCKS:
+            raise UserError(f"block size {block}: use one of {', '.join(map(str, BLOCKS))}")
+        if not 0 <= rt_priority <= 99:
+            raise UserError(f"real-time priority {rt_priority}: out of range 0..99 (0 = off)")
+        ncpu = os.cpu_count() or 1
+        if not -1 <= rt_cpu < ncpu:
+            raise UserError(f"audio thread CPU {rt_cpu}: this machine has CPUs 0..{ncpu - 1} (-1 = any)")
+        if not 0.0 <= measure_seconds <= 60.0:
+            raise UserError(f"measurement length {measure_seconds} s: out of range 0..60 s")
+        self.fs, self.block, self.device = fs, block, device
+        self.rt_priority = rt_priority
+        self.rt_cpu = rt_cpu
+        self.rt_status = "not started"
+        self.L = Arena(int(round(measure_seconds * fs)))
+        self.arena = np.zeros(self.L.size)
+        self.arena[H_SIZE] = self.L.size
+        self._design = Designer(fs, params.check_values(values or {}))
+        self._seq = 1
+        self._flip_at = -1.0
+        # both coefficient sets start equal; state and meters start fresh
+        T = self._design.T
+        T[K.T_SEQ] = self._seq
+        for b in (self.L.t0, self.L.t1):
+            self.arena[b:b + K.T_TOTAL] = T
+            self.arena[b + self.L.t_len - 1] = self._seq
+        self.arena[self.L.s:self.L.s + K.S_TOTAL] = initial_state(T)
+        meter = Meter(fs, 2)
+        self.arena[self.L.mt:self.L.mt + MK.MT_SIZE] = meter.MT
+        self.arena[self.L.ms:self.L.ms + MK.MS_SIZE] = meter.MS
+        self._stream = None
+        self.mode = "closed"
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The values the published coefficient set was designed from."""
+        return self._design.values
+
+    @property
+    def monitor(self) -> tuple[str, float]:
+        """(mode, reference LU) of the monitor stage."""
+        return self._design.listen
+
+    # ------------------------------------------------------------------ stream
+    def boot(self, on_passthrough=None) -> tuple[float, float]:
+        """Start as fast as possible: audio passes through untouched while the
+        chain is compiled (or loaded from numba's cache), then the chain takes
+        over (the stream is reopened: a gap of a few blocks). Returns seconds to
+        passthrough and to the full chain."""
+        t0 = time.monotonic()
+        self.open(passthrough=True)
+        self.start()
+        self._wait_callbacks(1)
+        t_pass = time.monotonic() - t0
+        if on_passthrough is not None:
+            on_passthrough()
+        compile_callback()
+        self.stop()
+        self.open()
+        self.start()
+        self._wait_callbacks(int(self.arena[H_CALLBACKS]) + 1)
+        return t_pass, time.monotonic() - t0
+
+    def _wait_callbacks(self, n: int, timeout: float = 5.0) -> None:
+        t_end = time.monotonic() + timeout
+        while self.arena[H_CALLBACKS] < n:
+            if time.monotonic() > t_end:
+                raise DeviceError("the audio callback does not run (device silent or stuck)")
+            time.sleep(0.002)
+
+    def open(self, passthrough: bool = False) -> None:
+        dev = portaudio.find_device(self.device)
+        cb = compile_passthrough() if passthrough else compile_callback()
+        self._stream = portaudio.Stream(dev, self.fs, self.block, cb.address, self.arena.ctypes.data)
+        self.mode = "passthrough" if passthrough else "chain"
+
+    def start(self) -> None:
+        if self._stream is None:
+            self.open()
+        self._stream.start()
+        if self.rt_priority and self.mode == "chain":
+            self.arena[H_THREAD] = 0.0           # a reopened stream has a new thread
+            t_end = time.monotonic() + 2.0
+            while self.arena[H_THREAD] == 0.0 and time.monotonic() < t_end:
+                time.sleep(0.005)
+            tid = int(self.arena[H_THREAD])
+            self.rt_status = set_thread_fifo(tid, self.rt_priority) if tid else "no callback yet"
+            if tid and self.rt_cpu >= 0:
+                self.rt_status += ", " + set_thread_cpu(tid, self.rt_cpu)
+        elif not self.rt_priority:
+            self.rt_status = "off"
+
+    @property
+    def callback_thread(self) -> int:
+        """The pthread_t of the audio callback (0 before the first callback)."""
+        return int(self.arena[H_THREAD])
+
+    def stop(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+    def reopen(self) -> None:
+        """After a lost device (unplugged card, restarted sound server): close,
+        re-initialise PortAudio so it enumerates devices afresh, reopen with the
+        full chain. The chain's state and settings are kept."""
+        self.stop()
+        portaudio.reinitialise()
+        self.open()
+        self.start()
+
+    def stream_latency(self) -> tuple[float, float]:
+        """PortAudio's reported (input, output) latency of the open stream, seconds."""
+        return self._stream.latency()
+
+    # ------------------------------------------------------------------ control
+    @property
+    def latency(self) -> int:
+        """The chain's latency in frames (the host's buffers come on top)."""
+        return latency_frames(self.fs)
+
+    def set(self, changes: dict, timeout: float = 1.0) -> tuple[str, ...]:
+        """Validate changes, redesign the modules they touch into the buffer the
+        callback is not using, then publish it with one store. Returns what
+        was redesigned."""
+        new = dict(self.values)
+        for pid, v in changes.items():
+            new[pid] = params.check_value(pid, v)
+        return self._publish(new, None, timeout)
+
+    def set_monitor(self, mode: str, ref_db: float = 0.0, timeout: float = 1.0) -> None:
+        """Compare: "processed", "bypass" (loudness-matched) or "matched"
+        (processed, lowered to ``ref_db`` LU over the input); see kernels/monitor.py."""
+        try:
+            self._publish(self.values, (mode, float(ref_db)), timeout)
+        except DspError as e:
+            raise UserError(str(e)) from None
+
+    def _publish(self, new: dict, listen, timeout: float) -> tuple[str, ...]:
+        A = self.arena
+        # the buffer we are about to overwrite was active before the last flip:
+        # wait until the callback has begun a block after that flip
+        if self._stream is not None and self._flip_at >= 0:
+            t_end = time.monotonic() + timeout
+            while A[H_CALLBACKS] < self._flip_at + 2:
+                if time.monotonic() > t_end:
+                    raise DeviceError("audio callback is not running; cannot publish settings")
+                time.sleep(self.block / self.fs / 4)
+        done = self._design.update(new, listen)      # may raise: nothing published
+        if not done:
+            return done
+        self._seq += 1
+        T = self._design.T
+        T[K.T_SEQ] = self._seq
+        target = 1 - int(A[H_ACTIVE])
+        base = self.L.t0 if target == 0 else self.L.t1
+        A[base + self.L.t_len - 1] = -1.0            # mark "being written"
+        A[base:base + K.T_TOTAL] = T
+        A[base + self.L.t_len - 1] = self._seq       # tail last: the set is whole
+        A[H_ACTIVE] = float(target)                  # publish
+        self._flip_at = A[H_CALLBACKS]
+        return done
+
+    @property
+    def match_offset_db(self) -> float:
+        """Short-term loudness the processing adds (LU): what compare removes."""
+        return match_offset_db(self.arena[self.L.s:self.L.s + K.S_TOTAL])
+
+    # ------------------------------------------------------------------ loop cable
+    def measure(self, stimulus: np.ndarray, timeout: float | None = None) -> tuple[np.ndarray, int]:
+        """Play ``stimulus`` (frames x 2) through the chain in place of the input
+        and record the input meanwhile: with a cable from the outputs to the
+        inputs this measures the whole loop (chain, converters, analog path).
+        Sample k of the recording was captured in the same callback as sample k
+        of the stimulus was played. Returns (recording float32, xruns during it)."""
+        n = len(stimulus)
+        if stimulus.ndim != 2 or stimulus.shape[1] != 2:
+            raise UserError(f"measurement stimulus shape {stimulus.shape}: need (frames, 2)")
+        if not 0 < n <= self.L.measure_frames:
+            raise UserError(f"measurement of {n} frames: this engine holds 1..{self.L.measure_frames} "
+                            f"(Engine(measure_seconds=...))")
+        if self._stream is None or self.mode != "chain":
+            raise UserError("measurement needs the running chain (open and start the engine first)")
+        A = self.arena
+        m0 = self.L.meas
+        A[H_MEAS] = MEAS_IDLE                     # the callback ignores the region from here
+        A[m0:m0 + 2 * n] = np.asarray(stimulus, np.float64).reshape(-1)
+        A[m0 + 2 * n:m0 + 4 * n] = 0.0
+        A[H_MLEN] = n
+        A[H_MPOS] = 0.0
+        x0 = A[H_XRUNS]
+        A[H_MEAS] = MEAS_ARMED                    # last store: the callback starts at sample 0
+        t_end = time.monotonic() + (timeout if timeout is not None else n / self.fs + 5.0)
+        while A[H_MEAS] != MEAS_DONE:
+            if time.monotonic() > t_end:
+                A[H_MEAS] = MEAS_IDLE
+                raise DeviceError(f"measurement did not finish within {t_end - time.monotonic() + n / self.fs:.1f} s "
+                                "(is the audio callback running?)")
+            time.sleep(0.01)
+        A[H_MEAS] = MEAS_IDLE
+        rec = A[m0 + 2 * n:m0 + 4 * n].reshape(n, 2).astype(np.float32)
+        return rec, int(A[H_XRUNS] - x0)
+
+    def reported_round_trip(self) -> int:
+        """What the engine says a loop cable measures: the chain's latency plus
+        PortAudio's input and output latency, in frames."""
+        lat_in, lat_out = self.stream_latency()
+        return self.latency + round((lat_in + lat_out) * self.fs)
+
+    # ------------------------------------------------------------------ readouts
+    def callback_durations(self, reset: bool = False) -> dict:
+        """Percentiles of the callback's own duration (clock read on entry and
+        exit inside the callback; 1 us resolution), and the longest one."""
+        h = self.arena[self.L.dur:self.L.dur + DUR_BINS].copy()
+        out = {"count": int(h.sum()), "max_us": float(self.arena[H_DMAX]) / 1000.0}
+        if out["count"]:
+            c = np.cumsum(h)
+            for q in (50, 99, 99.9):
+                out[f"p{q:g}_us"] = float(np.searchsorted(c, q / 100.0 * c[-1]) + 0.5)
+        if reset:
+            self.arena[self.L.dur:self.L.dur + DUR_BINS] = 0.0
+            self.arena[H_DMAX] = 0.0
+        return out
+
+    def counters(self) -> dict:
+        A = self.arena
+        S = A[self.L.s:self.L.s + K.S_TOTAL]
+        return {"callbacks": int(A[H_CALLBACKS]), "xruns": int(A[H_XRUNS]),
+                "torn": int(A[H_TORN]), "frames": int(A[H_FRAMES]),
+                "nonfinite": int(S[K.S_NONFINITE]), "faults": int(S[K.S_FAULTS])}
+
+    def gain_reduction_db(self) -> dict[str, float]:
+        return gain_reduction_db(self.arena[self.L.s:self.L.s + K.S_TOTAL])
+
+    def meter_state(self) -> np.ndarray:
+        """A copy of the meter's state (read without a lock: a display may see a
+        value one block old, never a blocked callback)."""
+        return self.arena[self.L.ms:self.L.ms + MK.MS_SIZE].copy()

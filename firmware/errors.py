@@ -1,0 +1,83 @@
+"""The firmware's errors, and the one place that turns them into what a person
+reads and the exit code a script sees.
+
+- UserError: bad input from a person or a file (a bad value, a corrupt file,
+  an unwritable path, a full disk). One line, exit code 2, nothing written.
+- DeviceError: the hardware failed (an audio device that will not open or has
+  gone silent, a display or GPIO that cannot be reached). One line, exit 3.
+- anything else is a bug: its traceback is shown, never swallowed.
+
+dsp/ refuses bad values with DspError; at this boundary that is a user error.
+"""
+from __future__ import annotations
+
+import errno
+import os
+
+from dsp.errors import DspError
+
+EXIT_FAIL = 1        # the work ran and its verdict is no (check, loopcheck)
+EXIT_USER = 2
+EXIT_DEVICE = 3
+
+
+class MasterboxError(Exception):
+    """Something the firmware reports in one line."""
+    exit_code = EXIT_USER
+
+
+class UserError(MasterboxError):
+    """Bad input from a person or a file: reported as one clear line, exit code 2."""
+    exit_code = EXIT_USER
+
+
+class DeviceError(MasterboxError):
+    """A device fault (audio, display, GPIO): one line, exit code 3."""
+    exit_code = EXIT_DEVICE
+
+
+# what an OSError means to a person, by errno
+_REASONS = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOENT: "no such file or folder",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EISDIR: "is a folder",
+    errno.ENAMETOOLONG: "name too long",
+    errno.EEXIST: "already exists",
+    errno.EIO: "input/output error",
+    errno.ELOOP: "too many symbolic links",
+    errno.EFBIG: "file too large",
+    errno.EINVAL: "invalid argument",
+}
+
+
+def os_reason(e: OSError) -> str:
+    """A short reason for an OSError, in words ('disk full')."""
+    if e.errno in _REASONS:
+        return _REASONS[e.errno]
+    return e.strerror or os.strerror(e.errno or 0) or type(e).__name__
+
+
+def file_error(path: str, e: OSError, doing: str = "") -> UserError:
+    """A UserError that names the path and the reason: 'out.wav: cannot write
+    (disk full)'."""
+    what = f"cannot {doing} " if doing else ""
+    return UserError(f"{path}: {what}({os_reason(e)})".replace(": (", ": "))
+
+
+def describe(e: BaseException) -> tuple[str, int] | None:
+    """(one-line message, exit code) for an error a person should read as one
+    line, or None for a bug (whose traceback must be shown)."""
+    if isinstance(e, MasterboxError):
+        return str(e), e.exit_code
+    if isinstance(e, DspError):
+        return str(e), EXIT_USER
+    if isinstance(e, OSError) and e.errno is not None:
+        where = e.filename if e.filename is not None else ""
+        msg = f"{where}: {os_reason(e)}" if where else os_reason(e)
+        return msg, EXIT_USER
+    return None

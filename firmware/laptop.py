@@ -1,0 +1,230 @@
+"""The box on a laptop: ``masterbox run --sim`` and ``masterbox screenshot``.
+
+The whole firmware (session, controller, navigation, screens, chain, meters,
+compare) runs with simulated hardware: the screen is drawn in the terminal
+with half blocks, keys are the encoders and buttons (listed under the screen),
+and the audio is a file or the built-in demo programme, looped. The UI is the
+box's own loop (firmware/uiloop.py) with KeyInputs and a TerminalDisplay.
+
+Audio goes to the default sound device when there is one (a writer thread on a
+laptop; the box itself uses the real-time engine), otherwise it is paced in real
+time and recorded to a file (written to a temporary name, renamed at the end).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+
+from dsp.chain import Chain
+from dsp.meters import Meter
+from ui import screens
+
+from .control import Controller
+from .errors import UserError
+from .offline import audiofile, demo
+from .session import Session
+from .uiloop import KeyInputs, TerminalDisplay, UILoop, status_lines
+
+BLOCK = 1024
+FPS = 20
+
+
+class LockedChain:
+    """A Chain shared by the audio writer thread and the UI thread (laptop only:
+    the box's engine publishes coefficient sets lock-free instead)."""
+
+    def __init__(self, chain: Chain):
+        self.chain = chain
+        self.lock = threading.Lock()
+
+    @property
+    def values(self):
+        return self.chain.values
+
+    @property
+    def monitor(self):
+        return self.chain.monitor
+
+    @property
+    def match_offset_db(self):
+        return self.chain.match_offset_db
+
+    def gain_reduction_db(self):
+        return self.chain.gain_reduction_db()
+
+    def set(self, changes):
+        with self.lock:
+            return self.chain.set(changes)
+
+    def set_monitor(self, mode, ref_db=0.0):
+        with self.lock:
+            self.chain.set_monitor(mode, ref_db)
+
+    def process(self, x):
+        with self.lock:
+            return self.chain.process(x)
+
+
+def load_source(path: str | None, fs: int = 48000) -> tuple[np.ndarray, int, str]:
+    if path is None:
+        return demo.programme(fs), fs, "demo programme"
+    x, rate = audiofile.read(path)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.shape[1] == 1:
+        x = np.repeat(x, 2, axis=1)
+    if x.shape[1] != 2:
+        raise UserError(f"{path}: {x.shape[1]} channels; the box is stereo (1 or 2 channels)")
+    if len(x) < BLOCK:
+        raise UserError(f"{path}: only {len(x)} frames; at least {BLOCK} needed to loop it")
+    return np.ascontiguousarray(x, dtype=np.float32), rate, os.path.basename(path)
+
+
+class Player:
+    """Loops the source through the chain into the meter, block by block."""
+
+    def __init__(self, x, fs, sink: LockedChain, meter: Meter):
+        self.x, self.fs, self.sink, self.meter = x, fs, sink, meter
+        self.pos = 0
+        self.frames = 0
+
+    def next_block(self) -> np.ndarray:
+        n = len(self.x)
+        idx = (self.pos + np.arange(BLOCK)) % n
+        self.pos = (self.pos + BLOCK) % n
+        y = self.sink.process(self.x[idx])
+        self.meter.process(y)
+        self.frames += BLOCK
+        return y
+
+
+def _default_output():
+    try:
+        import sounddevice as sd
+
+        sd.query_devices(kind="output")
+        return sd
+    except Exception:
+        return None
+
+
+def prepare(session: Session, source: str | None, seconds: float = 0.0, source_name: str = "keys"):
+    """A controller on a chain fed by the source, the session attached to that
+    chain; ``seconds`` of audio are run through first so the meters have
+    something to show."""
+    x, fs, name = load_source(source)
+    sink = LockedChain(Chain(fs, session.values))
+    session.attach(sink)
+    meter = Meter(fs, 2)
+    ctl = Controller(session, meter, source_name)
+    player = Player(x, fs, sink, meter)
+    for _ in range(int(seconds * fs / BLOCK)):
+        player.next_block()
+    return ctl, player, name
+
+
+# ---------------------------------------------------------------- screenshot
+PAGES = ("meters", "menu", "target", "snapshots")
+
+
+def screenshot(page: str, out: str, session: Session, source: str | None = None,
+               scale: int = 4, seconds: float = 8.0) -> str:
+    """Render one page (meters, menu, target, snapshots, or a module name) through
+    luma's dummy device and save it as PNG (scaled up, pixels kept square)."""
+    from dsp.params import MODULES
+    from ui.display import open_display, show
+
+    from .store.atomic import atomic_path
+
+    if page not in PAGES and page not in MODULES:
+        raise UserError(f"screenshot: page '{page}': use one of {', '.join(PAGES + MODULES)}")
+    if not 1 <= scale <= 16:
+        raise UserError(f"screenshot: --scale {scale} is out of range 1..16")
+    if not out.lower().endswith(".png"):
+        raise UserError(f"screenshot: {out}: the output must be a .png file")
+    ctl, player, _ = prepare(session, source, seconds)
+    now = time.monotonic()
+    if page in MODULES:
+        ctl.nav.open_module(page)
+    elif page == "snapshots":
+        ctl.apply(("store", 0), now)
+        ctl.nav.page = page
+    else:
+        ctl.nav.page = page
+    ctl.alert_until = -1e9
+    dev = open_display({"kind": "dummy"})
+    show(dev, screens.render(ctl.screen(now)))
+    img = dev.image.convert("L").point(lambda v: 255 if v else 0)
+    from PIL import Image
+
+    img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    with atomic_path(out, suffix=".png") as tmp:
+        img.save(tmp, format="PNG")
+    return out
+
+
+# ---------------------------------------------------------------- run --sim
+def run_sim(session: Session, source: str | None = None, record: str | None = None,
+            sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None) -> int:
+    out = out or sys.stdout
+    ctl, player, name = prepare(session, source)
+    fs = player.fs
+    sd = _default_output() if sound else None
+    writer = None
+    if sd is None:
+        record = record or "masterbox-sim.wav"
+        writer = audiofile.Writer(record, fs, 2, "24")
+    stop = threading.Event()
+    audio_thread = None
+    errors = []
+
+    if sd is not None:
+        def play():
+            try:
+                with sd.OutputStream(samplerate=fs, channels=2, dtype="float32", blocksize=BLOCK) as s:
+                    while not stop.is_set():
+                        s.write(player.next_block())
+            except Exception as e:          # report it on the UI thread
+                errors.append(e)
+                stop.set()
+        audio_thread = threading.Thread(target=play, name="sim-audio", daemon=True)
+        audio_thread.start()
+        where = "to the default sound device"
+    else:
+        where = f"paced in real time, recorded to {record}"
+
+    t0 = time.monotonic()
+    done_frames = 0
+    keys = KeyInputs(fd)
+    display = TerminalDisplay(out, lambda: status_lines(ctl, [f" source: {name}, {where}"]))
+    loop = UILoop(ctl, keys, display)
+    try:
+        while not stop.is_set():
+            now = time.monotonic()
+            if seconds is not None and now - t0 >= seconds:
+                break
+            if writer is not None:
+                # paced: as many blocks as the wall clock says are due
+                due = int((now - t0) * fs)
+                while done_frames + BLOCK <= due:
+                    writer.write(player.next_block())
+                    done_frames += BLOCK
+            keys.wait(1.0 / FPS)
+            loop.step(time.monotonic())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        loop.close()
+        if audio_thread is not None:
+            audio_thread.join(timeout=2.0)
+    if writer is not None:
+        writer.commit()
+        out.write(f"recorded {done_frames / fs:.1f} s to {record}\n")
+    if errors:
+        raise UserError(f"sound device: {errors[0]}")
+    return 0

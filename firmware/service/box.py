@@ -1,0 +1,75 @@
+"""The box's panel on the real engine: the UI loop (firmware/uiloop.py) with
+the GPIO panel and the OLED, or with this terminal's keys and screen.
+
+Audio comes first: the engine is running before any of this is built; if the
+panel or the display cannot be opened, the error is logged and shown, and the
+box keeps running (headless, or without a screen). The loop is stepped on the
+control thread ~30 times a second; the screen is sent to the display only when
+a pixel changed (an SPI frame costs ~1 ms at 8 MHz).
+"""
+from __future__ import annotations
+
+import logging
+
+from dsp.meters import Meter
+
+from ..control import Controller
+from ..uiloop import KeyInputs, LumaDisplay, NullDisplay, TerminalDisplay, UILoop, status_lines
+
+log = logging.getLogger("masterbox.box")
+
+
+class EngineMeter:
+    """The meters as the callback leaves them: a copy of the meter state read
+    without a lock (a value may be one block old; the callback never waits)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.m = Meter(engine.fs, 2)
+
+    def results(self) -> dict:
+        self.m.MS[:] = self.engine.meter_state()
+        return self.m.results()
+
+
+def health(engine):
+    """A UILoop health hook: flashes xruns, faults and silenced NaN input."""
+    last = {"c": engine.counters()}
+
+    def check(now):
+        c, prev = engine.counters(), last["c"]
+        last["c"] = c
+        if c["xruns"] > prev["xruns"] or c["faults"] > prev["faults"]:
+            return f"XRUN {c['xruns']} FAULT {c['faults']}"
+        if c["nonfinite"] > prev["nonfinite"]:
+            return f"NaN IN {c['nonfinite']}"
+        return None
+    return check
+
+
+def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = None) -> UILoop:
+    """The UI loop for ``panel`` ("gpio" or "keys") on a running engine."""
+    if panel == "gpio":
+        from ui import pins
+        from ui.display import open_display
+        from ui.gpio_backend import RPiGPIOBackend
+        from ui.inputs import Panel
+
+        ctl = Controller(session, EngineMeter(engine), "panel")
+        table = pins.load(pins_path)
+        try:
+            display = LumaDisplay(open_display(table.display))
+        except Exception as e:
+            log.error("%s", e)
+            ctl.flash("NO DISPLAY", 0.0, 1e9)
+            display = NullDisplay()
+        return UILoop(ctl, Panel(table, RPiGPIOBackend()), display, health(engine))
+    if panel == "keys":
+        ctl = Controller(session, EngineMeter(engine), "keys")
+
+        def header():
+            c = engine.counters()
+            return status_lines(ctl, [f" engine: {engine.fs} Hz, {engine.block} frames, "
+                                      f"{c['xruns']} xruns"])
+        return UILoop(ctl, KeyInputs(), TerminalDisplay(header=header), health(engine))
+    raise ValueError(f"panel {panel!r}: use gpio or keys")

@@ -1,0 +1,52 @@
+"""/etc/masterbox/config.toml: the box's machine settings (not the sound).
+
+Every key, with its default:
+
+    device = ""            # audio device name (part of it) or index; "" = first full-duplex stereo
+    rate = 48000           # 44100, 48000, 88200 or 96000
+    block = 128            # 64, 128, 256 or 512 frames
+    rt_priority = 70       # SCHED_FIFO priority of the audio thread, 0 = off
+    rt_cpu = -1            # pin the audio thread to this CPU (an isolated core), -1 = any
+    preset = "neutral"     # the settings at first boot (later: the autosaved last state)
+    panel = "gpio"         # gpio: encoders, buttons and OLED from the pin table; none: headless
+    pins = ""              # the pin table; "" = hardware/pins.toml of the installation
+
+Unknown keys and bad values are rejected with a message naming them.
+"""
+from __future__ import annotations
+
+from ..errors import UserError
+from ..store import tomlfile
+
+DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "rt_cpu": -1, "preset": "neutral",
+            "panel": "gpio", "pins": ""}
+CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512),
+           "panel": ("gpio", "none")}
+
+
+def load(path: str) -> dict:
+    doc = tomlfile.read(path, "config")
+    out = dict(DEFAULTS)
+    for key, value in doc.items():
+        if key not in DEFAULTS:
+            raise UserError(f"config {path}: unknown key '{key}' (known: {', '.join(DEFAULTS)})")
+        want = type(DEFAULTS[key])
+        if key == "device" and isinstance(value, int):
+            value = str(value)
+        if not isinstance(value, want) or isinstance(value, bool):
+            raise UserError(f"config {path}: {key} = {value!r} should be a {want.__name__}")
+        if key in CHOICES and value not in CHOICES[key]:
+            raise UserError(f"config {path}: {key} = {value} is not one of "
+                            f"{', '.join(map(str, CHOICES[key]))}")
+        if key == "rt_priority" and not 0 <= value <= 99:
+            raise UserError(f"config {path}: rt_priority = {value} is out of range 0..99")
+        if key == "rt_cpu" and not -1 <= value <= 1023:
+            raise UserError(f"config {path}: rt_cpu = {value} is out of range -1..1023 (-1 = any)")
+        out[key] = value
+    return out
+
+
+def text() -> str:
+    """The documented default file the installer writes."""
+    return (__doc__.split("Every key, with its default:\n\n", 1)[1]
+            .split("\n\nUnknown keys", 1)[0].replace("\n    ", "\n").strip() + "\n")

@@ -1,0 +1,417 @@
+"""The session: one home for the box's whole state, and one way to change it.
+
+Everything the box is lives here, off the audio thread: parameter values,
+snapshots A-D with their loudness offsets, undo/redo, the delivery target, the
+listening mode, the active preset and whether it was modified since it was
+loaded. Every hand (panel, laptop keys, command line, presets, MIDI, OSC, the
+browser page, the assistant's accept) changes it through the same path:
+
+    hand -> Session.apply(changes, source) -> validate (schema) -> diff
+         -> the sink redesigns the changed modules only and publishes them
+         -> revision += 1 -> every subscriber is told, in order
+
+Changes are serialised by one lock: several hands at once never lose or
+reorder a change. Subscribers are called in revision order with the lock held,
+so they must be quick and must not change the session themselves (a screen
+marks itself dirty, autosave notes the time); a thread that does slow work (a
+network client) takes a Feed instead: a bounded queue that, when its reader
+falls behind, drops what it holds and says so, and the reader resyncs from
+``state()``. Nothing a subscriber does can stall the control loop or the audio.
+
+The sink is what makes the sound: a dsp Chain (files, the laptop mode) or the
+real-time Engine; it offers ``set(changes)``, ``set_monitor(mode, ref_db)``
+and ``match_offset_db``. Without a sink (the command line before a render) the
+session only keeps and checks the values.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from dsp import params
+
+from .errors import UserError
+
+log = logging.getLogger("masterbox.session")
+
+SLOTS = ("A", "B", "C", "D")
+LISTEN_MODES = ("processed", "bypass", "matched")
+UNDO_MERGE_S = 1.0        # turns of one control within this are one undo step
+UNDO_DEPTH = 500
+SETTLE_S = 3.5            # a snapshot's offset is trusted once a 3 s window holds only it
+HOLD_LU = 24.0            # the monitor stage's matching range
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one revision changed. ``values`` maps each changed parameter id to
+    (old, new); ``detail`` says what else moved (slot, target, listening mode,
+    preset name); ``time`` is the wall clock."""
+    revision: int
+    source: str
+    kind: str          # values | undo | redo | preset | recall | store | target | listen
+    values: dict = field(default_factory=dict)
+    detail: dict = field(default_factory=dict)
+    time: float = 0.0
+
+
+@dataclass
+class Snapshot:
+    values: dict | None = None
+    offset_db: float | None = None      # its loudness over the input, LU, when known
+
+
+@dataclass
+class _Step:
+    changes: dict        # pid -> (old, new)
+    gesture: str | None
+    time: float
+
+
+class Feed:
+    """A bounded, thread-safe queue of Changes for one slow reader. When it is
+    full the queue is emptied and ``overflowed`` set: the reader lost changes
+    and resyncs from Session.state() rather than replaying a backlog."""
+
+    def __init__(self, maxlen: int):
+        self._q = collections.deque()
+        self._max = maxlen
+        self._cv = threading.Condition()
+        self.overflowed = False
+
+    def put(self, change: Change) -> None:
+        with self._cv:
+            if len(self._q) >= self._max:
+                self._q.clear()
+                self.overflowed = True
+            self._q.append(change)
+            self._cv.notify()
+
+    def get(self, timeout: float | None = None) -> Change | None:
+        with self._cv:
+            if not self._q:
+                self._cv.wait(timeout)
+            return self._q.popleft() if self._q else None
+
+    def take_overflow(self) -> bool:
+        with self._cv:
+            o, self.overflowed = self.overflowed, False
+            return o
+
+
+class Session:
+    def __init__(self, sink=None, values: dict | None = None, target: str = "streaming",
+                 preset: str | None = None, clock=time.monotonic):
+        from .offline.targets import TARGETS
+
+        self._targets = TARGETS
+        self.sink = sink
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._notifying = False
+        base = sink.values if sink is not None and values is None else (values or {})
+        self._values = params.check_values(base)
+        if sink is not None and values is not None:
+            sink.set(self._values)
+        self._revision = 0
+        self._undo: list[_Step] = []
+        self._redo: list[_Step] = []
+        self._snapshots = [Snapshot() for _ in SLOTS]
+        self._active_slot: int | None = None
+        self._recalled_at = -1e9
+        self._listen = ("processed", 0.0)
+        self._target = self._check_target(target)
+        self._preset = preset
+        self._preset_values = dict(self._values) if preset else None
+        self._subscribers: list = []
+        self._feeds: list[Feed] = []
+        self.bindings: dict = {}        # MIDI bindings: kept and saved with the session
+
+    # ------------------------------------------------------------ reading
+    @property
+    def values(self) -> dict[str, float]:
+        """A copy of the current parameter values."""
+        with self._lock:
+            return dict(self._values)
+
+    def value(self, pid: str) -> float:
+        return self._values[pid]
+
+    @property
+    def revision(self) -> int:
+        return self._revision
+
+    @property
+    def target(self) -> str:
+        return self._target
+
+    @property
+    def listening(self) -> tuple[str, float]:
+        """(mode, reference LU): processed, bypass (compare) or matched (a snapshot)."""
+        return self._listen
+
+    @property
+    def preset(self) -> str | None:
+        return self._preset
+
+    @property
+    def modified(self) -> bool:
+        """The values differ from the active preset's as it was loaded."""
+        return self._preset_values is not None and self._preset_values != self._values
+
+    @property
+    def active_slot(self) -> int | None:
+        return self._active_slot
+
+    def snapshots(self) -> list[Snapshot]:
+        with self._lock:
+            return [Snapshot(None if s.values is None else dict(s.values), s.offset_db)
+                    for s in self._snapshots]
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def state(self) -> dict:
+        """The whole state as plain data (what autosave writes and a remote
+        surface starts from), at one revision."""
+        with self._lock:
+            return {"revision": self._revision, "values": dict(self._values),
+                    "snapshots": [{"slot": SLOTS[i], "values": None if s.values is None else dict(s.values),
+                                   "offset_db": s.offset_db} for i, s in enumerate(self._snapshots)],
+                    "active_slot": self._active_slot, "target": self._target,
+                    "listen": {"mode": self._listen[0], "ref_db": self._listen[1]},
+                    "preset": self._preset, "modified": self.modified,
+                    "bindings": dict(self.bindings)}
+
+    def attach(self, sink) -> None:
+        """Make ``sink`` the one that sounds: it takes the session's values and
+        listening mode (the command line builds a session first, then the
+        engine or chain from its values)."""
+        with self._lock:
+            self._guard()
+            sink.set(self._values)
+            sink.set_monitor(*self._listen)
+            self.sink = sink
+
+    # ------------------------------------------------------------ subscribing
+    def subscribe(self, fn):
+        """Call ``fn(change)`` after every revision, in order, with the session
+        locked (so quickly, and without changing the session). Returns a
+        function that unsubscribes."""
+        with self._lock:
+            self._subscribers.append(fn)
+        return lambda: self._drop(fn)
+
+    def feed(self, maxlen: int = 256) -> Feed:
+        """A Feed of every change from now on, for a reader on another thread."""
+        f = Feed(maxlen)
+        with self._lock:
+            self._feeds.append(f)
+        return f
+
+    def unfeed(self, f: Feed) -> None:
+        with self._lock:
+            if f in self._feeds:
+                self._feeds.remove(f)
+
+    def _drop(self, fn) -> None:
+        with self._lock:
+            if fn in self._subscribers:
+                self._subscribers.remove(fn)
+
+    # ------------------------------------------------------------ changing
+    def apply(self, changes: dict, source: str, gesture: str | None = None) -> Change | None:
+        """Set parameter values. Every value is checked first (a bad one raises
+        ParamError and nothing changes); values equal to the current ones are
+        left out; nothing left means no revision. ``gesture`` (a control's id)
+        merges quick successive moves of one control into one undo step. A
+        parameter move returns listening to plain processed, so the move is
+        heard at its true level."""
+        with self._lock:
+            self._guard()
+            checked = {pid: params.check_value(pid, v) for pid, v in changes.items()}
+            diff = {pid: (self._values[pid], v) for pid, v in checked.items() if self._values[pid] != v}
+            if not diff:
+                return None
+            now = self._clock()
+            self._commit_values(diff)
+            last = self._undo[-1] if self._undo else None
+            if (gesture is not None and last is not None and last.gesture == gesture
+                    and now - last.time < UNDO_MERGE_S and set(last.changes) == set(diff)):
+                last.changes = {pid: (last.changes[pid][0], new) for pid, (_, new) in diff.items()}
+                last.time = now
+            else:
+                self._push_undo(_Step(diff, gesture, now))
+            self._redo.clear()
+            detail = self._back_to_processed()
+            return self._emit(source, "values", diff, detail)
+
+    def undo(self, source: str) -> Change | None:
+        with self._lock:
+            self._guard()
+            if not self._undo:
+                return None
+            step = self._undo.pop()
+            diff = {pid: (new, old) for pid, (old, new) in step.changes.items()}
+            self._commit_values(diff)
+            self._redo.append(step)
+            return self._emit(source, "undo", diff, self._back_to_processed())
+
+    def redo(self, source: str) -> Change | None:
+        with self._lock:
+            self._guard()
+            if not self._redo:
+                return None
+            step = self._redo.pop()
+            self._commit_values(step.changes)
+            step.gesture = None                 # a redone step never merges with a new move
+            self._push_undo(step)
+            return self._emit(source, "redo", dict(step.changes), self._back_to_processed())
+
+    def load_preset(self, name: str, values: dict, source: str = "preset") -> Change:
+        """Load a preset's complete values as one undoable step; it becomes the
+        active preset, unmodified."""
+        if not name:
+            raise UserError("a preset needs a name")
+        with self._lock:
+            self._guard()
+            full = params.check_values(values)
+            diff = {pid: (self._values[pid], v) for pid, v in full.items() if self._values[pid] != v}
+            if diff:
+                self._commit_values(diff)
+                self._push_undo(_Step(diff, None, self._clock()))
+                self._redo.clear()
+            self._preset = name
+            self._preset_values = dict(self._values)
+            return self._emit(source, "preset", diff, {"preset": name, **self._back_to_processed()})
+
+    def store(self, slot: int, source: str) -> Change:
+        """Store the current values in snapshot ``slot`` (0-3), with the loudness
+        offset the processing adds right now (when a sink measures it)."""
+        self._check_slot(slot)
+        with self._lock:
+            self._guard()
+            off = self.sink.match_offset_db if self.sink is not None else None
+            self._snapshots[slot] = Snapshot(dict(self._values), off)
+            self._active_slot = slot
+            return self._emit(source, "store", {}, {"slot": slot, "offset_db": off})
+
+    def recall(self, slot: int, source: str) -> Change | None:
+        """Recall snapshot ``slot`` as one undo step and hear it loudness-matched:
+        lowered to the loudness of the quietest stored snapshot, so switching
+        between them compares sound, not level. None if the slot is empty."""
+        self._check_slot(slot)
+        with self._lock:
+            self._guard()
+            snap = self._snapshots[slot]
+            if snap.values is None:
+                return None
+            diff = {pid: (self._values[pid], v) for pid, v in snap.values.items()
+                    if self._values[pid] != v}
+            if diff:
+                self._commit_values(diff)
+                self._push_undo(_Step(diff, None, self._clock()))
+                self._redo.clear()
+            self._active_slot = slot
+            self._recalled_at = self._clock()
+            offs = [s.offset_db for s in self._snapshots if s.values is not None and s.offset_db is not None]
+            ref = min(offs) if offs else (self.sink.match_offset_db if self.sink is not None else 0.0)
+            self._set_listen("matched", min(max(ref, -HOLD_LU), HOLD_LU))
+            return self._emit(source, "recall", diff, {"slot": slot, "listen": "matched"})
+
+    def set_target(self, name: str, source: str) -> Change | None:
+        with self._lock:
+            self._guard()
+            name = self._check_target(name)
+            if name == self._target:
+                return None
+            old, self._target = self._target, name
+            return self._emit(source, "target", {}, {"target": name, "from": old})
+
+    def listen(self, mode: str, source: str) -> Change | None:
+        """Switch what is heard: processed, or bypass (the input at the
+        processed loudness). Snapshots are heard matched through recall."""
+        if mode not in ("processed", "bypass"):
+            raise UserError(f"listening mode {mode!r}: use processed or bypass "
+                            "(snapshots are heard matched through recall)")
+        with self._lock:
+            self._guard()
+            if self._listen[0] == mode:
+                return None
+            self._set_listen(mode, 0.0)
+            return self._emit(source, "listen", {}, {"listen": mode})
+
+    def tick(self, now: float | None = None) -> None:
+        """Keep the playing snapshot's measured offset current once its 3 s
+        window holds only it (a measurement, not a change: no revision)."""
+        now = self._clock() if now is None else now
+        with self._lock:
+            if (self._listen[0] == "matched" and self._active_slot is not None
+                    and self.sink is not None and now - self._recalled_at >= SETTLE_S):
+                s = self._snapshots[self._active_slot]
+                if s.values is not None:
+                    s.offset_db = self.sink.match_offset_db
+
+    # ------------------------------------------------------------ internals
+    def _commit_values(self, diff: dict) -> None:
+        """Publish first: if the sink refuses (an engine whose callback stopped),
+        the session keeps its old values and the error goes to the caller."""
+        if self.sink is not None:
+            self.sink.set({pid: new for pid, (_, new) in diff.items()})
+        for pid, (_, new) in diff.items():
+            self._values[pid] = new
+
+    def _push_undo(self, step: _Step) -> None:
+        self._undo.append(step)
+        if len(self._undo) > UNDO_DEPTH:
+            del self._undo[0]
+
+    def _set_listen(self, mode: str, ref_db: float) -> None:
+        if self.sink is not None:
+            self.sink.set_monitor(mode, ref_db)
+        self._listen = (mode, ref_db)
+
+    def _back_to_processed(self) -> dict:
+        if self._listen[0] == "processed":
+            return {}
+        self._set_listen("processed", 0.0)
+        return {"listen": "processed"}
+
+    def _guard(self) -> None:
+        if self._notifying:
+            raise RuntimeError("a session subscriber tried to change the session "
+                               "(subscribers only read; a hand changes it)")
+
+    def _emit(self, source: str, kind: str, values: dict, detail: dict) -> Change:
+        self._revision += 1
+        ch = Change(self._revision, source, kind, values, detail, time.time())
+        self._notifying = True
+        try:
+            for fn in list(self._subscribers):
+                try:
+                    fn(ch)
+                except Exception:
+                    log.exception("session subscriber %r failed; dropped", fn)
+                    self._subscribers.remove(fn)
+            for f in self._feeds:
+                f.put(ch)
+        finally:
+            self._notifying = False
+        return ch
+
+    def _check_slot(self, slot: int) -> None:
+        if not (isinstance(slot, int) and 0 <= slot < len(SLOTS)):
+            raise UserError(f"snapshot slot {slot!r}: use 0..{len(SLOTS) - 1} (A-D)")
+
+    def _check_target(self, name: str) -> str:
+        if name not in self._targets:
+            raise UserError(f"target {name!r}: unknown (known: {', '.join(self._targets)})")
+        return name

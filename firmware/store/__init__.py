@@ -1,0 +1,1 @@
+"""State on disk: atomic writes, TOML files read with clear errors, presets."""

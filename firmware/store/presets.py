@@ -1,0 +1,120 @@
+"""Presets and snapshots: TOML files with a schema_version, validated whole.
+
+    schema_version = 1
+    name = "default"
+    [eq]
+    hp_on = true
+    hp_freq_hz = 25.0
+    [limiter]
+    ceiling_dbtp = -1.0
+
+Keys are the schema's parameter ids split at the dot. Unknown tables or keys,
+wrong types and out-of-range values are rejected with a message naming them and
+the file; nothing partly loaded is ever applied. Choices may be written as their
+label ("tube", "24") or index; switches as true/false.
+"""
+from __future__ import annotations
+
+import os
+import tomli_w
+
+from dsp import params
+
+from ..errors import UserError
+from . import tomlfile
+from .atomic import write_text
+
+SCHEMA_VERSION = 1
+BUILTIN_DIR = os.path.join(os.path.dirname(__file__), "builtin_presets")
+META_KEYS = {"schema_version", "name", "description"}
+
+
+def builtin_names() -> list[str]:
+    return sorted(p[:-5] for p in os.listdir(BUILTIN_DIR) if p.endswith(".toml"))
+
+
+def display_name(name_or_path: str) -> str:
+    """What the screen calls a preset: its built-in name, or a file's name
+    without folder and extension."""
+    return os.path.splitext(os.path.basename(name_or_path))[0]
+
+
+def resolve(name_or_path: str) -> str:
+    if not name_or_path:
+        raise UserError("--preset '': a preset needs a name or a .toml path "
+                        f"(built-in: {', '.join(builtin_names())})")
+    if os.path.sep in name_or_path or name_or_path.endswith(".toml"):
+        return name_or_path
+    path = os.path.join(BUILTIN_DIR, name_or_path + ".toml")
+    if not os.path.exists(path):
+        raise UserError(f"preset '{name_or_path}': no such built-in preset "
+                        f"(built-in: {', '.join(builtin_names())}; or give a .toml path)")
+    return path
+
+
+def load(name_or_path: str) -> dict[str, float]:
+    """Parameter values of a preset, complete (defaults for what it leaves out)."""
+    path = resolve(name_or_path)
+    doc = tomlfile.read(path, "preset")
+    return params.check_values(from_document(doc, path))
+
+
+def from_document(doc: dict, where: str = "preset") -> dict[str, float]:
+    ver = doc.get("schema_version")
+    if ver is None:
+        raise UserError(f"{where}: missing schema_version (this firmware writes {SCHEMA_VERSION})")
+    if ver != SCHEMA_VERSION:
+        raise UserError(f"{where}: schema_version {ver!r} is not supported "
+                        f"(this firmware reads {SCHEMA_VERSION})")
+    values: dict[str, float] = {}
+    for key, table in doc.items():
+        if key in META_KEYS:
+            continue
+        if key not in params.MODULES:
+            raise UserError(f"{where}: unknown section [{key}] "
+                            f"(modules: {', '.join(params.MODULES)})")
+        if not isinstance(table, dict):
+            raise UserError(f"{where}: '{key}' must be a table like [{key}]")
+        for name, raw in table.items():
+            pid = f"{key}.{name}"
+            try:
+                p = params.get(pid)
+                if isinstance(raw, str):
+                    v = params.parse_value(pid, raw)
+                elif isinstance(raw, bool) or isinstance(raw, (int, float)):
+                    if p.choices and not isinstance(raw, bool) and p.choices != params.ONOFF:
+                        # a number for a choice is its label when it names one ("24")
+                        label = f"{raw:g}"
+                        v = (params.parse_value(pid, label) if label in p.choices
+                             else params.check_value(pid, raw))
+                    else:
+                        v = params.check_value(pid, raw)
+                else:
+                    raise params.ParamError(f"{pid}: {raw!r} is not a number or a label")
+            except params.ParamError as e:
+                raise UserError(f"{where}: {e}") from None
+            values[pid] = v
+    return values
+
+
+def to_document(values: dict[str, float], name: str = "") -> dict:
+    """The TOML document for ``values``: only what differs from the defaults."""
+    doc: dict = {"schema_version": SCHEMA_VERSION}
+    if name:
+        doc["name"] = name
+    for p in params.SCHEMA:
+        v = values.get(p.id, p.default)
+        if v == p.default:
+            continue
+        table = doc.setdefault(p.module, {})
+        if p.choices == params.ONOFF:
+            table[p.name] = bool(v)
+        elif p.choices:
+            table[p.name] = p.choices[int(v)]
+        else:
+            table[p.name] = float(v)
+    return doc
+
+
+def save(path: str, values: dict[str, float], name: str = "") -> None:
+    write_text(path, tomli_w.dumps(to_document(params.check_values(values), name)))
