@@ -2,7 +2,7 @@
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean install uninstall
+.PHONY: setup demo test fuzz bench clean install uninstall
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	./scripts/setup.sh
@@ -14,6 +14,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
+
+# the command line against many more generated hostile inputs than make test runs
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=2000 $(VENV)/bin/python -m pytest -q tests/test_fuzz_cli.py
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/chain.py

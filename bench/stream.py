@@ -39,10 +39,11 @@ def child(mode: str, block: int, seconds: float, load: bool) -> None:
     def redraw(sink, meter):
         # the real UI's screen loop, flat out: every page in turn
         from firmware.control import Controller
+        from firmware.session import Session
         from ui import screens
         from ui.display import open_display, show
 
-        ctl = Controller(sink, meter)
+        ctl = Controller(Session(sink), meter)
         dev = open_display({"kind": "dummy"})
         pages = ["meters", "menu", "target", "snapshots", "eq", "glue", "limiter"]
         k = 0
@@ -75,7 +76,7 @@ def child(mode: str, block: int, seconds: float, load: bool) -> None:
         time.sleep(seconds)
         c1 = eng.counters()
         d = eng.callback_durations()
-        cpu = float(eng._sd._lib.Pa_GetStreamCpuLoad(eng._stream))
+        cpu = eng.cpu_load()
         stop.set()
         ui.join(5) if load else None
         eng.stop()

@@ -49,11 +49,6 @@ def analog_lowpass(f, f0, q):
     return np.abs(1 / (s * s + s / q + 1))
 
 
-def analog_highpass(f, f0, q):
-    s = 1j * np.asarray(f, dtype=float) / f0
-    return np.abs(s * s / (s * s + s / q + 1))
-
-
 # ---------------------------------------------------------------- matched design
 def _poles_impulse_invariant(w0: float, q: float) -> tuple[float, float]:
     """Denominator (a1, a2) whose poles are exp(p T) for the analog poles of

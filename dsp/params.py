@@ -59,7 +59,7 @@ def check_value(pid: str, value) -> float:
             raise ParamError(f"{pid}: {value!r} is not one of {', '.join(p.choices)}")
         return v
     if not p.min <= v <= p.max:
-        raise ParamError(f"{pid}: {v:g} {p.unit} is out of range {_range(p)}".replace("  ", " "))
+        raise ParamError(f"{pid}: {p.with_unit(f'{v:g}')} is out of range {_range(p)}")
     return v
 
 
@@ -98,7 +98,7 @@ def check_values(values: dict) -> dict[str, float]:
 def _range(p: Param) -> str:
     if p.choices:
         return ", ".join(p.choices)
-    return f"{p.min:g}..{p.max:g} {p.unit}".rstrip()
+    return p.with_unit(f"{p.min:g}..{p.max:g}")
 
 
 def step_value(pid: str, value: float, clicks: int, fine: bool = False) -> float:

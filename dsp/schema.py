@@ -42,8 +42,13 @@ class Param:
     def format(self, value: float) -> str:
         if self.choices:
             return self.choices[int(value)]
-        text = self.fmt.format(value)
-        return f"{text} {self.unit}".rstrip()
+        return self.with_unit(self.fmt.format(value))
+
+    def with_unit(self, text: str) -> str:
+        """A number with this parameter's unit: "-18.0 dB", "2.0:1", "40 %"."""
+        if not self.unit:
+            return text
+        return f"{text}{self.unit}" if self.unit.startswith(":") else f"{text} {self.unit}"
 
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in ("id", "label", "unit", "min", "max", "default",

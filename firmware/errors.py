@@ -36,6 +36,37 @@ class DeviceError(MasterboxError):
     exit_code = EXIT_DEVICE
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the work is, like Ctrl-C: whatever was
+    half written is removed on the way out (or, for a recording, finished and
+    kept), and the command exits with 128 + the signal's number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        import signal
+
+        return signal.Signals(self.signum).name
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def stop_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into Stopped in the main thread."""
+    import signal
+
+    def raise_stopped(signum, frame):
+        raise Stopped(signum)
+
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, raise_stopped)
+
+
 # what an OSError means to a person, by errno
 _REASONS = {
     errno.ENOSPC: "disk full",

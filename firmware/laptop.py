@@ -24,7 +24,9 @@ from dsp.meters import Meter
 from ui import screens
 
 from .control import Controller
-from .errors import UserError
+from .errors import Stopped, UserError
+from .offline.render import compile_chain, refuse_overwriting_input
+from .store.atomic import check_writable
 from .offline import audiofile, demo
 from .session import Session
 from .uiloop import KeyInputs, TerminalDisplay, UILoop, status_lines
@@ -117,6 +119,7 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
     chain; ``seconds`` of audio are run through first so the meters have
     something to show."""
     x, fs, name = load_source(source)
+    compile_chain(fs, session.values)          # before the clock starts, not in the first block
     sink = LockedChain(Chain(fs, session.values))
     session.attach(sink)
     meter = Meter(fs, 2)
@@ -146,6 +149,7 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
         raise UserError(f"screenshot: --scale {scale} is out of range 1..16")
     if not out.lower().endswith(".png"):
         raise UserError(f"screenshot: {out}: the output must be a .png file")
+    check_writable(out)
     ctl, player, _ = prepare(session, source, seconds)
     now = time.monotonic()
     if page in MODULES:
@@ -171,12 +175,17 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
 def run_sim(session: Session, source: str | None = None, record: str | None = None,
             sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None) -> int:
     out = out or sys.stdout
-    ctl, player, name = prepare(session, source)
-    fs = player.fs
     sd = _default_output() if sound else None
-    writer = None
     if sd is None:
         record = record or "masterbox-sim.wav"
+        audiofile.output_format(record, "24")
+        if source is not None:
+            refuse_overwriting_input([source], record)
+        check_writable(record)
+    ctl, player, name = prepare(session, source)
+    fs = player.fs
+    writer = None
+    if sd is None:
         writer = audiofile.Writer(record, fs, 2, "24")
     stop = threading.Event()
     audio_thread = None
@@ -199,6 +208,7 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
 
     t0 = time.monotonic()
     done_frames = 0
+    stopped = None
     keys = KeyInputs(fd)
     display = TerminalDisplay(out, lambda: status_lines(ctl, [f" source: {name}, {where}"]))
     loop = UILoop(ctl, keys, display)
@@ -215,8 +225,14 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
                     done_frames += BLOCK
             keys.wait(1.0 / FPS)
             loop.step(time.monotonic())
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt as e:
+        # ctrl-c, a closed terminal (SIGHUP) or SIGTERM: the audio up to now is
+        # a valid recording, so it is finished and kept
+        stopped = e
+    except BaseException as e:
+        if writer is not None:
+            writer.abort(e)
+        raise
     finally:
         stop.set()
         loop.close()
@@ -227,4 +243,7 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
         out.write(f"recorded {done_frames / fs:.1f} s to {record}\n")
     if errors:
         raise UserError(f"sound device: {errors[0]}")
+    if isinstance(stopped, Stopped):
+        out.write(f"stopped by {stopped.name}; the recording is kept\n")
+        return stopped.exit_code
     return 0

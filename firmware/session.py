@@ -38,7 +38,6 @@ from .errors import UserError
 log = logging.getLogger("masterbox.session")
 
 SLOTS = ("A", "B", "C", "D")
-LISTEN_MODES = ("processed", "bypass", "matched")
 UNDO_MERGE_S = 1.0        # turns of one control within this are one undo step
 UNDO_DEPTH = 500
 SETTLE_S = 3.5            # a snapshot's offset is trusted once a 3 s window holds only it

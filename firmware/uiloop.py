@@ -32,10 +32,15 @@ class KeyInputs:
     ctrl-c still interrupts). End of input is remembered, not an error."""
 
     def __init__(self, fd: int | None = None):
-        self.fd = sys.stdin.fileno() if fd is None else fd
-        self.open = True
+        if fd is None:
+            try:
+                fd = sys.stdin.fileno()
+            except (AttributeError, ValueError, OSError):   # no usable stdin: no keys
+                fd = None
+        self.fd = fd
+        self.open = fd is not None
         self._tty = None
-        if os.isatty(self.fd):
+        if self.open and os.isatty(self.fd):
             import termios
             import tty
 

@@ -130,7 +130,7 @@ def test_error_unknown_parameter(tmp_path, capsys):
 def test_error_out_of_range_value(tmp_path, capsys):
     src = write(tmp_path / "in.wav", tone())
     bad(tmp_path, capsys, "render", src, tmp_path / "o.wav", "--set", "glue.ratio=50",
-        needle="glue.ratio: 50 :1 is out of range 1..20")
+        needle="glue.ratio: 50:1 is out of range 1..20:1")
 
 
 def test_error_malformed_preset(tmp_path, capsys):

@@ -1,6 +1,6 @@
 """The bench HIL suite (`pytest -m hil`): the box measures itself through a loop
-cable from its outputs to its inputs (firmware/loopcheck.py, `masterbox
-loopcheck`), then an operator works every control (firmware/panelcheck.py).
+cable from its outputs to its inputs (firmware/lab/loopcheck.py, `masterbox
+loopcheck`), then an operator works every control (firmware/lab/panelcheck.py).
 
 Two loops run the same checks:
 - "jack": the JACK dummy server, the engine's outputs connected to its own

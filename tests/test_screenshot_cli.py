@@ -42,7 +42,7 @@ def test_module_screenshot_shows_the_preset(tmp_path):
     (["screenshot", "menu", "x.jpg"], "must be a .png"),
     (["screenshot", "menu", "x.png", "--scale", "99"], "out of range 1..16"),
     (["screenshot", "menu", "x.png", "--set", "glue.ratio=99"], "glue.ratio"),
-    (["pinmap", "x.png", "--pins", "nope.toml"], "file not found"),
+    (["pinmap", "x.png", "--pins", "nope.toml"], "no such file"),
 ])
 def test_bad_arguments(tmp_path, capsys, argv, message):
     os.chdir(tmp_path)

@@ -62,7 +62,7 @@ def test_unreachable_target_says_how_far_and_why(tmp_path, capsys):
     src = tmp_path / "in.wav"
     sf.write(src, x, FS, subtype="FLOAT")
     assert main(["render", str(src), str(tmp_path / "o.wav"), "--lufs", "-8",
-                 "--ceiling-dbtp", "-1"]) == 0
+                 "--ceiling-dbtp", "-1"]) == 1            # the work ran; its verdict is no
     out = capsys.readouterr().out
     assert "NOT REACHED" in out and "LU short" in out and "24 dB of drive" in out
 

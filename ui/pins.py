@@ -20,8 +20,6 @@ RESERVED = {0: "HAT EEPROM (ID_SD)", 1: "HAT EEPROM (ID_SC)", 2: "I2C SDA", 3: "
 SPI0 = {7: "SPI0 CE1", 8: "SPI0 CE0", 9: "SPI0 MISO", 10: "SPI0 MOSI", 11: "SPI0 SCLK"}
 UART = {14: "UART TX (serial console)", 15: "UART RX (serial console)"}
 DISPLAYS = ("ssd1309", "ssd1306", "sh1106", "ssd1322")
-DISPLAY_SIZES = {"ssd1309": (128, 64), "ssd1306": (128, 64), "sh1106": (128, 64),
-                 "ssd1322": (256, 64)}
 # the repository's hardware/ (a checkout), else the one scripts/install.sh copies
 # next to the service's virtual environment (/opt/masterbox/hardware)
 _CANDIDATES = (

@@ -61,7 +61,7 @@ def reset_state(T, S):
     S[S_RAMP] = 0.0
     for tb, sb, count in SMOOTHED:
         smooth(T, tb, S, sb, count, 0.0, True)       # snap: copy the targets
-    for idx in (limiter.S_R, limiter.S_R1, limiter.S_AVG, limiter.S_GAIN, limiter.S_MIN_GAIN):
+    for idx in (limiter.S_R, limiter.S_R1, limiter.S_AVG, limiter.S_GAIN):
         S[SB_LIM + idx] = 1.0
     for j in range(limiter.RING):
         S[SB_LIM + limiter.S_BOX + j] = 1.0

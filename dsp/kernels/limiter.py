@@ -71,7 +71,6 @@ S_DLY = _S.take(2 * RING)      # driven audio, 2 ch
 S_DRY = _S.take(2 * RING)      # undriven audio, 2 ch
 S_DP = _S.take()
 S_GAIN = _S.take()             # the applied gain (meter)
-S_MIN_GAIN = _S.take()         # the smallest applied gain since the chain last read it
 S_R1 = _S.take()               # first stage of the release
 # scratch, rewritten every pass: the interpolated points (4 phases x 2 ch), the
 # Annex 2 points (4 x 2), and the smoothed parameters per frame while a ramp runs
@@ -85,16 +84,6 @@ S_MAG = _S.take(2 * M_LEN)
 S_REF = _S.take(2 * M_LEN)
 S_FIN = _S.take(MAXN)
 S_SIZE = _S.size
-
-
-@njit(inline="always", **JIT)
-def _vertex(ym, y0, yp):
-    """Peak of the parabola through three equally spaced points, y0 the largest."""
-    den = 2.0 * y0 - ym - yp
-    if den <= 0.0:
-        return y0
-    d = yp - ym
-    return y0 + d * d / (8.0 * den)
 
 
 @njit(**FAST)
@@ -204,7 +193,6 @@ def _pass(buf, o0, m, T, S, ramp, k):
     bsum = S[S_BSUM]
     bp = int(S[S_BP])
     dp = int(S[S_DP])
-    gmin = S[S_MIN_GAIN]
     g = S[S_GAIN]
     for i in range(m):
         if i < ramp:                 # this frame's values, kept by step 1
@@ -285,8 +273,6 @@ def _pass(buf, o0, m, T, S, ramp, k):
             yr = min(max(yr, -c), c)
         buf[o0 + i, 0] = mix * yl + (1.0 - mix) * S[S_DRY + od]
         buf[o0 + i, 1] = mix * yr + (1.0 - mix) * S[S_DRY + RING + od]
-        if g < gmin:
-            gmin = g
         dp = (dp + 1) % RING
     S[S_PLAST] = plast
     S[S_DQH] = dqh
@@ -299,4 +285,3 @@ def _pass(buf, o0, m, T, S, ramp, k):
     S[S_BP] = bp
     S[S_DP] = dp
     S[S_GAIN] = g
-    S[S_MIN_GAIN] = gmin

@@ -19,7 +19,6 @@ from . import clipper, eq, glue, input, limiter, multiband, output, saturation, 
 from . import monitor, oversampled
 
 ALL = (input, eq, glue, multiband, saturation, stereo, clipper, limiter, output)
-BY_NAME = {m.NAME: m for m in ALL}
 # stages designed from several modules' values: the 4x section shared by
 # saturation, stereo and clipper, and the monitor stage (compare), which also
 # takes the listening mode

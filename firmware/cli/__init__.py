@@ -15,26 +15,42 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import describe
+from ..errors import Stopped, describe, stop_on_signals
 from . import box, files, info, lab
 
 GROUPS = (info, files, box, lab)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (what is wrong, and where to
+    look) and exit code 2, like every other error."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="masterbox", description="masterbox mastering processor")
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    ap = Parser(prog="masterbox", description="masterbox mastering processor")
+    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=Parser)
     for g in GROUPS:
         g.add_parsers(sub)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
+    # file names need not be UTF-8: print them as the bytes they are
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
     args = build_parser().parse_args(argv)
+    stop_on_signals()
     try:
         return args.func(args)
+    except Stopped as e:
+        print(f"masterbox: stopped by {e.name}; nothing half-written was kept", file=sys.stderr)
+        return e.exit_code
     except KeyboardInterrupt:
-        print("masterbox: interrupted; nothing written", file=sys.stderr)
+        print("masterbox: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
     except Exception as e:
         said = describe(e)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dsp import params
 
+from ..errors import UserError
 from .common import chain_opts, session_from
 
 
@@ -54,7 +55,11 @@ def cmd_devices(args) -> int:
 
 def cmd_run(args) -> int:
     import logging
+    import math
 
+    if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds > 0):
+        raise UserError(f"--seconds {args.seconds}: give a running time above 0 s "
+                        "(or leave it out to run until stopped)")
     if args.sim:
         from ..laptop import run_sim
 

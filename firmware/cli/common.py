@@ -2,6 +2,11 @@
 the session they fill."""
 from __future__ import annotations
 
+import json
+import math
+
+import numpy as np
+
 from dsp import params
 
 from ..errors import UserError
@@ -45,3 +50,26 @@ def session_from(preset: str | None, sets: list[str] | None, sink=None) -> Sessi
 
 def values_from(args) -> dict[str, float]:
     return session_from(args.preset, args.set).values
+
+
+def _plain(v):
+    """JSON has no -inf or NaN: a figure that does not exist is null."""
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, (np.floating, float)):
+        return float(v) if math.isfinite(v) else None
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def json_text(doc) -> str:
+    return json.dumps(_plain(doc), indent=1, allow_nan=False)
+
+
+def print_json(doc) -> None:
+    print(json_text(doc))

@@ -2,14 +2,15 @@
 measure, response."""
 from __future__ import annotations
 
-import json
+import contextlib
+import math
 import os
 import sys
 
 import numpy as np
 
-from ..errors import UserError
-from .common import chain_opts, values_from
+from ..errors import EXIT_FAIL, UserError, file_error
+from .common import chain_opts, json_text, print_json, session_from, values_from
 
 TARGET_NAMES = ("ebu-r128", "atsc-a85", "streaming", "apple-music", "youtube", "amazon-music")
 
@@ -60,47 +61,88 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_demo)
 
 
+def _album_paths(args) -> tuple[list[str], list[str]]:
+    """An album's inputs and outputs, checked before anything is created: every
+    track readable, distinct names, one sample rate."""
+    from ..offline import audiofile
+
+    if not args.out_dir:
+        raise UserError("--album needs --out-dir DIR for the rendered tracks")
+    inputs = args.paths
+    outputs = [os.path.join(args.out_dir, os.path.basename(p)) for p in inputs]
+    if len(set(outputs)) != len(outputs):
+        dup = next(o for o in outputs if outputs.count(o) > 1)
+        raise UserError(f"two album tracks share the file name {os.path.basename(dup)}; rename one")
+    rates = {}
+    for p in inputs:
+        rates.setdefault(audiofile.check_input(p).samplerate, p)
+    if len(rates) > 1:
+        raise UserError("album tracks have different sample rates: "
+                        + ", ".join(f"{os.path.basename(p)} {r} Hz" for r, p in rates.items()))
+    if os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
+        raise UserError(f"--out-dir {args.out_dir}: exists and is not a folder")
+    return inputs, outputs
+
+
 def cmd_render(args) -> int:
-    from ..offline.render import render_file
+    from ..offline import audiofile
+    from ..offline.render import refuse_overwriting_input, render_file
+    from ..store.atomic import check_writable
 
     values = values_from(args)
     targeted = args.target is not None or args.lufs is not None or args.ceiling_dbtp is not None
-    if args.album:
-        if not args.out_dir:
-            raise UserError("--album needs --out-dir DIR for the rendered tracks")
-        if not targeted:
-            raise UserError("--album renders to a target: give --target NAME (or --lufs and --ceiling-dbtp)")
-        inputs = args.paths
-        os.makedirs(args.out_dir, exist_ok=True)
-        outputs = [os.path.join(args.out_dir, os.path.basename(p)) for p in inputs]
-        if len(set(outputs)) != len(outputs):
-            raise UserError("two album tracks share a file name; rename one")
-    else:
-        if len(args.paths) != 2:
-            raise UserError("render takes IN OUT (or --album IN... --out-dir DIR)")
-        inputs, outputs = [args.paths[0]], [args.paths[1]]
-    for i, o in zip(inputs, outputs):
-        if os.path.abspath(i) == os.path.abspath(o):
-            raise UserError(f"{o}: output would overwrite the input")
+    t = None
     if targeted:
         from ..offline import targets
 
         t = targets.resolve(args.target, args.lufs, args.ceiling_dbtp)
-        for i in inputs:
-            from ..offline import audiofile
-            audiofile.check_input(i)
-        rep = targets.render_to_target(inputs, outputs, values, t, args.bits)
-        if args.json:
-            print(json.dumps(rep, indent=1, default=float))
-        else:
-            print_target_report(rep)
-        return 0
-    rep = render_file(inputs[0], outputs[0], values, block=args.block, bits=args.bits)
-    if args.json:
-        print(json.dumps(rep, indent=1))
+    if args.album:
+        if not targeted:
+            raise UserError("--album renders to a target: give --target NAME (or --lufs and --ceiling-dbtp)")
+        inputs, outputs = _album_paths(args)
     else:
-        print_report(rep)
-    return 0
+        if args.out_dir:
+            raise UserError("--out-dir is for --album; a single render takes IN OUT")
+        if len(args.paths) != 2:
+            raise UserError("render takes IN OUT (or --album IN... --out-dir DIR)")
+        inputs, outputs = [args.paths[0]], [args.paths[1]]
+    for o in outputs:
+        refuse_overwriting_input(inputs, o)
+        audiofile.output_format(o, args.bits or "24")
+    if not targeted:
+        rep = render_file(inputs[0], outputs[0], values, block=args.block, bits=args.bits)
+        if args.json:
+            print_json(rep)
+        else:
+            print_report(rep)
+        return 0
+    for i in inputs:
+        audiofile.check_input(i)
+    made_dir = False
+    if args.album and not os.path.isdir(args.out_dir):
+        try:
+            os.makedirs(args.out_dir)
+        except OSError as e:
+            raise file_error(args.out_dir, e, "create the folder") from None
+        made_dir = True
+    try:
+        for o in outputs:
+            check_writable(o)
+        rep = targets.render_to_target(inputs, outputs, values, t, args.bits)
+    except BaseException:
+        if made_dir:
+            with contextlib.suppress(OSError):
+                os.rmdir(args.out_dir)          # only if still empty: nothing of ours in it
+        raise
+    if args.json:
+        print_json(rep)
+    else:
+        print_target_report(rep)
+    return 0 if rep["reached"] else EXIT_FAIL
+
+
+def _num(v, spec: str, none: str = "--") -> str:
+    return none if v is None or not math.isfinite(v) else format(v, spec)
 
 
 def print_target_report(rep: dict, out=None) -> None:
@@ -109,13 +151,15 @@ def print_target_report(rep: dict, out=None) -> None:
               f"{rep['ceiling_dbtp']:g} dBTP ({rep['source']})\n")
     how = (f"limiter drive {rep['limiter_drive_db']:+.2f} dB" if rep["output_trim_db"] == 0
            else f"output trim {rep['output_trim_db']:+.2f} dB")
-    out.write(f"  reached {rep['integrated_lufs']:.2f} LUFS with {how}\n")
-    if not rep["reached"]:
-        out.write(f"  NOT REACHED: {rep['why']}\n")
+    if rep["reached"]:
+        out.write(f"  reached {rep['integrated_lufs']:.2f} LUFS with {how}\n")
+    else:
+        got = _num(rep["integrated_lufs"], ".2f", "nothing (silence)")
+        out.write(f"  NOT REACHED: got {got} LUFS with {how}: {rep['why']}\n")
     out.write(f"  {'track':40s} {'LUFS':>7s} {'dBTP':>7s} {'s':>6s}\n")
     for r in rep["tracks"]:
-        out.write(f"  {os.path.basename(r['output']):40s} {r['integrated_lufs']:7.2f} "
-                  f"{r['true_peak_dbtp']:7.2f} {r['seconds']:6.1f}\n")
+        out.write(f"  {os.path.basename(r['output']):40s} {_num(r['integrated_lufs'], '7.2f'):>7s} "
+                  f"{_num(r['true_peak_dbtp'], '7.2f'):>7s} {r['seconds']:6.1f}\n")
 
 
 def cmd_check(args) -> int:
@@ -124,31 +168,35 @@ def cmd_check(args) -> int:
     t = targets.resolve(args.target, args.lufs, args.ceiling_dbtp)
     r = targets.check(args.file, t)
     if args.json:
-        print(json.dumps(r, indent=1))
+        print_json(r)
     else:
         il = "below gate" if r["integrated_lufs"] is None else f"{r['integrated_lufs']:.2f} LUFS"
         ok = lambda b: "ok" if b else "FAILS"  # noqa: E731
         print(f"{r['file']} against {t.name} ({t.lufs:g} LUFS +-{t.tolerance_lu:g}, "
               f"{t.ceiling_dbtp:g} dBTP; {t.source})")
         print(f"  loudness   {il:>16s}  {ok(r['loudness_ok'])}")
-        print(f"  true peak  {r['true_peak_dbtp']:11.2f} dBTP  {ok(r['true_peak_ok'])}")
+        print(f"  true peak  {_num(r['true_peak_dbtp'], '11.2f'):>11s} dBTP  {ok(r['true_peak_ok'])}")
         if r["true_peak_after_44k1_dbtp"] is None:
             print("  at 44.1 kHz: already 44.1 kHz, no conversion")
         else:
-            print(f"  after conversion to 44.1 kHz {r['true_peak_after_44k1_dbtp']:.2f} dBTP  "
+            print(f"  after conversion to 44.1 kHz {_num(r['true_peak_after_44k1_dbtp'], '.2f')} dBTP  "
                   f"{ok(r['after_conversion_ok'])}")
         print("  PASSES" if r["passes"] else "  DOES NOT PASS")
-    return 0 if r["passes"] else 1
+    return 0 if r["passes"] else EXIT_FAIL
 
 
 def print_report(rep: dict, out=None) -> None:
     out = out or sys.stdout
+    speed = (f"rendered at {rep['realtime_factor']:.1f}x real time" if rep["realtime_factor"]
+             else "rendered")
+    if rep.get("compile_seconds", 0) >= 1.0:
+        speed += f" (after {rep['compile_seconds']:.0f} s compiling the chain, once)"
     out.write(
         f"{rep['output']}: {rep['seconds']:.2f} s, {rep['sample_rate']} Hz, "
         f"{rep['channels']} ch, {rep['bits']} bit\n"
-        f"  peak in {rep['peak_in_dbfs']:+.2f} dBFS, out {rep['peak_out_dbfs']:+.2f} dBFS\n"
-        f"  latency {rep['latency_frames']} frames ({rep['latency_ms']:.2f} ms), "
-        f"rendered at {rep['realtime_factor']:.1f}x real time\n")
+        f"  peak in {_num(rep['peak_in_dbfs'], '+.2f', 'silence')} dBFS, "
+        f"out {_num(rep['peak_out_dbfs'], '+.2f', 'silence')} dBFS (as written)\n"
+        f"  latency {rep['latency_frames']} frames ({rep['latency_ms']:.2f} ms), {speed}\n")
     if rep["nonfinite_samples_replaced"]:
         out.write(f"  {rep['nonfinite_samples_replaced']} NaN/Inf input samples replaced by silence\n")
     for n in rep["notes"]:
@@ -156,14 +204,25 @@ def print_report(rep: dict, out=None) -> None:
 
 
 def cmd_demo(args) -> int:
+    from dsp.meters import measure
+
     from ..offline import audiofile, demo
     from ..offline.render import render_file
-    from ..store.atomic import write_text
+    from ..store.atomic import check_writable, write_text
 
-    os.makedirs(args.out_dir, exist_ok=True)
+    session = session_from(args.preset, args.set)
+    if os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
+        raise UserError(f"--out-dir {args.out_dir}: exists and is not a folder")
+    try:
+        os.makedirs(args.out_dir, exist_ok=True)
+    except OSError as e:
+        raise file_error(args.out_dir, e, "create the folder") from None
     fs = 48000
     src = os.path.join(args.out_dir, "demo_input.wav")
     dst = os.path.join(args.out_dir, "demo_master.wav")
+    report = os.path.join(args.out_dir, "demo_report.json")
+    for path in (src, dst, report):
+        check_writable(path)
     x = demo.programme(fs)
     w = audiofile.Writer(src, fs, 2, "24")
     try:
@@ -173,35 +232,34 @@ def cmd_demo(args) -> int:
         w.abort(e)
         raise
     print(f"demo programme: {len(x) / fs:.1f} s synthesised -> {src}")
-    rep = render_file(src, dst, values_from(args), bits="24")
+    rep = render_file(src, dst, session.values, bits="24")
     rep["preset"] = args.preset
     print_report(rep)
-    from dsp.meters import measure
-
-    from ..offline import audiofile as af
     for key, path in (("input", src), ("master", dst)):
-        m = measure(af.read(path)[0], fs)
+        m = measure(audiofile.read(path)[0], fs)
         rep[f"{key}_loudness"] = {k: m[k] for k in ("integrated_lufs", "loudness_range_lu",
                                                     "max_short_term_lufs", "true_peak_dbtp")}
     a, b = rep["input_loudness"], rep["master_loudness"]
     print(f"  loudness {a['integrated_lufs']:.1f} -> {b['integrated_lufs']:.1f} LUFS, true peak "
           f"{a['true_peak_dbtp']:.1f} -> {b['true_peak_dbtp']:.1f} dBTP, LRA "
           f"{a['loudness_range_lu']:.1f} -> {b['loudness_range_lu']:.1f} LU")
-    report = os.path.join(args.out_dir, "demo_report.json")
-    write_text(report, json.dumps(rep, indent=1) + "\n")
+    write_text(report, json_text(rep) + "\n")
     print(f"report -> {report}")
     return 0
 
 
 def cmd_response(args) -> int:
     from ..offline import response
+    from ..store.atomic import check_writable
 
     if not 32000 <= args.rate <= 192000:
         raise UserError(f"--rate {args.rate}: out of range 32000..192000 Hz")
-    resp = response.measure(values_from(args), args.rate)
     if args.png:
         if not args.png.lower().endswith(".png"):
             raise UserError(f"{args.png}: the picture is written as PNG; name it .png")
+        check_writable(args.png)
+    resp = response.measure(values_from(args), args.rate)
+    if args.png:
         response.plot(resp, args.png, f"masterbox response: preset {args.preset}, {args.rate} Hz")
         print(f"response -> {args.png}")
     if args.json or not args.png:
@@ -210,14 +268,17 @@ def cmd_response(args) -> int:
         doc = {str(m): {"mid_db": round(float(np.interp(m, f, resp["mid_db"])), 3),
                         "side_db": round(float(np.interp(m, f, resp["side_db"])), 3)}
                for m in marks if m <= f[-1]}
-        print(json.dumps(doc, indent=1))
+        print_json(doc)
     return 0
 
 
 def cmd_measure(args) -> int:
     from ..offline import measure
+    from ..store.atomic import check_writable
 
     measure.check_plot_args(args.files, args.plot)
+    if args.plot:
+        check_writable(args.plot)
     results = []
     for f in args.files:
         r, series = measure.measure_file(f, precise=args.precise)
@@ -227,7 +288,7 @@ def cmd_measure(args) -> int:
         if not args.json:
             print(measure.text(r))
     if args.json:
-        print(json.dumps(results if len(results) > 1 else results[0], indent=1))
+        print_json(results if len(results) > 1 else results[0])
     if args.plot:
         print(f"plot -> {args.plot}", file=sys.stderr if args.json else sys.stdout)
     return 0

@@ -25,7 +25,7 @@ def cmd_params(args) -> int:
         print(json.dumps(doc, indent=1))
         return 0
     for p in params.SCHEMA:
-        rng = ", ".join(p.choices) if p.choices else f"{p.min:g}..{p.max:g} {p.unit}".rstrip()
+        rng = ", ".join(p.choices) if p.choices else p.with_unit(f"{p.min:g}..{p.max:g}")
         print(f"{p.id:34s} {p.format(p.default):>12s}   [{rng}]")
     print("latency: " + ", ".join(f"{fs} Hz: {n} frames ({doc['latency_ms'][fs]} ms)"
                                   for fs, n in doc["latency_frames"].items()))

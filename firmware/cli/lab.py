@@ -6,6 +6,7 @@ import json
 import sys
 
 from ..errors import DeviceError, UserError
+from ..store.atomic import check_writable
 
 
 def add_parsers(sub) -> None:
@@ -31,14 +32,13 @@ def add_parsers(sub) -> None:
 
 
 def cmd_pinmap(args) -> int:
-    from ui import pins
-
     from ..lab.pinmap import draw
+    from ..store import pintable
 
-    try:
-        table = pins.load(args.pins)
-    except pins.PinError as e:
-        raise UserError(str(e)) from None
+    table = pintable.load(args.pins)
+    if not args.out.lower().endswith(".png"):
+        raise UserError(f"pinmap: {args.out}: the picture is written as PNG; name it .png")
+    check_writable(args.out)
     print(f"wrote {draw(table, args.out)}")
     return 0
 
@@ -52,6 +52,10 @@ def cmd_loopcheck(args) -> int:
     from ..engine import Engine, compile_callback
     from ..lab import loopcheck
 
+    if args.png:
+        if not args.png.lower().endswith(".png"):
+            raise UserError(f"loopcheck: {args.png}: the picture is written as PNG; name it .png")
+        check_writable(args.png)
     if args.config:
         from ..service import config
         cfg = config.load(args.config)
@@ -95,16 +99,13 @@ def cmd_loopcheck(args) -> int:
 def cmd_panelcheck(args) -> int:
     """Walk the operator through every encoder and button on the Pi's GPIO.
     Exit 0 when every control answered as asked, 1 otherwise."""
-    from ui import pins
     from ui.gpio_backend import GPIOUnavailable, RPiGPIOBackend
     from ui.inputs import Panel
 
     from ..lab import panelcheck
+    from ..store import pintable
 
-    try:
-        table = pins.load(args.pins)
-    except pins.PinError as e:
-        raise UserError(str(e)) from None
+    table = pintable.load(args.pins)
     try:
         backend = RPiGPIOBackend()
     except GPIOUnavailable as e:

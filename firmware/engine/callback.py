@@ -35,12 +35,12 @@ from dsp.kernels.layout import Layout
 
 # arena header (float64 words)
 _H = Layout()
-H_CALLBACKS, H_XRUNS, H_ACTIVE, H_INUSE, H_TORN, H_FRAMES, H_FLAGS, H_THREAD = _H.each(8)
+H_CALLBACKS, H_XRUNS, H_ACTIVE, H_TORN, H_FRAMES, H_THREAD = _H.each(6)
 H_SIZE = _H.take()       # the arena's length (the callback sizes its view from it)
 H_MEAS, H_MPOS, H_MLEN = _H.each(3)   # loop-cable measurement: idle/armed/done, position, length
 H_TS = _H.take(2)        # a timespec the clock writes into
 H_DMAX = _H.take()       # the longest callback, ns
-_H.take()                # spare: the coefficient sets start 16 words in
+_H.take(16 - _H.size)    # spare: the coefficient sets start 128 bytes in
 HEADER = _H.size
 MEAS_IDLE, MEAS_ARMED, MEAS_DONE = 0.0, 1.0, 2.0
 # callback durations: a histogram of 1 us bins (the last bin holds the rest)
@@ -160,7 +160,6 @@ def compile_callback():
                 A[H_MEAS] = MEAS_DONE
             src = y      # the chain reads each chunk before it writes it: in place is safe
         act = int(A[H_ACTIVE])
-        A[H_INUSE] = act
         base = T0 if act == 0 else T1
         T = A[base:base + T_N]
         head = T[K.T_SEQ]
@@ -170,7 +169,6 @@ def compile_callback():
         MK.process(y, frames, A[MT0:MT0 + MT_N], A[MS0:MS0 + MS_N])
         if status != 0:
             A[H_XRUNS] += 1.0
-            A[H_FLAGS] = float(status)
         A[H_FRAMES] += float(frames)
         A[H_CALLBACKS] += 1.0
         clock_gettime(1, A[H_TS:H_TS + 2].ctypes.data)

@@ -148,6 +148,10 @@ class Engine:
         self.open()
         self.start()
 
+    def cpu_load(self) -> float:
+        """PortAudio's estimate of the callback's share of the period, 0..1."""
+        return self._stream.cpu_load()
+
     def stream_latency(self) -> tuple[float, float]:
         """PortAudio's reported (input, output) latency of the open stream, seconds."""
         return self._stream.latency()

@@ -90,6 +90,10 @@ class Stream:
             lib.Pa_CloseStream(self._stream)
             self._stream = None
 
+    def cpu_load(self) -> float:
+        """PortAudio's estimate of the callback's share of the period, 0..1."""
+        return float(_sd()._lib.Pa_GetStreamCpuLoad(self._stream))
+
     def latency(self) -> tuple[float, float]:
         """PortAudio's reported (input, output) latency, seconds."""
         info = _sd()._lib.Pa_GetStreamInfo(self._stream)

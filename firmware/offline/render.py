@@ -6,7 +6,9 @@ temporary name that is renamed only when everything succeeded.
 """
 from __future__ import annotations
 
+import os
 import sys
+import threading
 import time
 
 import numpy as np
@@ -15,6 +17,7 @@ from dsp import params
 from dsp.chain import Chain
 
 from ..errors import UserError
+from ..store.atomic import check_writable
 from . import audiofile
 
 DEFAULT_BLOCK = 4096
@@ -75,6 +78,46 @@ def render_array(x: np.ndarray, fs: int, values: dict, block: int = DEFAULT_BLOC
     return y, chain
 
 
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file: through symlinks, hard links and '..'."""
+    try:
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_overwriting_input(inputs, output: str) -> None:
+    for i in inputs:
+        if same_file(i, output):
+            raise UserError(f"{output}: output would overwrite the input {i}")
+
+
+def compile_chain(fs: int, values: dict, stream=None) -> float:
+    """Compile the chain kernel now (or load it from numba's cache), saying so
+    when that takes a while, so a render's speed is the render's. Returns the
+    seconds it took."""
+    from dsp.kernels import chain as K
+
+    stream = sys.stderr if stream is None else stream
+    if K.process.signatures:
+        return 0.0
+    t0 = time.perf_counter()
+    done = threading.Event()
+
+    def tell():
+        if not done.wait(1.0):
+            stream.write("compiling the chain (once; numba caches it for next time)...\n")
+            stream.flush()
+    t = threading.Thread(target=tell, daemon=True)
+    t.start()
+    Chain(fs, values).process(np.zeros((1, 2), np.float32))
+    done.set()
+    t.join()
+    return time.perf_counter() - t0
+
+
 def render_file(in_path: str, out_path: str, values: dict, block: int = DEFAULT_BLOCK,
                 bits: str | None = None, progress: bool = True) -> dict:
     if not 1 <= block <= 1 << 20:
@@ -84,6 +127,8 @@ def render_file(in_path: str, out_path: str, values: dict, block: int = DEFAULT_
     fmt, _ = audiofile.output_format(out_path, bits or "24")
     bits = bits or default_bits(info.subtype, fmt)
     audiofile.output_format(out_path, bits)
+    refuse_overwriting_input([in_path], out_path)
+    check_writable(out_path)
     values = params.check_values(values)
     notes = []
     if bits in ("16", "24"):
@@ -97,36 +142,33 @@ def render_file(in_path: str, out_path: str, values: dict, block: int = DEFAULT_
     if ch == 1 and not _mono_safe(values):
         notes.append("mono input: stereo-only settings (width, balance, swap, mid/side EQ) "
                      "act on identical channels; the left channel is written")
+    compile_s = compile_chain(fs, values)
     chain = Chain(fs, values)
     L = chain.latency
     writer = audiofile.Writer(out_path, fs, ch, bits)
     bar = Progress(info.frames, "render", sys.stderr if progress else False)
     t0 = time.perf_counter()
     peak_in = 0.0
-    peak_out = 0.0
-    written = 0
+    read = 0
     try:
         skip = L
         def emit(o):
-            nonlocal skip, written, peak_out
+            nonlocal skip
             if skip:
                 cut = min(skip, len(o))
                 o = o[cut:]
                 skip -= cut
-            o = o[: info.frames - written]
+            o = o[: read - writer.frames]
             if len(o):
-                peak_out = max(peak_out, float(np.max(np.abs(o))))
                 writer.write(o if ch == 2 else o[:, :1])
-                written += len(o)
-        done = 0
         for b in audiofile.blocks(in_path, block):
             x = b if ch == 2 else np.repeat(b, 2, axis=1)
             finite = np.isfinite(x)
             if finite.any():
                 peak_in = max(peak_in, float(np.max(np.abs(np.where(finite, x, 0.0)))))
+            read += len(b)
             emit(chain.process(x))
-            done += len(b)
-            bar.update(done)
+            bar.update(read)
         tail = L
         while tail > 0:
             z = np.zeros((min(block, tail), 2), np.float32)
@@ -139,14 +181,24 @@ def render_file(in_path: str, out_path: str, values: dict, block: int = DEFAULT_
     finally:
         bar.close()
     dt = time.perf_counter() - t0
+    written = writer.frames
+    trunc = audiofile.truncation_note(in_path, audiofile.promised_frames(in_path, info), read)
+    if trunc:
+        notes.append(trunc)
+    if writer.clipped:
+        notes.append(f"{writer.clipped} samples were over full scale and clipped when "
+                     f"quantised to {bits} bits; lower output.trim_db, engage the limiter, "
+                     "or write --bits 32f")
     nonfinite = chain.nonfinite_samples // (2 if ch == 1 else 1)
     return {
         "input": in_path, "output": out_path, "sample_rate": fs, "channels": ch,
         "frames": written, "seconds": written / fs, "bits": bits, "block": block,
         "latency_frames": L, "latency_ms": 1000.0 * L / fs,
-        "peak_in_dbfs": _db(peak_in), "peak_out_dbfs": _db(peak_out),
+        "peak_in_dbfs": _db(peak_in), "peak_out_dbfs": _db(writer.peak),
+        "clipped_samples": writer.clipped,
         "nonfinite_samples_replaced": int(nonfinite),
-        "render_seconds": dt, "realtime_factor": (written / fs) / dt if dt > 0 else float("inf"),
+        "render_seconds": dt, "compile_seconds": compile_s,
+        "realtime_factor": (written / fs) / dt if dt > 0 else None,
         "notes": notes,
     }
 
@@ -158,5 +210,6 @@ def _mono_safe(v) -> bool:
                                                       "high_shelf")))
 
 
-def _db(x: float) -> float:
-    return 20 * np.log10(x) if x > 0 else float("-inf")
+def _db(x: float) -> float | None:
+    """dBFS of a peak; None for silence (JSON has no -inf)."""
+    return float(20 * np.log10(x)) if x > 0 else None

@@ -51,7 +51,28 @@ TARGETS = {t.name: t for t in (
 )}
 
 
+LUFS_RANGE = (-40.0, -5.0)
+
+
+def _number(flag: str, v: float | None) -> float | None:
+    if v is not None and not math.isfinite(v):
+        raise UserError(f"{flag} {v}: not a finite number")
+    return v
+
+
 def resolve(name: str | None, lufs: float | None, ceiling: float | None) -> Target:
+    """The target a command asks for: a named one, a named one with its loudness
+    or ceiling overridden, or a custom one. Every number is checked against the
+    same ranges whichever way it arrives."""
+    lufs = _number("--lufs", lufs)
+    ceiling = _number("--ceiling-dbtp", ceiling)
+    if lufs is not None and not LUFS_RANGE[0] <= lufs <= LUFS_RANGE[1]:
+        raise UserError(f"--lufs {lufs:g}: out of range {LUFS_RANGE[0]:g}..{LUFS_RANGE[1]:g} LUFS")
+    if ceiling is not None:
+        p = params.get("limiter.ceiling_dbtp")
+        if not p.min <= ceiling <= p.max:
+            raise UserError(f"--ceiling-dbtp {ceiling:g}: out of range {p.min:g}..{p.max:g} dBTP "
+                            "(the limiter's ceiling)")
     if name is not None:
         if name not in TARGETS:
             raise UserError(f"--target {name}: unknown (known: {', '.join(TARGETS)}; "
@@ -59,13 +80,11 @@ def resolve(name: str | None, lufs: float | None, ceiling: float | None) -> Targ
         t = TARGETS[name]
         if lufs is None and ceiling is None:
             return t
-        return Target("custom", "custom", t.lufs if lufs is None else lufs,
-                      t.ceiling_dbtp if ceiling is None else ceiling, 1.0, "user values")
+        return Target("custom", f"{t.label}, changed", t.lufs if lufs is None else lufs,
+                      t.ceiling_dbtp if ceiling is None else ceiling, t.tolerance_lu,
+                      f"{t.source}; changed by the user")
     if lufs is None or ceiling is None:
         raise UserError("give --target NAME, or both --lufs X and --ceiling-dbtp Y")
-    if not -40.0 <= lufs <= -5.0:
-        raise UserError(f"--lufs {lufs:g}: out of range -40..-5 LUFS")
-    params.check_value("limiter.ceiling_dbtp", ceiling)
     return Target("custom", "custom", lufs, ceiling, 1.0, "user values")
 
 
@@ -166,19 +185,11 @@ def _pre_render(args):
     return y, fs, ch, subtype
 
 
-def _write(path, y, fs, ch, bits):
-    w = audiofile.Writer(path, fs, ch, bits)
-    try:
-        w.write(y if ch == 2 else y[:, :1])
-        w.commit()
-    except BaseException as e:
-        w.abort(e)
-        raise
-
-
 def render_to_target(inputs: list[str], outputs: list[str], values: dict, target: Target,
                      bits: str | None, jobs: int | None = None) -> dict:
-    """Render one track or an album (one gain for all, per-track limiter) to a target."""
+    """Render one track or an album (one gain for all, per-track limiter) to a
+    target. All or nothing: every track is written to a temporary name and the
+    names are swapped in only when all of them are complete."""
     for o in outputs:
         audiofile.output_format(o, bits or "24")
     values = params.check_values(values)
@@ -190,15 +201,25 @@ def render_to_target(inputs: list[str], outputs: list[str], values: dict, target
     fs = rates.pop()
     res = search([y for y, _, _, _ in pre], fs, values, target)
     rows = []
-    for (y_pre, _, ch, subtype), out, path_in, path_out in zip(pre, res["outputs"], inputs, outputs):
-        b = bits or ("16" if subtype == "PCM_16" else "24")
-        _write(path_out, out, fs, ch, b)
-        m = Meter(fs, 2)
-        m.process(out)
-        rows.append({"input": path_in, "output": path_out,
-                     "integrated_lufs": m.integrated(),
-                     "true_peak_dbtp": 20 * math.log10(max(m.true_peak_linear(), 1e-12)),
-                     "seconds": len(out) / fs})
+    writers = []
+    try:
+        for (_, _, ch, subtype), out, path_in, path_out in zip(pre, res["outputs"], inputs, outputs):
+            w = audiofile.Writer(path_out, fs, ch, bits or ("16" if subtype == "PCM_16" else "24"))
+            writers.append(w)
+            w.write(out if ch == 2 else out[:, :1])
+            w.finish()
+            m = Meter(fs, 2)
+            m.process(out)
+            rows.append({"input": path_in, "output": path_out,
+                         "integrated_lufs": m.integrated(),
+                         "true_peak_dbtp": 20 * math.log10(max(m.true_peak_linear(), 1e-12)),
+                         "seconds": len(out) / fs})
+        for w in writers:
+            w.commit()
+    except BaseException as e:
+        for w in writers:
+            w.abort(e)
+        raise
     return {"target": target.name, "target_lufs": target.lufs,
             "ceiling_dbtp": target.ceiling_dbtp, "source": target.source,
             "integrated_lufs": res["integrated"], "reached": res["reached"],

@@ -50,13 +50,14 @@ def health(engine):
 def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = None) -> UILoop:
     """The UI loop for ``panel`` ("gpio" or "keys") on a running engine."""
     if panel == "gpio":
-        from ui import pins
         from ui.display import open_display
         from ui.gpio_backend import RPiGPIOBackend
         from ui.inputs import Panel
 
         ctl = Controller(session, EngineMeter(engine), "panel")
-        table = pins.load(pins_path)
+        from ..store import pintable
+
+        table = pintable.load(pins_path)
         try:
             display = LumaDisplay(open_display(table.display))
         except Exception as e:

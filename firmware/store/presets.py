@@ -60,12 +60,20 @@ def load(name_or_path: str) -> dict[str, float]:
 
 
 def from_document(doc: dict, where: str = "preset") -> dict[str, float]:
+    """The parameter values a preset document sets, each checked for its type
+    and range; anything unknown or of the wrong type is refused by name."""
     ver = doc.get("schema_version")
     if ver is None:
         raise UserError(f"{where}: missing schema_version (this firmware writes {SCHEMA_VERSION})")
-    if ver != SCHEMA_VERSION:
-        raise UserError(f"{where}: schema_version {ver!r} is not supported "
+    if isinstance(ver, bool) or not isinstance(ver, int):
+        raise UserError(f"{where}: schema_version = {ver!r} should be a whole number "
                         f"(this firmware reads {SCHEMA_VERSION})")
+    if ver != SCHEMA_VERSION:
+        raise UserError(f"{where}: schema_version {ver} is not supported "
+                        f"(this firmware reads {SCHEMA_VERSION})")
+    for key in ("name", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            raise UserError(f"{where}: {key} = {doc[key]!r} should be text in quotes")
     values: dict[str, float] = {}
     for key, table in doc.items():
         if key in META_KEYS:
@@ -78,23 +86,29 @@ def from_document(doc: dict, where: str = "preset") -> dict[str, float]:
         for name, raw in table.items():
             pid = f"{key}.{name}"
             try:
-                p = params.get(pid)
-                if isinstance(raw, str):
-                    v = params.parse_value(pid, raw)
-                elif isinstance(raw, bool) or isinstance(raw, (int, float)):
-                    if p.choices and not isinstance(raw, bool) and p.choices != params.ONOFF:
-                        # a number for a choice is its label when it names one ("24")
-                        label = f"{raw:g}"
-                        v = (params.parse_value(pid, label) if label in p.choices
-                             else params.check_value(pid, raw))
-                    else:
-                        v = params.check_value(pid, raw)
-                else:
-                    raise params.ParamError(f"{pid}: {raw!r} is not a number or a label")
+                values[pid] = _value(params.get(pid), raw)
             except params.ParamError as e:
                 raise UserError(f"{where}: {e}") from None
-            values[pid] = v
     return values
+
+
+def _value(p: params.Param, raw) -> float:
+    """One preset value: a number for a number, true/false for a switch, a label
+    (or the number a label spells, like 24) for a choice."""
+    if isinstance(raw, str):
+        return params.parse_value(p.id, raw)
+    if isinstance(raw, bool):
+        if p.choices != params.ONOFF:
+            kind = "one of " + ", ".join(p.choices) if p.choices else "a number"
+            raise params.ParamError(f"{p.id}: {str(raw).lower()} is a switch value; give {kind}")
+        return float(raw)
+    if isinstance(raw, (int, float)):
+        if p.choices and p.choices != params.ONOFF:
+            label = f"{raw:g}"
+            if label in p.choices:
+                return params.parse_value(p.id, label)
+        return params.check_value(p.id, raw)
+    raise params.ParamError(f"{p.id}: {raw!r} is not a number or a label")
 
 
 def to_document(values: dict[str, float], name: str = "") -> dict:
