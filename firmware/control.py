@@ -17,9 +17,11 @@ import math
 from dsp import modules, params
 from ui.actions import Action
 from ui.navigation import ModuleEntry, Navigator
-from ui.views import (Badge, MenuView, MeterView, ModuleView, ParamView, Screen, SnapshotView,
-                      TargetView)
+from ui.navigation import NAME_CHARS
+from ui.views import (Badge, ConfirmView, MenuView, MeterView, ModuleView, NameView, ParamView,
+                      PresetsView, Screen, SnapshotView, TargetView)
 
+from .errors import UserError
 from .offline.targets import TARGETS
 from .session import SLOTS, Session
 
@@ -56,13 +58,18 @@ def param_view(pid: str, v: float) -> ParamView:
 
 
 class Controller:
-    def __init__(self, session: Session, meter=None, source: str = "panel"):
+    def __init__(self, session: Session, meter=None, source: str = "panel", presets=None):
+        """``presets``: the user's presets (store/presets.UserPresets), or None
+        when the box has no state folder (the presets page then lists the
+        built-ins and cannot save)."""
         self.session = session
         self.meter = meter
         self.source = source
+        self.presets = presets
         self.nav = Navigator(module_entries())
         self.status = ""
         self.alert_until = -1e9
+        self._preset_items: list[tuple[str, bool]] = []
 
     @property
     def sink(self):
@@ -70,10 +77,99 @@ class Controller:
 
     # ------------------------------------------------------------ actions
     def handle(self, action: Action, now: float) -> list[tuple]:
+        if self.nav.page == "presets":
+            self._list_presets()
         cmds = self.nav.handle(action, now)
         for c in cmds:
-            self.apply(c, now)
+            try:
+                self.apply(c, now)
+            except UserError as e:       # a name taken, a disk full: said, nothing changed
+                self.flash(str(e), now, 4.0)
+        if self.nav.page == "presets":
+            self._list_presets()
         return cmds
+
+    def _list_presets(self) -> list[tuple[str, bool]]:
+        from .store.presets import UserPresets, builtin_names
+
+        if self.presets is not None:
+            self._preset_items = self.presets.all()
+        else:
+            self._preset_items = [(n, True) for n in builtin_names()]
+        self.nav.preset_count = len(self._preset_items)
+        return self._preset_items
+
+    def _preset(self, i: int) -> tuple[str, bool]:
+        return self._preset_items[i]
+
+    def _user_presets(self):
+        if self.presets is None:
+            raise UserError("no preset folder (run with a state folder)")
+        return self.presets
+
+    def _apply_presets(self, c: tuple, now: float) -> None:
+        """The presets page's commands, the name page's result, confirmations."""
+        from .store.presets import load
+
+        kind = c[0]
+        s, src = self.session, self.source
+        if kind == "preset_load":
+            name, _ = self._preset(c[1])
+            folder = self.presets.folder if self.presets is not None else None
+            s.load_preset(name, load(name, folder), src)
+            self.flash(f"loaded {name}", now)
+        elif kind == "preset_overwrite":
+            name, builtin = self._preset(c[1])
+            if builtin:
+                raise UserError(f"{name} is built in")
+            self.nav.ask(f"Overwrite '{name}' with the current sound?", ("preset_save", name, True))
+        elif kind == "preset_rename":
+            name, builtin = self._preset(c[1])
+            if builtin:
+                raise UserError(f"{name} is built in")
+            self.nav.begin_name("rename", name, name)
+        elif kind == "preset_delete":
+            name, builtin = self._preset(c[1])
+            if builtin:
+                raise UserError(f"{name} is built in")
+            self.nav.ask(f"Delete preset '{name}'?", ("preset_delete_yes", name))
+        elif kind == "preset_delete_yes":
+            self._user_presets().delete(c[1])
+            self.flash(f"deleted {c[1]}", now)
+        elif kind == "snapshot_to_preset":
+            if s.snapshots()[c[1]].values is None:
+                raise UserError(f"{SLOTS[c[1]]} is empty")
+            self.nav.begin_name("snapshot", "", c[1])
+        elif kind == "preset_save":
+            _, name, overwrite = c
+            self._user_presets().save(name, s.values, overwrite=overwrite)
+            s.saved_as_preset(name, src)
+            self.flash(f"saved {name}", now)
+        elif kind == "snapshot_save":
+            _, name, slot, overwrite = c
+            self._user_presets().save(name, s.snapshots()[slot].values, overwrite=overwrite)
+            self.flash(f"{SLOTS[slot]} saved as {name}", now)
+        elif kind == "name_done":
+            self._named(c[1], c[2], c[3], now)
+
+    def _named(self, mode: str, name: str, arg, now: float) -> None:
+        from .store.presets import builtin_names, check_name
+
+        up = self._user_presets()
+        name = check_name(name)
+        if name in builtin_names():
+            raise UserError(f"{name} is built in")
+        exists = name in up.names()
+        if mode == "rename":
+            up.rename(arg, name)
+            self.session.preset_renamed(arg, name, self.source)
+            self.flash(f"renamed to {name}", now)
+            return
+        save = ("preset_save", name, True) if mode == "new" else ("snapshot_save", name, arg, True)
+        if exists:
+            self.nav.ask(f"'{name}' exists. Overwrite it?", save)
+            return
+        self._apply_presets(save[:-1] + (False,), now)
 
     def apply(self, c: tuple, now: float) -> None:
         s = self.session
@@ -102,6 +198,8 @@ class Controller:
         elif kind == "target":
             names = list(TARGETS)
             s.set_target(names[(names.index(s.target) + c[1]) % len(names)], src)
+        elif kind.startswith(("preset_", "snapshot_", "name_")):
+            self._apply_presets(c, now)
 
     def flash(self, text: str, now: float, seconds: float = 2.0) -> None:
         self.status = text
@@ -139,6 +237,18 @@ class Controller:
             r = self.meter.results() if self.meter is not None else {}
             body = TargetView(t.name, t.lufs, t.ceiling_dbtp, r.get("integrated_lufs", -math.inf),
                               r.get("true_peak_dbtp", -math.inf), t.tolerance_lu)
+        elif page == "presets":
+            items = self._list_presets()
+            body = PresetsView(items, min(nav.preset_cursor, max(len(items) - 1, 0)), s.preset,
+                               s.modified)
+        elif page == "name":
+            if nav.name_mode == "snapshot":
+                title = f"SNAPSHOT {SLOTS[nav.name_arg]} AS"
+            else:
+                title = {"new": "NEW PRESET", "rename": "RENAME"}.get(nav.name_mode, "NAME")
+            body = NameView(title, "".join(nav.name_text), nav.name_pos, NAME_CHARS)
+        elif page == "confirm":
+            body = ConfirmView(nav.question)
         else:
             body = SnapshotView([(SLOTS[i], snap.values is not None, snap.offset_db)
                                  for i, snap in enumerate(s.snapshots())],

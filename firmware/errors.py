@@ -11,6 +11,7 @@ dsp/ refuses bad values with DspError; at this boundary that is a user error.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 
@@ -56,15 +57,47 @@ class Stopped(KeyboardInterrupt):
         return 128 + self.signum
 
 
-def stop_on_signals() -> None:
-    """Turn SIGTERM and SIGHUP into Stopped in the main thread."""
+_held = {"depth": 0, "pending": None}
+
+
+@contextlib.contextmanager
+def signals_held():
+    """A region where Ctrl-C, SIGTERM and SIGHUP wait: libsndfile calls back
+    into Python (our file objects), and an exception raised inside such a
+    callback is printed and swallowed by cffi, leaving a short write behind. A
+    signal that arrives in here is raised when the region ends."""
+    _held["depth"] += 1
+    try:
+        yield
+    finally:
+        _held["depth"] -= 1
+        signum = _held["pending"]
+        if _held["depth"] == 0 and signum is not None:
+            _held["pending"] = None
+            _raise_for(signum)
+
+
+def _raise_for(signum: int):
     import signal
 
-    def raise_stopped(signum, frame):
-        raise Stopped(signum)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Stopped(signum)
 
-    for s in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, raise_stopped)
+
+def stop_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into Stopped, and Ctrl-C into KeyboardInterrupt,
+    in the main thread; held back inside signals_held()."""
+    import signal
+
+    def on_signal(signum, frame):
+        if _held["depth"]:
+            _held["pending"] = signum
+            return
+        _raise_for(signum)
+
+    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(s, on_signal)
 
 
 # what an OSError means to a person, by errno

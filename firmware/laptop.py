@@ -29,6 +29,7 @@ from .offline.render import compile_chain, refuse_overwriting_input
 from .store.atomic import check_writable
 from .offline import audiofile, demo
 from .session import Session
+from .service.box import saving
 from .uiloop import KeyInputs, TerminalDisplay, UILoop, status_lines
 
 BLOCK = 1024
@@ -131,13 +132,14 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
 
 
 # ---------------------------------------------------------------- screenshot
-PAGES = ("meters", "menu", "target", "snapshots")
+PAGES = ("meters", "menu", "target", "snapshots", "presets", "name")
 
 
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
-               scale: int = 4, seconds: float = 8.0) -> str:
-    """Render one page (meters, menu, target, snapshots, or a module name) through
-    luma's dummy device and save it as PNG (scaled up, pixels kept square)."""
+               scale: int = 4, seconds: float = 8.0, presets=None) -> str:
+    """Render one page (meters, menu, target, snapshots, presets, name entry,
+    or a module name) through luma's dummy device and save it as PNG (scaled
+    up, pixels kept square). ``presets``: the user's presets to list."""
     from dsp.params import MODULES
     from ui.display import open_display, show
 
@@ -151,12 +153,17 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
         raise UserError(f"screenshot: {out}: the output must be a .png file")
     check_writable(out)
     ctl, player, _ = prepare(session, source, seconds)
+    ctl.presets = presets
     now = time.monotonic()
     if page in MODULES:
         ctl.nav.open_module(page)
     elif page == "snapshots":
         ctl.apply(("store", 0), now)
         ctl.nav.page = page
+    elif page == "name":
+        ctl.nav.page = "presets"
+        ctl.nav.begin_name("new", "Warm master")    # a name being typed on the wheel
+        ctl.nav.name_pos = 5
     else:
         ctl.nav.page = page
     ctl.alert_until = -1e9
@@ -173,7 +180,8 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
 
 # ---------------------------------------------------------------- run --sim
 def run_sim(session: Session, source: str | None = None, record: str | None = None,
-            sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None) -> int:
+            sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None,
+            boot=None) -> int:
     out = out or sys.stdout
     sd = _default_output() if sound else None
     if sd is None:
@@ -183,6 +191,10 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
             refuse_overwriting_input([source], record)
         check_writable(record)
     ctl, player, name = prepare(session, source)
+    if boot is not None:
+        ctl.presets = boot.presets
+        if boot.message:
+            ctl.flash(boot.message, time.monotonic(), 6.0)
     fs = player.fs
     writer = None
     if sd is None:
@@ -211,7 +223,8 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
     stopped = None
     keys = KeyInputs(fd)
     display = TerminalDisplay(out, lambda: status_lines(ctl, [f" source: {name}, {where}"]))
-    loop = UILoop(ctl, keys, display)
+    last = {}
+    loop = UILoop(ctl, keys, display, health=lambda now: saving(boot, last))
     try:
         while not stop.is_set():
             now = time.monotonic()

@@ -52,6 +52,7 @@ class Change:
     revision: int
     source: str
     kind: str          # values | undo | redo | preset | recall | store | target | listen
+                       # | restore | preset-saved | preset-renamed
     values: dict = field(default_factory=dict)
     detail: dict = field(default_factory=dict)
     time: float = 0.0
@@ -188,6 +189,7 @@ class Session:
                     "active_slot": self._active_slot, "target": self._target,
                     "listen": {"mode": self._listen[0], "ref_db": self._listen[1]},
                     "preset": self._preset, "modified": self.modified,
+                    "preset_values": None if self._preset_values is None else dict(self._preset_values),
                     "bindings": dict(self.bindings)}
 
     def attach(self, sink) -> None:
@@ -291,6 +293,49 @@ class Session:
             self._preset = name
             self._preset_values = dict(self._values)
             return self._emit(source, "preset", diff, {"preset": name, **self._back_to_processed()})
+
+    def restore(self, state: dict, source: str = "restore") -> Change:
+        """Become a saved state (store/state.py's shape): values, snapshots with
+        their offsets, target, active preset as loaded (so its modified mark
+        is right), MIDI bindings. Listening goes back to plain processed; the
+        undo history starts afresh."""
+        with self._lock:
+            self._guard()
+            full = params.check_values(state["values"])
+            diff = {pid: (self._values[pid], v) for pid, v in full.items() if self._values[pid] != v}
+            if diff:
+                self._commit_values(diff)
+            self._undo.clear()
+            self._redo.clear()
+            self._snapshots = [Snapshot(None if s["values"] is None else params.check_values(s["values"]),
+                                        s["offset_db"]) for s in state["snapshots"]]
+            self._active_slot = None
+            self._target = self._check_target(state["target"])
+            self._preset = state.get("preset")
+            pv = state.get("preset_values")
+            self._preset_values = (dict(params.check_values(pv)) if pv is not None
+                                   else (dict(self._values) if self._preset else None))
+            self.bindings = dict(state.get("bindings") or {})
+            detail = self._back_to_processed()
+            return self._emit(source, "restore", diff, {"preset": self._preset, **detail})
+
+    def saved_as_preset(self, name: str, source: str) -> Change:
+        """The current values were just saved as preset ``name``: it becomes
+        the active preset, unmodified."""
+        with self._lock:
+            self._guard()
+            self._preset = name
+            self._preset_values = dict(self._values)
+            return self._emit(source, "preset-saved", {}, {"preset": name})
+
+    def preset_renamed(self, old: str, new: str, source: str) -> Change | None:
+        """A preset's file was renamed: if it is the active one, its name follows."""
+        with self._lock:
+            self._guard()
+            if self._preset != old:
+                return None
+            self._preset = new
+            return self._emit(source, "preset-renamed", {}, {"preset": new, "from": old})
 
     def store(self, slot: int, source: str) -> Change:
         """Store the current values in snapshot ``slot`` (0-3), with the loudness

@@ -76,7 +76,7 @@ run "$PREFIX/venv/bin/pip" install -q "$PREFIX" "$GPIO_PKG" spidev smbus2
 run install -d -m 755 "$ETC"
 if [ ! -f "$ETC/config.toml" ]; then
     if [ "$DRY" = 1 ]; then echo "+ write $ETC/config.toml (every key with its default)";
-    else "$PREFIX/venv/bin/python" -c "from firmware import config; print(config.text(), end='')" > "$ETC/config.toml"; fi
+    else "$PREFIX/venv/bin/python" -c "from firmware.service import config; print(config.text(), end='')" > "$ETC/config.toml"; fi
 fi
 run install -m 644 systemd/masterbox.service "$UNIT"
 run install -d -o "$USER_NAME" /var/cache/masterbox /var/lib/masterbox

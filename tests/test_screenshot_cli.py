@@ -12,7 +12,7 @@ from ui import screens
 from ui.views import MenuView, Screen
 
 ITEMS = ["Meters", "Input", "EQ", "Glue", "Multiband", "Saturation", "Stereo", "Clipper",
-         "Limiter", "Output", "Target", "Snapshots"]
+         "Limiter", "Output", "Target", "Snapshots", "Presets"]
 
 
 def test_menu_screenshot_is_the_page_scaled(tmp_path):

@@ -14,10 +14,20 @@ one per encoder), target, snapshots. The controls:
                bypass: the module on / off
   target       encoder 1 turn: the delivery target
   snapshots    encoder k push: recall A-D (heard loudness-matched)   encoder k long: store
+               encoder k double: save snapshot k as a preset (a name first)
+  presets      encoder 1 turn: choose, push: load   encoder 2 push: save as new (a name first)
+               encoder 3 push: overwrite the chosen one (asks)   encoder 3 long: rename it
+               encoder 4 push: delete the chosen one (asks)
+  name         encoder 1 turn: the character   push: the next one   long: done
+               encoder 2 push: delete a character   back: cancel
+  confirm      any encoder push: yes   back: no
 
 A command is a tuple whose first item names it: ("step", pid, steps, fine),
 ("default", pid), ("toggle", pid), ("compare",), ("undo",), ("redo",),
-("target", steps), ("recall", slot), ("store", slot), ("page", name).
+("target", steps), ("recall", slot), ("store", slot), ("page", name),
+("preset_load", i), ("preset_overwrite", i), ("preset_rename", i),
+("preset_delete", i), ("snapshot_to_preset", slot), ("name_done", mode, text, arg),
+and whatever command a confirm page was asked to give on yes.
 """
 from __future__ import annotations
 
@@ -27,6 +37,9 @@ from .actions import ENCODERS, Action
 
 SLOTS = ("A", "B", "C", "D")
 FOCUS_S = 1.5        # the touched value stays big this long
+# the character wheel of the name page: the order a turn walks through
+NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -_."
+NAME_MAX = 24
 
 
 @dataclass
@@ -42,13 +55,22 @@ class Navigator:
         if not modules:
             raise ValueError("navigator: no modules to show")
         self.modules = modules
-        self.items = ["Meters"] + [m.title for m in modules] + ["Target", "Snapshots"]
+        self.items = ["Meters"] + [m.title for m in modules] + ["Target", "Snapshots", "Presets"]
         self.page = "meters"
         self.cursor = 0
         self.module = 0
         self.sub = 0
         self.focus: int | None = None
         self.focus_t = -1e9
+        self.preset_cursor = 0
+        self.preset_count = 0          # set by whoever lists the presets
+        self.name_mode = ""            # new | rename | snapshot
+        self.name_arg = None
+        self.name_text: list[str] = []
+        self.name_pos = 0
+        self.question = ""
+        self.on_yes: tuple | None = None
+        self._back_to = "menu"
 
     # ------------------------------------------------------------ state
     @property
@@ -70,12 +92,34 @@ class Navigator:
             self.page = "target"
         elif name == "Snapshots":
             self.page = "snapshots"
+        elif name == "Presets":
+            self.page = "presets"
         else:
             self.page = "module"
             self.module = i - 1
             self.sub = 0
             self.focus = None
         return [("page", self.page)]
+
+    def begin_name(self, mode: str, initial: str = "", arg=None) -> None:
+        """The name page, for a new preset, a rename or a snapshot's preset."""
+        self._back_to = self.page if self.page not in ("name", "confirm") else self._back_to
+        self.page = "name"
+        self.name_mode = mode
+        self.name_arg = arg
+        self.name_text = list(initial[:NAME_MAX]) or ["A"]
+        self.name_pos = len(self.name_text) - 1
+
+    def ask(self, question: str, on_yes: tuple) -> None:
+        """A yes/no page; ``on_yes`` is the command a push gives."""
+        self._back_to = self.page if self.page not in ("name", "confirm") else self._back_to
+        self.page = "confirm"
+        self.question = question
+        self.on_yes = on_yes
+
+    def leave(self) -> None:
+        """Back from a name or confirm page to where it was opened."""
+        self.page = self._back_to
 
     def open_module(self, key: str) -> None:
         for i, m in enumerate(self.modules):
@@ -98,6 +142,9 @@ class Navigator:
                 self.page = "meters"
                 return [("page", "meters")]
             if a.kind == "press":
+                if self.page in ("name", "confirm"):
+                    self.leave()                  # cancel
+                    return [("page", self.page)]
                 self.page = "menu" if self.page != "menu" else "meters"
                 return [("page", self.page)]
             return []
@@ -150,4 +197,58 @@ class Navigator:
             return [("recall", k)]
         if a.kind == "long":
             return [("store", k)]
+        if a.kind == "double":
+            return [("snapshot_to_preset", k)]
+        return []
+
+    def _presets(self, a, k, now):
+        n = self.preset_count
+        self.preset_cursor = min(max(self.preset_cursor, 0), max(n - 1, 0))
+        if a.kind == "turn" and k == 0:
+            self.preset_cursor = min(max(self.preset_cursor + (1 if a.steps > 0 else -1), 0),
+                                     max(n - 1, 0))
+            return []
+        if k == 1 and a.kind == "press":
+            self.begin_name("new")
+            return [("page", "name")]
+        if n == 0:
+            return []
+        i = self.preset_cursor
+        if k == 0 and a.kind == "press":
+            return [("preset_load", i)]
+        if k == 2 and a.kind == "press":
+            return [("preset_overwrite", i)]
+        if k == 2 and a.kind == "long":
+            return [("preset_rename", i)]
+        if k == 3 and a.kind == "press":
+            return [("preset_delete", i)]
+        return []
+
+    def _name(self, a, k, now):
+        t, p = self.name_text, self.name_pos
+        if k == 0 and a.kind == "turn":
+            c = NAME_CHARS.find(t[p])
+            t[p] = NAME_CHARS[(max(c, 0) + a.steps) % len(NAME_CHARS)]
+            return []
+        if k == 0 and a.kind == "press":
+            if len(t) < NAME_MAX:
+                t.insert(p + 1, t[p])             # the next character starts as this one
+                self.name_pos = p + 1
+            return []
+        if k == 0 and a.kind == "long":
+            text = "".join(t).strip()
+            self.leave()
+            return [("name_done", self.name_mode, text, self.name_arg)]
+        if k == 1 and a.kind == "press":
+            if len(t) > 1:
+                del t[p]
+                self.name_pos = max(p - 1, 0)
+            return []
+        return []
+
+    def _confirm(self, a, k, now):
+        if a.kind == "press":
+            cmd = self.on_yes
+            self.leave()
+            return [cmd] if cmd is not None else []
         return []

@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .views import MenuView, MeterView, ModuleView, Screen, SnapshotView, TargetView
+from .views import (ConfirmView, MenuView, MeterView, ModuleView, NameView, PresetsView, Screen,
+                    SnapshotView, TargetView)
 
 W, H = 128, 64
 CHAR_W = 6            # the bitmap font's advance
@@ -185,9 +186,74 @@ def _snapshots(img, d, v: SnapshotView, badge) -> None:
             text(d, (2, y), line)
 
 
+def _footer(img, d, s: str) -> None:
+    y = img.height - LINE_H + 2
+    d.line((0, y - 2, img.width - 1, y - 2), fill=1)
+    text(d, (0, y), s[: img.width // CHAR_W])
+
+
+def _presets(img, d, v: PresetsView, badge) -> None:
+    n = len(v.items)
+    _title(d, img, "PRESETS", f"{v.cursor + 1}/{n}" if n else "")
+    rows = 3
+    first = min(max(v.cursor - rows // 2, 0), max(n - rows, 0))
+    for r, i in enumerate(range(first, min(first + rows, n))):
+        name, builtin = v.items[i]
+        mark = "*" if name == v.active and not v.modified else ("+" if name == v.active else " ")
+        right = "B" if builtin else ""
+        y = 13 + r * 12
+        label = (mark + name)[: (img.width - 10) // CHAR_W]
+        if i == v.cursor:
+            d.rectangle((0, y - 1, img.width - 1, y + 9), fill=1)
+            text(d, (1, y), label, fill=0)
+            text(d, (img.width - CHAR_W - 1, y), right, fill=0)
+        else:
+            text(d, (1, y), label)
+            text(d, (img.width - CHAR_W - 1, y), right)
+    if not n:
+        text(d, (1, 13), "no presets")
+    _footer(img, d, "1load 2new 3save 4del")
+
+
+def _name(img, d, v: NameView, badge) -> None:
+    _title(d, img, v.title[:21])
+    # the name, a window of 21 characters around the one being chosen
+    first = min(max(v.pos - 10, 0), max(len(v.text) - 21, 0))
+    shown = v.text[first:first + 21]
+    text(d, (0, 13), shown)
+    cx = (v.pos - first) * CHAR_W
+    d.rectangle((cx - 1, 12, cx + CHAR_W - 1, 21), fill=1)
+    text(d, (cx, 13), v.text[v.pos], fill=0)
+    # the wheel: the chosen character big, its neighbours either side
+    c = max(v.wheel.find(v.text[v.pos]), 0)
+    for k in range(-4, 5):
+        ch = v.wheel[(c + k) % len(v.wheel)]
+        x = img.width // 2 - 6 + k * 14
+        if k == 0:
+            d.rectangle((x - 2, 25, x + 13, 46), outline=1, fill=0)
+        big_text(img, (x, 28), "_" if ch == " " else ch)
+    _footer(img, d, "push=next  hold=done")
+
+
+def _confirm(img, d, v: ConfirmView, badge) -> None:
+    _title(d, img, "CONFIRM")
+    words, lines, cur = v.question.split(), [], ""
+    for w in words:
+        if len(cur) + len(w) + (1 if cur else 0) > img.width // CHAR_W:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    lines.append(cur)
+    for i, ln in enumerate(lines[:3]):
+        text(d, (0, 14 + i * 11), ln)
+    _footer(img, d, "push: yes   back: no")
+
+
 PAGES = {"meters": (_meters, MeterView), "module": (_module, ModuleView),
          "menu": (_menu, MenuView), "target": (_target, TargetView),
-         "snapshots": (_snapshots, SnapshotView)}
+         "snapshots": (_snapshots, SnapshotView), "presets": (_presets, PresetsView),
+         "name": (_name, NameView), "confirm": (_confirm, ConfirmView)}
 
 
 def render(screen: Screen, size: tuple[int, int] = (W, H)) -> Image.Image:

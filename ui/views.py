@@ -64,6 +64,27 @@ class SnapshotView:
 
 
 @dataclass
+class PresetsView:
+    items: list[tuple[str, bool]]       # (name, built in?)
+    cursor: int
+    active: str | None                  # the loaded preset's name
+    modified: bool                      # moved since it was loaded
+
+
+@dataclass
+class NameView:
+    title: str                          # NEW PRESET, RENAME, SNAPSHOT A AS
+    text: str
+    pos: int                            # the character being chosen
+    wheel: str                          # the characters a turn walks through
+
+
+@dataclass
+class ConfirmView:
+    question: str
+
+
+@dataclass
 class Badge:
     """The compare state, drawn top right on every page."""
     mode: str = "processed"      # processed | bypass | matched
@@ -72,7 +93,7 @@ class Badge:
 
 @dataclass
 class Screen:
-    page: str                    # meters | module | menu | target | snapshots
+    page: str                    # meters | module | menu | target | snapshots | presets | name | confirm
     body: object
     status: str = ""             # faults, xruns, messages
     alert: bool = False          # status drawn inverted, on every page

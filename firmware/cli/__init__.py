@@ -2,7 +2,8 @@
 place where an error becomes what a person reads.
 
     files.py   demo, render, check, measure, response     (offline work)
-    box.py     run, devices, warmup, screenshot, state    (the box and its laptop mode)
+    box.py     run, devices, warmup, screenshot           (the box and its laptop mode)
+    memory.py  state show|reset, presets list|show|import|export
     lab.py     loopcheck, panelcheck, pinmap              (bench checks)
     info.py    params                                     (the schema)
 
@@ -16,9 +17,9 @@ import argparse
 import sys
 
 from ..errors import Stopped, describe, stop_on_signals
-from . import box, files, info, lab
+from . import box, files, info, lab, memory
 
-GROUPS = (info, files, box, lab)
+GROUPS = (info, files, box, memory, lab)
 
 
 class Parser(argparse.ArgumentParser):

@@ -17,7 +17,12 @@ def add_parsers(sub) -> None:
                    help="gpio: the pin table's encoders, buttons and OLED (default); keys: this "
                    "terminal's keys and screen; none: headless")
     p.add_argument("--pins", help="pin table (default: hardware/pins.toml)")
-    chain_opts(p, "neutral")
+    chain_opts(p, None)
+    p.add_argument("--state-dir", help="saved session and user presets (default: the config's "
+                   "state_dir, else $STATE_DIRECTORY, else ~/.local/state/masterbox)")
+    p.add_argument("--fresh", action="store_true",
+                   help="skip the saved state for this run (as holding BACK at boot does); "
+                   "a --preset or --set also starts from that instead")
     p.add_argument("--device", help="device name (part of it) or index; default: the first full-duplex stereo one")
     p.add_argument("--rate", type=int, default=48000)
     p.add_argument("--block", type=int, default=128)
@@ -35,12 +40,13 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("screenshot", help="save a page of the screen as PNG")
-    p.add_argument("page", help="meters, menu, target, snapshots, or a module: "
+    p.add_argument("page", help="meters, menu, target, snapshots, presets, name, or a module: "
                    + ", ".join(params.MODULES))
     p.add_argument("out", metavar="OUT.png")
     chain_opts(p, "default")
     p.add_argument("--input", help="audio to run first (default: the demo programme)")
     p.add_argument("--scale", type=int, default=4, help="pixel size in the PNG (default 4)")
+    p.add_argument("--state-dir", help="whose presets the presets page lists (default: see run)")
     p.set_defaults(func=cmd_screenshot)
 
     p = sub.add_parser("warmup", help="compile the audio callback into numba's cache")
@@ -60,42 +66,69 @@ def cmd_run(args) -> int:
     if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds > 0):
         raise UserError(f"--seconds {args.seconds}: give a running time above 0 s "
                         "(or leave it out to run until stopped)")
+    from ..boot import Boot, back_button_held, back_key_held
+    from ..store.state import default_dir
+
+    explicit = args.preset is not None or bool(args.set)
+    cfg = None
+    if args.config:
+        from ..service import config
+        cfg = config.load(args.config)
+    boot = Boot(args.state_dir or (cfg and cfg["state_dir"]) or default_dir())
+    session = session_from(args.preset or (cfg["preset"] if cfg else "neutral"), args.set,
+                           user_dir=boot.presets.folder)
     if args.sim:
         from ..laptop import run_sim
 
-        return run_sim(session_from(args.preset, args.set), args.input, args.record,
-                       sound=not args.no_sound, seconds=args.seconds)
+        if not explicit:
+            boot.restore(session, skip=args.fresh or back_key_held())
+        boot.start_autosave(session)
+        try:
+            return run_sim(session, args.input, args.record, sound=not args.no_sound,
+                           seconds=args.seconds, boot=boot)
+        finally:
+            boot.close()
     from ..service.run import run_box
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     panel, pins_path = args.panel, args.pins
-    if args.config:
-        from ..service import config
-        cfg = config.load(args.config)
-        session = session_from(cfg["preset"], args.set)
+    if cfg is not None:
         fs, block, device, rt = cfg["rate"], cfg["block"], cfg["device"] or None, cfg["rt_priority"]
         rt_cpu = cfg["rt_cpu"]
         if panel is None:
             panel = cfg["panel"]
         pins_path = pins_path or cfg["pins"] or None
     else:
-        session = session_from(args.preset, args.set)
         fs, block, device, rt = args.rate, args.block, args.device, args.rt_priority
         rt_cpu = args.rt_cpu
     panel = "none" if args.audio_only else (panel or "gpio")
+    if not explicit:
+        held = args.fresh or (back_button_held(pins_path) if panel == "gpio"
+                              else back_key_held() if panel == "keys" else False)
+        boot.restore(session, skip=held)
+    boot.start_autosave(session)
     ui = None
     if panel != "none":
         from ..service.box import open_panel
 
         def ui(engine, session):
-            return open_panel(engine, session, panel, pins_path)
-    return run_box(session, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu)
+            return open_panel(engine, session, panel, pins_path, boot)
+    try:
+        return run_box(session, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu)
+    finally:
+        boot.close()
 
 
 def cmd_screenshot(args) -> int:
-    from ..laptop import screenshot
+    import os
 
-    out = screenshot(args.page, args.out, session_from(args.preset, args.set), args.input, args.scale)
+    from ..laptop import screenshot
+    from ..store.presets import UserPresets
+    from ..store.state import default_dir
+
+    user = UserPresets(os.path.join(args.state_dir or default_dir(), "presets"))
+    out = screenshot(args.page, args.out, session_from(args.preset, args.set, user_dir=user.folder),
+                     args.input, args.scale, presets=user)
     print(f"wrote {out}")
     return 0
 

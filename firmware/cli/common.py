@@ -13,9 +13,11 @@ from ..errors import UserError
 from ..session import Session
 
 
-def chain_opts(p, preset_default: str) -> None:
+def chain_opts(p, preset_default: str | None) -> None:
     p.add_argument("--preset", default=preset_default,
-                   help="built-in preset name or a .toml file (default: %(default)s)")
+                   help="preset name (built-in or yours) or a .toml file"
+                   + (" (default: %(default)s)" if preset_default else
+                      " (default: the saved state, else the config's preset, else neutral)"))
     p.add_argument("--set", action="append", metavar="module.param=VALUE",
                    help="override one parameter; repeatable")
 
@@ -33,15 +35,16 @@ def parse_sets(items: list[str] | None) -> dict[str, float]:
     return out
 
 
-def session_from(preset: str | None, sets: list[str] | None, sink=None) -> Session:
-    """A session holding the preset (loaded as presets are) with the --set
-    values applied on top, from the command line: the same path every other
-    hand takes."""
+def session_from(preset: str | None, sets: list[str] | None, sink=None,
+                 user_dir: str | None = None) -> Session:
+    """A session holding the preset (loaded as presets are; a name may be one
+    of the user's presets in ``user_dir``) with the --set values applied on
+    top, from the command line: the same path every other hand takes."""
     from ..store import presets
 
     s = Session(sink)
     if preset is not None:
-        s.load_preset(presets.display_name(preset), presets.load(preset))
+        s.load_preset(presets.display_name(preset), presets.load(preset, user_dir))
     changes = parse_sets(sets)
     if changes:
         s.apply(changes, "cli")

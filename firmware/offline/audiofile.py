@@ -18,7 +18,7 @@ import stat
 import numpy as np
 import soundfile as sf
 
-from ..errors import UserError, file_error
+from ..errors import UserError, file_error, signals_held
 from ..store.atomic import atomic_path
 
 MIN_RATE, MAX_RATE = 32000, 192000
@@ -107,7 +107,8 @@ def _open_input(path: str):
 def info(path: str):
     g = _open_input(path)
     try:
-        return sf.info(g)
+        with signals_held():
+            return sf.info(g)
     except Exception as e:  # libsndfile says why in its message
         if g.error is not None:
             raise _read_error(path, g.error) from None
@@ -132,9 +133,12 @@ def blocks(path: str, frames: int):
     """Yield float32 (n, channels) blocks; corrupt data raises UserError."""
     g = _open_input(path)
     try:
-        with sf.SoundFile(g) as f:
+        with signals_held():
+            f = sf.SoundFile(g)
+        with f:
             while True:
-                b = f.read(frames, dtype="float32", always_2d=True)
+                with signals_held():
+                    b = f.read(frames, dtype="float32", always_2d=True)
                 if g.error is not None:
                     raise _read_error(path, g.error)
                 if len(b) == 0:
@@ -234,7 +238,8 @@ class Writer:
         self._tmp = self._ctx.__enter__()
         try:
             self._g = _Guarded(open(self._tmp, "wb+"))
-            self._f = sf.SoundFile(self._g, "w", fs, channels, self.subtype, format=self.fmt)
+            with signals_held():
+                self._f = sf.SoundFile(self._g, "w", fs, channels, self.subtype, format=self.fmt)
         except Exception as e:
             self._ctx.__exit__(type(e), e, None)
             raise UserError(f"{path}: cannot write ({_why(e)})") from None
@@ -251,7 +256,8 @@ class Writer:
                 self.peak = max(self.peak, float(np.max(np.abs(data.astype(np.float64))))
                                 / (2.0 ** 31 if self.bits == "24" else 32768.0))
         try:
-            self._f.write(data)
+            with signals_held():
+                self._f.write(data)
         except (RuntimeError, OSError, AssertionError) as e:
             # soundfile asserts that libsndfile wrote every frame: a short
             # write (a full disk) surfaces as an AssertionError; the reason
@@ -274,7 +280,8 @@ class Writer:
         if self._finished:
             return
         try:
-            self._f.close()
+            with signals_held():
+                self._f.close()
             self._g.close()
         except (RuntimeError, OSError) as e:
             self._fail(e)
@@ -294,7 +301,8 @@ class Writer:
             return
         ctx, self._ctx = self._ctx, None
         try:
-            self._f.close()
+            with signals_held():
+                self._f.close()
         except (RuntimeError, OSError):
             pass        # thrown away: its close may fail the way its writes did
         try:

@@ -32,9 +32,10 @@ class EngineMeter:
         return self.m.results()
 
 
-def health(engine):
-    """A UILoop health hook: flashes xruns, faults and silenced NaN input."""
-    last = {"c": engine.counters()}
+def health(engine, boot=None):
+    """A UILoop health hook: flashes xruns, faults, silenced NaN input, and a
+    state that could not be saved."""
+    last = {"c": engine.counters(), "saved": None}
 
     def check(now):
         c, prev = engine.counters(), last["c"]
@@ -43,34 +44,49 @@ def health(engine):
             return f"XRUN {c['xruns']} FAULT {c['faults']}"
         if c["nonfinite"] > prev["nonfinite"]:
             return f"NaN IN {c['nonfinite']}"
-        return None
+        return saving(boot, last)
     return check
 
 
-def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = None) -> UILoop:
+def saving(boot, last: dict) -> str | None:
+    """The autosaver's trouble, said once each time it changes."""
+    status = boot.autosaver.status if boot is not None and boot.autosaver is not None else None
+    if status != last.get("saved"):
+        last["saved"] = status
+        return status
+    return None
+
+
+def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = None,
+               boot=None) -> UILoop:
     """The UI loop for ``panel`` ("gpio" or "keys") on a running engine."""
+    presets = boot.presets if boot is not None else None
     if panel == "gpio":
         from ui.display import open_display
         from ui.gpio_backend import RPiGPIOBackend
         from ui.inputs import Panel
 
-        ctl = Controller(session, EngineMeter(engine), "panel")
         from ..store import pintable
 
+        ctl = Controller(session, EngineMeter(engine), "panel", presets)
         table = pintable.load(pins_path)
         try:
             display = LumaDisplay(open_display(table.display))
-        except Exception as e:
+        except Exception as e:          # luma raises many kinds; the box runs on without a screen
             log.error("%s", e)
             ctl.flash("NO DISPLAY", 0.0, 1e9)
             display = NullDisplay()
-        return UILoop(ctl, Panel(table, RPiGPIOBackend()), display, health(engine))
-    if panel == "keys":
-        ctl = Controller(session, EngineMeter(engine), "keys")
+        loop = UILoop(ctl, Panel(table, RPiGPIOBackend()), display, health(engine, boot))
+    elif panel == "keys":
+        ctl = Controller(session, EngineMeter(engine), "keys", presets)
 
         def header():
             c = engine.counters()
             return status_lines(ctl, [f" engine: {engine.fs} Hz, {engine.block} frames, "
                                       f"{c['xruns']} xruns"])
-        return UILoop(ctl, KeyInputs(), TerminalDisplay(header=header), health(engine))
-    raise ValueError(f"panel {panel!r}: use gpio or keys")
+        loop = UILoop(ctl, KeyInputs(), TerminalDisplay(header=header), health(engine, boot))
+    else:
+        raise ValueError(f"panel {panel!r}: use gpio or keys")
+    if boot is not None and boot.message:
+        ctl.flash(boot.message, 0.0, 6.0)
+    return loop

@@ -7,9 +7,12 @@ Every key, with its default:
     block = 128            # 64, 128, 256 or 512 frames
     rt_priority = 70       # SCHED_FIFO priority of the audio thread, 0 = off
     rt_cpu = -1            # pin the audio thread to this CPU (an isolated core), -1 = any
-    preset = "neutral"     # the settings at first boot (later: the autosaved last state)
+    preset = "neutral"     # the sound when no saved state can be restored (the box boots
+                           # into the state it was left in: see state_dir)
     panel = "gpio"         # gpio: encoders, buttons and OLED from the pin table; none: headless
     pins = ""              # the pin table; "" = hardware/pins.toml of the installation
+    state_dir = ""         # saved session and user presets; "" = the service's StateDirectory
+                           # (/var/lib/masterbox), or ~/.local/state/masterbox elsewhere
 
 Unknown keys and bad values are rejected with a message naming them.
 """
@@ -19,7 +22,7 @@ from ..errors import UserError
 from ..store import tomlfile
 
 DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "rt_cpu": -1, "preset": "neutral",
-            "panel": "gpio", "pins": ""}
+            "panel": "gpio", "pins": "", "state_dir": ""}
 CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512),
            "panel": ("gpio", "none")}
 
