@@ -3,7 +3,11 @@
 #   sudo make install              (this script)
 #   sudo make uninstall            (this script with --uninstall)
 #   scripts/install.sh --dry-run   print every step, change nothing
-# Installing twice is harmless: every step checks before it acts.
+# Installing twice is harmless: every step checks before it acts. Where systemd
+# is not running (a chroot, an SD-card image being built; or SYSTEMD_OFFLINE=1)
+# the unit is enabled offline and nothing asks the service manager to reload
+# (SYSTEMD_OFFLINE=0 says systemd runs, whatever /run/systemd shows).
+# MASTERBOX_MODEL and MASTERBOX_ARCH stand in for the Pi's own (make check-arm64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +26,18 @@ ETC=/etc/masterbox
 UNIT=/etc/systemd/system/masterbox.service
 USER_NAME=masterbox
 ARCH=${MASTERBOX_ARCH:-$(dpkg --print-architecture 2>/dev/null || uname -m)}
-MODEL=${MASTERBOX_MODEL:-$(tr -d '\0' < /proc/device-tree/model 2>/dev/null || echo unknown)}
+if [ -n "${MASTERBOX_MODEL:-}" ]; then
+    MODEL=$MASTERBOX_MODEL
+elif [ -r /proc/device-tree/model ]; then
+    MODEL=$(tr -d '\0' < /proc/device-tree/model)
+else
+    MODEL=unknown
+fi
+if [ "${SYSTEMD_OFFLINE:-}" = 0 ]; then
+    unset SYSTEMD_OFFLINE        # told so: a running systemd is asked
+elif [ "${SYSTEMD_OFFLINE:-}" = 1 ] || [ ! -d /run/systemd/system ]; then
+    export SYSTEMD_OFFLINE=1     # systemctl works on the files, no manager is asked
+fi
 
 run() {  # print, and do unless --dry-run
     echo "+ $*"
@@ -34,10 +49,22 @@ if [ "$DRY" = 0 ] && [ "$(id -u)" -ne 0 ]; then
     exit 2
 fi
 
+reload_systemd() {
+    if [ "${SYSTEMD_OFFLINE:-}" = 1 ]; then
+        echo "install: systemd is not running here: the unit takes effect at the next boot"
+    else
+        run systemctl daemon-reload
+    fi
+}
+
 if [ "$MODE" = uninstall ]; then
-    run systemctl disable --now masterbox.service || true
+    if [ "${SYSTEMD_OFFLINE:-}" = 1 ]; then
+        run systemctl disable masterbox.service || true
+    else
+        run systemctl disable --now masterbox.service || true
+    fi
     run rm -f "$UNIT"
-    run systemctl daemon-reload
+    reload_systemd
     run rm -rf "$PREFIX" "$ETC" /var/cache/masterbox /var/lib/masterbox
     if id "$USER_NAME" >/dev/null 2>&1 || [ "$DRY" = 1 ]; then run userdel "$USER_NAME" || true; fi
     echo "uninstalled"
@@ -59,10 +86,22 @@ case "$MODEL" in
         GPIO_PKG=rpi-lgpio
         echo "install: $MODEL: RPi.GPIO does not work on a Pi 5; installing rpi-lgpio," \
              "its drop-in replacement (the same 'import RPi.GPIO')." ;;
+    *"Raspberry Pi 4"*) ;;
+    unknown)
+        echo "install: warning: no Raspberry Pi model found (/proc/device-tree/model):" \
+             "installing for a Pi 4 (RPi.GPIO); on a Pi 5 set MASTERBOX_MODEL or install rpi-lgpio" >&2 ;;
+    *)
+        echo "install: warning: $MODEL is not a Raspberry Pi 4 or 5, the boards this is built" \
+             "and tested for; installing for a Pi 4 (RPi.GPIO)" >&2 ;;
 esac
 
+if ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null; then
+    run apt-get update -q          # a fresh system (or image) has no package lists yet
+fi
+# gcc, libc6-dev and python3-dev build RPi.GPIO, rpi-lgpio's lgpio and spidev,
+# which have no aarch64 wheels on PyPI
 run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    python3 python3-venv libsndfile1 libportaudio2
+    python3 python3-venv python3-dev gcc libc6-dev libsndfile1 libportaudio2
 if ! id "$USER_NAME" >/dev/null 2>&1; then
     run useradd --system --home-dir /var/lib/masterbox --shell /usr/sbin/nologin "$USER_NAME"
 fi
@@ -82,6 +121,6 @@ run install -m 644 systemd/masterbox.service "$UNIT"
 run install -d -o "$USER_NAME" /var/cache/masterbox /var/lib/masterbox
 # first-boot warm-up: compile the chain into the service's cache now
 run runuser -u "$USER_NAME" -- env NUMBA_CACHE_DIR=/var/cache/masterbox/numba "$PREFIX/venv/bin/masterbox" warmup
-run systemctl daemon-reload
+reload_systemd
 run systemctl enable masterbox.service
 echo "installed: sudo systemctl start masterbox (it starts by itself at boot)"

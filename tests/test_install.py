@@ -11,14 +11,16 @@ from firmware.service import config
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
 
-def dry(*args, arch="arm64", model="Raspberry Pi 4 Model B Rev 1.5"):
-    env = dict(os.environ, MASTERBOX_ARCH=arch, MASTERBOX_MODEL=model)
+def dry(*args, arch="arm64", model="Raspberry Pi 4 Model B Rev 1.5", **env_extra):
+    env = dict(os.environ, MASTERBOX_ARCH=arch, MASTERBOX_MODEL=model, **env_extra)
+    if model is None:
+        env.pop("MASTERBOX_MODEL")
     return subprocess.run(["bash", os.path.join(ROOT, "scripts", "install.sh"), "--dry-run", *args],
                           capture_output=True, text=True, env=env, timeout=60)
 
 
 def test_dry_run_lists_every_step_in_order():
-    r = dry()
+    r = dry(SYSTEMD_OFFLINE="0")
     assert r.returncode == 0, r.stderr
     steps = [l[2:] for l in r.stdout.splitlines() if l.startswith("+ ")]
     want = ["apt-get install", "useradd --system", "python3 -m venv /opt/masterbox/venv",
@@ -29,6 +31,32 @@ def test_dry_run_lists_every_step_in_order():
     assert pos == sorted(pos), steps
     for g in ("audio", "gpio", "i2c", "spi"):
         assert f"usermod -aG {g} masterbox" in r.stdout
+
+
+def test_the_build_tools_for_gpio_packages_are_installed():
+    """RPi.GPIO, lgpio and spidev have no aarch64 wheels: pip builds them."""
+    apt = next(l for l in dry().stdout.splitlines() if "apt-get install" in l)
+    for pkg in ("gcc", "libc6-dev", "python3-dev"):
+        assert f" {pkg}" in apt
+
+
+def test_no_model_file_is_a_warning_not_a_shell_error():
+    r = dry(model=None)                         # this machine has no /proc/device-tree/model
+    assert r.returncode == 0
+    assert "No such file" not in r.stderr and "/proc/device-tree/model" in r.stderr
+    assert "warning: no Raspberry Pi model found" in r.stderr
+    r = dry(model="Some Other Board")
+    assert "warning: Some Other Board is not a Raspberry Pi 4 or 5" in r.stderr
+
+
+def test_offline_systemd_is_enabled_without_a_reload():
+    """In a chroot or an image build, systemctl daemon-reload would abort the install."""
+    r = dry(SYSTEMD_OFFLINE="1")
+    assert r.returncode == 0
+    assert "systemctl daemon-reload" not in r.stdout and "systemctl enable masterbox.service" in r.stdout
+    assert "takes effect at the next boot" in r.stdout
+    u = dry("--uninstall", SYSTEMD_OFFLINE="1")
+    assert "disable --now" not in u.stdout and "systemctl disable masterbox.service" in u.stdout
 
 
 def test_pi5_gets_rpi_lgpio_and_an_explanation():
@@ -46,7 +74,7 @@ def test_32_bit_is_refused_with_the_reason(arch):
 
 
 def test_uninstall_dry_run_reverses_it():
-    r = dry("--uninstall")
+    r = dry("--uninstall", SYSTEMD_OFFLINE="0")
     assert r.returncode == 0
     for s in ("systemctl disable --now masterbox.service", "rm -f /etc/systemd/system/masterbox.service",
               "rm -rf /opt/masterbox /etc/masterbox", "userdel masterbox"):
