@@ -2,7 +2,7 @@
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test fuzz bench clean install uninstall
+.PHONY: setup demo test fuzz bench check-arm64 clean install uninstall
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	./scripts/setup.sh
@@ -18,6 +18,11 @@ test: $(STAMP)
 # the command line against many more generated hostile inputs than make test runs
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=2000 $(VENV)/bin/python -m pytest -q tests/test_fuzz_cli.py
+
+# the Pi path under qemu: the real installer in a bookworm arm64 root, the demo
+# against this machine's render (as root; ~13 min, ~10 with the cached root)
+check-arm64: $(STAMP)
+	./scripts/check-arm64.sh
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/chain.py

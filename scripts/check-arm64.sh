@@ -80,6 +80,14 @@ else
     say "root file system cached: $(du -h "$BASE" | cut -f1)"
 fi
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# the emulated Pi uses this machine's network as it is: its extra CA
+# certificates (an intercepting proxy's, say) and pip's use of the system bundle
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    mkdir -p "$ROOT/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    chroot "$ROOT" update-ca-certificates >/dev/null 2>&1 || true
+fi
+printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$ROOT/etc/pip.conf"
 mount -t proc proc "$ROOT/proc"
 mount --rbind /sys "$ROOT/sys"
 mount --rbind /dev "$ROOT/dev"
@@ -90,6 +98,10 @@ in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HO
 say "copying the checkout in and running scripts/install.sh as on a '$MODEL'"
 mkdir -p "$ROOT/home/pi/masterbox"
 git -C "$REPO" ls-files -z | tar --null -T - -cf - | tar -xf - -C "$ROOT/home/pi/masterbox"
+# the reference render on this machine, from the same tree, before anything can change it
+say "rendering the demo on this machine (the reference)"
+.venv/bin/masterbox demo --out-dir "$WORK/host" > "$WORK/host_demo.log"
+.venv/bin/masterbox measure "$WORK/host/demo_master.wav" --json > "$WORK/host_measure.json"
 T_INSTALL=$(date +%s)
 in_root env MASTERBOX_MODEL="$MODEL" bash /home/pi/masterbox/scripts/install.sh > "$WORK/install.log" 2>&1 \
     || { tail -30 "$WORK/install.log"; fail "scripts/install.sh inside the arm64 system"; }
@@ -109,9 +121,6 @@ in_root runuser -u masterbox -- env HOME=/var/lib/masterbox NUMBA_CACHE_DIR=/var
 say "demo rendered in $(( $(date +%s) - T_DEMO )) s"
 in_root /opt/masterbox/venv/bin/masterbox measure /var/lib/masterbox/demo/demo_master.wav --json \
     > "$WORK/arm64_measure.json" || fail "masterbox measure inside"
-say "rendering the same demo on this machine"
-.venv/bin/masterbox demo --out-dir "$WORK/host" > "$WORK/host_demo.log"
-.venv/bin/masterbox measure "$WORK/host/demo_master.wav" --json > "$WORK/host_measure.json"
 .venv/bin/python - "$ROOT/var/lib/masterbox/demo/demo_master.wav" "$WORK/host/demo_master.wav" \
     "$WORK/arm64_measure.json" "$WORK/host_measure.json" <<'PY'
 import json, sys
