@@ -47,7 +47,7 @@ def test_neutral_chain_is_transparent(fs):
 def test_latency_is_constant_exact_and_small(fs):
     L = latency_frames(fs)
     if fs == 48000:
-        assert L / fs <= 0.002
+        assert L / fs <= 0.005              # the limiter's lookahead, at most 5 ms
     # (the multiband's crossovers are IIR all-passes: a phase shift, not a delay,
     # so it is left out of this peak-position check; it adds no latency either)
     settings = [{}, {"limiter.on": 1}, {"saturation.on": 1},

@@ -154,8 +154,9 @@ def test_failed_render_leaves_old_output_untouched(tmp_path, capsys):
 def test_params_json_lists_schema_and_latency(capsys):
     assert run_cli("params", "--json") == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["latency_frames"]["48000"] == 95
-    assert doc["latency_ms"]["48000"] <= 2.0
+    from dsp.chain import Chain
+    assert doc["latency_frames"]["48000"] == Chain(48000, {}).latency
+    assert doc["latency_ms"]["48000"] <= 5.0          # the limiter issue's bound
     ids = {p["id"] for p in doc["params"]}
     assert "limiter.ceiling_dbtp" in ids and "eq.bell2_mode" in ids
 

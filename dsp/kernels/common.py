@@ -218,12 +218,14 @@ def fir(h, src, dst, count):
     every output adds its taps in the same order, so the result does not depend
     on where a block starts. Not inlined: an inlined copy takes its caller's
     flags, and without contraction LLVM leaves the eight sums unpacked (2x
-    slower); compiled on its own it always has FAST's."""
+    slower); compiled on its own it always has FAST's. Arrays of float32 sum
+    in float32 (twice the lanes a vector holds)."""
     nt = h.shape[0]
+    zero = h[0] - h[0]            # 0 in the taps' type: float32 taps sum in float32
     i0 = 0
     while i0 + 8 <= count:
         s = src[i0:i0 + nt + 8]
-        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero
         for j in range(nt):
             hj = h[j]
             a0 += hj * s[j]
@@ -244,7 +246,7 @@ def fir(h, src, dst, count):
         dst[i0 + 7] = a7
         i0 += 8
     for i in range(i0, count):
-        dst[i] = 0.0
+        dst[i] = zero
     for j in range(nt):
         hj = h[j]
         for i in range(i0, count):

@@ -30,3 +30,9 @@ class Layout:
     def each(self, count: int) -> range:
         """The offsets of the next ``count`` one-word fields, to unpack into names."""
         return range(self.take(count), self.size)
+
+
+def f32_words(count: int) -> int:
+    """float64 words that hold ``count`` float32 values (kernels read such a
+    region through .view(np.float32))."""
+    return (count + 1) // 2

@@ -1,14 +1,19 @@
 """True-peak limiter kernel: lookahead gain computer that never lets the
 reconstructed (inter-sample) peak pass the ceiling.
 
-Detector: the driven input is interpolated 4x by a 129-tap polyphase low-pass
-flat to 0.45 fs; at each local maximum of the interpolated magnitude a parabola
-through the point and its neighbours refines the peak between grid points (a 4x
-grid alone under-reads by up to 0.55 dB near Nyquist). The BS.1770 Annex 2
-interpolator's own grid points are computed from the same history too: its
-filter has +0.15 dB of ripple near 0.4 fs, so a meter built on it can read
-slightly above a flat reconstruction, and the limiter must satisfy both.
-p[j] is the peak of the interval [j, j+1), both channels linked.
+Detector: what a DAC reconstructs, so the driven input is interpolated 4x by
+a low-pass flat to 0.49 fs (full-band material, noise and clipped masters,
+holds energy right up to Nyquist, which a detector flat only to 0.45 fs
+misses). Two halfband stages make it cheap: 1x->2x with a long halfband (the
+sharp 0.49-0.51 fs transition; every other tap is zero and one output in two
+is a pure delay), then 2x->4x with a short one. At each local maximum of the
+interpolated magnitude a parabola through the point and its neighbours refines
+the peak between grid points (a 4x grid alone under-reads by up to 0.66 dB at
+0.49 fs). The BS.1770 Annex 2 interpolator's own grid points are computed from
+the same history too: its filter has +0.15 dB of ripple near 0.4 fs, so a
+meter built on it can read slightly above a flat reconstruction, and the
+limiter must satisfy both. p[j] is the peak of the interval [j, j+1), both
+channels linked.
 
 Gain: h[j] = min(1, ceiling / max(p[j-1], p[j], |x[j]|)). The reconstruction of
 a peak at j weighs the samples around it too, so the gain must already be down
@@ -16,24 +21,40 @@ to h[j] on the SPREAD samples either side, not just at j. A sliding minimum over
 W + 2 SPREAD samples (a monotonic deque), a release one-pole that may only rise
 slowly, and a W-sample moving average give the applied gain: every average
 applied within SPREAD samples of j contains a hold that saw h[j], so g <= h[j]
-on all of them. The audio is delayed by 17 (detector) + W - 1 + SPREAD samples:
-the reported lookahead.
+on all of them. The minimum's window reaches HOLD samples further back: a gain
+is held that long before it may rise, so every peak of a steady tone down to
+20 Hz sees one static gain (no ripple, no intermodulation). The audio is
+delayed by DETECT_DELAY (detector) + W - 1 + SPREAD samples: the reported
+lookahead.
 """
 
+import numpy as np
 from numba import njit
 
 from .common import FAST, JIT, fir, ramp_frame
-from .layout import Layout
+from .layout import Layout, f32_words
 
 TP_PHASES = 4
-TP_TAPS = 33                   # per phase (129-tap design padded to 132)
-TP_CENTRE = 16                 # phase 0 is a pure delay: this tap, all others 0
-ANNEX_TAPS = 12                # BS.1770 Annex 2: 48 taps, 4 phases
-ANNEX_AT = 11                  # its 12-sample window sits at offsets 11..22 of ours,
-                               # which puts its points in the same interval as ours
-DETECT_DELAY = 17              # 16 for the filter, 1 for the parabola's look at the next point
+# stage 1, 1x -> 2x: a halfband of A_LEN = 4k + 3 taps (centre on an odd index):
+# even-index taps make one output, the other is the input delayed by A_HALF
+A_LEN = 291
+A_C = (A_LEN - 1) // 2         # 145: its delay at 2x
+A_TAPS = (A_LEN + 1) // 2      # the even-index taps
+A_HALF = (A_C - 1) // 2
+# stage 2, 2x -> 4x: a halfband of B_LEN = 4k + 1 taps (centre on an even index):
+# the even output is the input delayed by B_C / 2, the odd one the odd taps
+B_LEN = 29
+B_C = (B_LEN - 1) // 2         # 14: its delay at 4x
+B_TAPS = B_LEN // 2            # the odd-index taps
+DETECT_POINTS = 2 * A_C + B_C  # 304 = the detector's delay in 4x points: 76 samples
+DELAY = DETECT_POINTS // TP_PHASES
+ANNEX_TAPS = 12                # BS.1770 Annex 2: 48 taps, 4 phases, centred 23.5 points in
+ANNEX_AT = A_TAPS - 1 - DELAY - 5   # where its 12-sample window sits in ours: its points
+                               # then fall in the same interval as ours (1/8 sample later)
+DETECT_DELAY = DELAY + 1       # 1 more for the parabola's look at the next point
 SPREAD = 8                     # samples either side of a peak held at its gain
-RING = 256                     # >= the largest window (1 ms at 192 kHz)
+RING = 256                     # delay lines: >= the lookahead (238 at 192 kHz)
+DQ_RING = 8192                 # the sliding minimum: >= its window (hold included) at 192 kHz
 
 _T = Layout()
 # T, smoothed
@@ -41,26 +62,37 @@ MIX, DRIVE, CEIL, REL, AUTO, REL_FAST, REL_SLOW, AVG = _T.each(8)
 N_SMOOTH = _T.size
 # T, constant
 WIN = _T.take()                # W, as a float
-TP = _T.take(TP_PHASES * TP_TAPS)        # 4 phases x TP_TAPS, reversed, x4
-ANNEX = _T.take(TP_PHASES * ANNEX_TAPS)  # 4 phases x ANNEX_TAPS, reversed
+HOLD = _T.take()               # samples a gain is held before it may rise
+# The detector computes in float32 (its filters twice as wide per vector; 1e-7
+# is nothing against the ceiling's margin): its taps and buffers are float32
+# arrays packed two to a float64 word, read through .view(np.float32).
+A_UP = _T.take(f32_words(A_TAPS))       # 2 x stage 1's even taps, reversed (oldest first)
+B_UP = _T.take(f32_words(B_TAPS))       # 2 x stage 2's odd taps, reversed
+ANNEX = _T.take(f32_words(TP_PHASES * ANNEX_TAPS))   # 4 phases x ANNEX_TAPS, reversed
 T_SIZE = _T.size
 # S
-# The detector's input, per channel a linear buffer with TP_TAPS - 1 samples of
-# history at its head. A pass of up to MAXN frames first computes every
+# The detector's inputs, per channel linear buffers with their filter's
+# history at their heads. A pass of up to MAXN frames first computes every
 # interpolated point of the pass (independent dot products the CPU overlaps),
 # then runs the sequential peak and gain logic over them.
-MAXN = 32
-HH = TP_TAPS - 1
-H_LEN = HH + MAXN
+MAXN = 32                      # a multiple of 8 (see _detect)
+HX = A_TAPS - 1                # stage 1's input history
+X_LEN = HX + MAXN
+HU = B_TAPS - 1                # stage 2's input history (>= B_C / 2, its delay branch)
+U_LEN = HU + 2 * MAXN
 M_LEN = TP_PHASES * MAXN + 2
 _S = Layout(N_SMOOTH)
-S_H = _S.take(2 * H_LEN)
+S_X = _S.take(f32_words(2 * X_LEN))   # float32, per channel: the driven input, history first
+S_U = _S.take(f32_words(2 * U_LEN))   # float32, per channel: the 2x signal, history first
+S_ACC = _S.take(f32_words(2 * MAXN))  # float32: one stage's filter outputs
+S_QA32 = _S.take(f32_words(TP_PHASES * MAXN))   # float32: one channel's Annex 2 points
+S_DETECT_END = _S.size
 S_A1, S_A2 = _S.each(2)        # previous two interpolated magnitudes, left
 S_E1, S_E2 = _S.each(2)        # and right
 S_PCUR = _S.take()             # running peak of the newest interval
 S_PLAST = _S.take()            # the last finalised interval
-S_DQV = _S.take(RING)          # deque values
-S_DQI = _S.take(RING)          # deque sample indices
+S_DQV = _S.take(DQ_RING)       # deque values
+S_DQI = _S.take(DQ_RING)       # deque sample indices
 S_DQH, S_DQT = _S.each(2)      # deque head and tail
 S_T = _S.take()                # sample counter
 S_R = _S.take()                # released gain
@@ -72,6 +104,7 @@ S_DRY = _S.take(2 * RING)      # undriven audio, 2 ch
 S_DP = _S.take()
 S_GAIN = _S.take()             # the applied gain (meter)
 S_R1 = _S.take()               # first stage of the release
+S_ASLEEP = _S.take()           # 1 while off: only the delay lines run
 # scratch, rewritten every pass: the interpolated points (4 phases x 2 ch), the
 # Annex 2 points (4 x 2), and the smoothed parameters per frame while a ramp runs
 S_VP = _S.take(TP_PHASES * 2 * MAXN)
@@ -86,28 +119,57 @@ S_FIN = _S.take(MAXN)
 S_SIZE = _S.size
 
 
+@njit(inline="always", **JIT)
+def _f32(A, start, count):
+    """A float32 array of ``count`` packed from word ``start`` of A."""
+    return A[start:start + (count + 1) // 2].view(np.float32)[:count]
+
+
 @njit(**FAST)
 def _detect(T, S, m):
-    """Every interpolated point of the pass, from the driven input buffers: each
-    phase's filter over the whole pass at once (common.fir)."""
+    """Every interpolated point of the pass, from the driven input buffers, stage
+    by stage over the pass (common.fir): VP[p][ch][i] is the point at time
+    i - DELAY + p/4 of the pass's frame i, QA the Annex 2 points beside it."""
+    acc = _f32(S, S_ACC, 2 * MAXN)
+    a_up = _f32(T, A_UP, A_TAPS)
+    b_up = _f32(T, B_UP, B_TAPS)
+    annex = _f32(T, ANNEX, TP_PHASES * ANNEX_TAPS)
+    qa = _f32(S, S_QA32, TP_PHASES * MAXN)
+    xs = _f32(S, S_X, 2 * X_LEN)
+    us = _f32(S, S_U, 2 * U_LEN)
+    # Whole blocks of 8 outputs only: fir's tail loop may round differently
+    # from its blocks, and a point must not depend on where a pass split the
+    # audio. The buffers have room (MAXN is a multiple of 8); the extra points
+    # read stale input and are never used.
+    m8 = (m + 7) // 8 * 8
     for ch in range(2):
-        hb = S[S_H + ch * H_LEN:S_H + (ch + 1) * H_LEN]
-        o = S_VP + ch * MAXN
-        hc = T[TP + TP_CENTRE]
+        xb = xs[ch * X_LEN:(ch + 1) * X_LEN]
+        ub = us[ch * U_LEN:(ch + 1) * U_LEN]
+        # 1x -> 2x: u[2n] from the even taps, u[2n+1] = x[n - A_HALF]
+        fir(a_up, xb, acc, m8)
         for i in range(m):
-            S[o + i] = hc * hb[i + TP_CENTRE]
-        for ph in range(1, TP_PHASES):
-            tb = TP + ph * TP_TAPS
-            o = S_VP + (ph * 2 + ch) * MAXN
-            fir(T[tb:tb + TP_TAPS], hb, S[o:o + MAXN], m)
-        ha = hb[ANNEX_AT:]
+            ub[HU + 2 * i] = acc[i]
+            ub[HU + 2 * i + 1] = xb[HX + i - A_HALF]
+        # 2x -> 4x: w[2k] = u[k - B_C/2], w[2k+1] from the odd taps
+        fir(b_up, ub, acc, 2 * m8)
+        for r in range(2):
+            o0 = S_VP + ((2 * r) * 2 + ch) * MAXN
+            o1 = S_VP + ((2 * r + 1) * 2 + ch) * MAXN
+            for i in range(m):
+                k = 2 * i + r
+                S[o0 + i] = ub[HU + k - B_C // 2]
+                S[o1 + i] = acc[k]
+        ha = xb[ANNEX_AT:]
         for q in range(TP_PHASES):
-            ab = ANNEX + q * ANNEX_TAPS
+            fir(annex[q * ANNEX_TAPS:(q + 1) * ANNEX_TAPS], ha, qa[q * MAXN:(q + 1) * MAXN], m8)
             o = S_QA + (q * 2 + ch) * MAXN
-            fir(T[ab:ab + ANNEX_TAPS], ha, S[o:o + MAXN], m)
+            for i in range(m):
+                S[o + i] = qa[q * MAXN + i]
         # slide the newest history to the head
-        for t in range(HH):
-            hb[t] = hb[m + t]
+        for t in range(HX):
+            xb[t] = xb[m + t]
+        for t in range(HU):
+            ub[t] = ub[2 * m + t]
 
 
 @njit(**JIT)
@@ -158,6 +220,10 @@ def _peaks(S, m):
 
 @njit(**JIT)
 def process(buf, n, T, S, ramp, k):
+    if T[MIX] == 0.0 and S[MIX] == 0.0 and ramp <= 0:
+        _sleep(buf, n, T, S)
+        return
+    S[S_ASLEEP] = 0.0
     c0 = 0
     while c0 < n:
         m = min(MAXN, n - c0)
@@ -167,6 +233,7 @@ def process(buf, n, T, S, ramp, k):
 
 @njit(**JIT)
 def _pass(buf, o0, m, T, S, ramp, k):
+    xs = _f32(S, S_X, 2 * X_LEN)
     # 1. the driven input into the detector's buffers, smoothing as we go (the
     # values per frame are kept for step 3 while a ramp runs)
     for i in range(m):
@@ -174,14 +241,14 @@ def _pass(buf, o0, m, T, S, ramp, k):
             for j in range(N_SMOOTH):
                 S[S_SNAP + j * MAXN + i] = S[j]
         drive = S[DRIVE]
-        S[S_H + HH + i] = buf[o0 + i, 0] * drive
-        S[S_H + H_LEN + HH + i] = buf[o0 + i, 1] * drive
+        xs[HX + i] = buf[o0 + i, 0] * drive
+        xs[X_LEN + HX + i] = buf[o0 + i, 1] * drive
     # 2. every interpolated point, and the peak of every interval
     _detect(T, S, m)
     _peaks(S, m)
     # 3. gain and output, frame by frame
     W = int(T[WIN])
-    WH = W + 2 * SPREAD
+    WH = W + 2 * SPREAD + int(T[HOLD])
     lookahead = W + DETECT_DELAY - 1 + SPREAD
     plast = S[S_PLAST]
     dqh = int(S[S_DQH])
@@ -220,16 +287,16 @@ def _pass(buf, o0, m, T, S, ramp, k):
             h = c / peak
         # sliding minimum over WH samples (monotonic deque)
         while dqt != dqh:
-            last = (dqt - 1) % RING
+            last = (dqt - 1) % DQ_RING
             if S[S_DQV + last] >= h:
                 dqt = last
             else:
                 break
         S[S_DQV + dqt] = h
         S[S_DQI + dqt] = t
-        dqt = (dqt + 1) % RING
+        dqt = (dqt + 1) % DQ_RING
         while S[S_DQI + dqh] <= t - WH:
-            dqh = (dqh + 1) % RING
+            dqh = (dqh + 1) % DQ_RING
         hold = S[S_DQV + dqh]
         # release: instant down, up through two one-poles in cascade. A single
         # pole starts rising with a kink in slope, and that kink modulates the
@@ -285,3 +352,37 @@ def _pass(buf, o0, m, T, S, ramp, k):
     S[S_BP] = bp
     S[S_DP] = dp
     S[S_GAIN] = g
+
+
+@njit(**JIT)
+def _sleep(buf, n, T, S):
+    """Off and not ramping: the output is the dry audio delayed by the
+    lookahead, exactly what the full pass gives at mix 0, without the detector.
+    Falling asleep empties the detector and sets the gain to unity, so a wake
+    (whose mix ramps up from 0) starts from silence, not from stale audio."""
+    if S[S_ASLEEP] == 0.0:
+        S[S_ASLEEP] = 1.0
+        for j in range(S_X, S_DETECT_END):
+            S[j] = 0.0
+        for j in (S_A1, S_A2, S_E1, S_E2, S_PCUR, S_PLAST, S_DQH, S_DQT, S_BP):
+            S[j] = 0.0
+        for j in (S_R, S_R1, S_AVG, S_GAIN):
+            S[j] = 1.0
+        for j in range(RING):
+            S[S_BOX + j] = 1.0
+        S[S_BSUM] = T[WIN]
+    lookahead = int(T[WIN]) + DETECT_DELAY - 1 + SPREAD
+    drive = S[DRIVE]
+    dp = int(S[S_DP])
+    for i in range(n):
+        xl = buf[i, 0]
+        xr = buf[i, 1]
+        S[S_DLY + dp] = xl * drive
+        S[S_DLY + RING + dp] = xr * drive
+        S[S_DRY + dp] = xl
+        S[S_DRY + RING + dp] = xr
+        od = (dp - lookahead) % RING
+        buf[i, 0] = S[S_DRY + od]
+        buf[i, 1] = S[S_DRY + RING + od]
+        dp = (dp + 1) % RING
+    S[S_DP] = dp
