@@ -23,11 +23,14 @@ from .bs1770 import annex2_phases, k_weighting
 from .errors import DspError
 from .kernels import meters as K
 from .kernels.lanes import annex_folded
+from .truepeak import true_peak_precise
 
 WEIGHTS = {1: (1.0,), 2: (1.0, 1.0), 3: (1.0, 1.0, 1.0),
            5: (1.0, 1.0, 1.0, 1.41, 1.41),            # L R C Ls Rs
            6: (1.0, 1.0, 1.0, 0.0, 1.41, 1.41)}       # L R C LFE Ls Rs (LFE excluded)
 CORR_TAU_S = 0.4
+ABS_GATE_ENERGY = 10.0 ** ((-70.0 + 0.691) / 10.0)     # -70 LUFS
+REL_GATE_FACTOR = 10.0 ** (-10.0 / 10.0)               # -10 LU
 
 
 class MeterError(DspError):
@@ -84,6 +87,9 @@ class Meter:
         self.MS[:] = 0.0
         self.MS[K.S_MAXM] = self.MS[K.S_MAXS] = -1.0      # no window complete yet
         self._series_read = 0
+        self._blocks: list[np.ndarray] = []      # gating blocks collected (LUFS)
+        self._rows = 0                           # series rows collected
+        self._exact = True                       # no row missed since reset
 
     def _frames(self, x, what: str) -> np.ndarray:
         """x as (frames, channels), float32 or float64, C-contiguous, as the kernels take it."""
@@ -98,7 +104,42 @@ class Meter:
 
     def process(self, x: np.ndarray) -> None:
         x = self._frames(x, "block")
-        K.process(x, x.shape[0], self.MT, self.MS)
+        step = self._collect_every()
+        for i in range(0, x.shape[0], step):
+            part = x[i:i + step]
+            K.process(part, part.shape[0], self.MT, self.MS)
+            self._collect()
+
+    # ------------------------------------------------------- gating blocks
+    def _collect_every(self) -> int:
+        """Frames the kernel may meter between two collections of the series
+        without its ring of 100 ms rows wrapping (a margin of 2.6 s)."""
+        return (K.SERIES - 26) * (self.fs // 10)
+
+    def _collect(self) -> None:
+        """Take the gating blocks (the series' momentary column: the loudness of
+        the 400 ms ending at each 100 ms step) written since the last call. A
+        reader whose state jumped (the engine's meter copied in, a reset, or a
+        gap longer than the ring) starts over or falls back to the histogram."""
+        n = int(self.MS[K.S_SERN])
+        if n < self._rows:                     # the state was reset under us
+            self._blocks, self._rows, self._exact = [], 0, n <= K.SERIES
+        if n - self._rows > K.SERIES:
+            self._exact = False
+        if n > self._rows:
+            rows = np.arange(max(self._rows, n - K.SERIES), n)
+            m = self.MS[K.S_SERIES + 3 * (rows % K.SERIES)]
+            self._blocks.append(m[np.isfinite(m)])
+        self._rows = n
+
+    def gating_blocks(self) -> np.ndarray | None:
+        """The mean energy of every gating block since reset (None when some
+        were missed: the histogram stands in)."""
+        self._collect()
+        if not self._exact:
+            return None
+        b = np.concatenate(self._blocks) if self._blocks else np.zeros(0)
+        return 10.0 ** ((b + 0.691) / 10.0)
 
     def measure_whole(self, x: np.ndarray) -> None:
         """Meter a whole signal from reset on two threads: the loudness (the
@@ -149,8 +190,12 @@ class Meter:
         helper.start()
         mt = self.MT.copy()
         mt[K.NO_TP] = 1.0
+        step = self._collect_every()
         try:
-            K.process(x, n, mt, self.MS)
+            for i in range(0, n, step):
+                part = x[i:i + step]
+                K.process(part, part.shape[0], mt, self.MS)
+                self._collect()
             true_peak(False)
         finally:
             helper.join()
@@ -164,6 +209,14 @@ class Meter:
             MS[K.S_TPRING + (s + 1) % 30] = tps[s]
         for s in range(max(0, done - K.SERIES), done):
             MS[K.S_SERIES + 3 * (s % K.SERIES) + 2] = tps[s]
+        # the interpolator's history, as streaming leaves it (the tail's peak)
+        last = x[max(0, n - 11):]
+        for p in range(0, self.channels, 2):
+            hx = MS[K.S_HX + (p // 2) * K.HX_LEN:K.S_HX + (p // 2) * K.HX_LEN + 22].reshape(11, 2)
+            hx[:] = 0.0
+            hx[11 - len(last):, 0] = last[:, p]
+            if p + 1 < self.channels:
+                hx[11 - len(last):, 1] = last[:, p + 1]
 
     # ------------------------------------------------------------------ figures
     @property
@@ -171,7 +224,12 @@ class Meter:
         return self.MS[K.S_FRAMES] / self.fs
 
     def integrated(self) -> float:
-        """BS.1770 gated loudness: absolute gate -70 LUFS, relative gate -10 LU."""
+        """BS.1770 gated loudness: absolute gate -70 LUFS, relative gate -10 LU,
+        on every gating block (as libebur128 gates: a block at a gate is kept);
+        from the histogram's 0.01 LU bins when blocks were missed."""
+        e = self.gating_blocks()
+        if e is not None:
+            return gated_loudness(e)
         n = self.MS[K.S_HI_N:K.S_HI_N + K.HIST_BINS]
         e = self.MS[K.S_HI_E:K.S_HI_E + K.HIST_BINS]
         if n.sum() == 0:
@@ -208,7 +266,24 @@ class Meter:
         return centers > gate
 
     def true_peak_linear(self) -> float:
-        return max(self.MS[K.S_TP], self.MS[K.S_TPSLOT])
+        """Since reset: the interpolated points (the tail after the newest
+        sample included) and never below the sample peak, as libebur128 reports."""
+        return max(self.MS[K.S_TP], self.MS[K.S_TPSLOT], self._tail_peak(), self.MS[K.S_SP])
+
+    def _tail_peak(self) -> float:
+        """The Annex 2 points after the newest sample: the reconstruction of the
+        last 11 samples against silence (the kernel computes each point when its
+        window's newest sample arrives, so these wait for samples that may never
+        come)."""
+        h = annex2_phases()
+        peak = 0.0
+        for p in range(0, self.channels, 2):
+            hx = self.MS[K.S_HX + (p // 2) * K.HX_LEN:K.S_HX + (p // 2) * K.HX_LEN + 22].reshape(11, 2)
+            for c in range(2 if p + 1 < self.channels else 1):
+                tail = np.concatenate([hx[:, c], np.zeros(11)])
+                for q in range(4):
+                    peak = max(peak, float(np.max(np.abs(np.convolve(tail, h[q])[11:22]))))
+        return peak
 
     def results(self) -> dict:
         MS = self.MS
@@ -231,9 +306,11 @@ class Meter:
             "seconds": self.seconds,
         }
         if self.channels >= 2:
-            lr, ll, rr = (float(v) for v in MS[K.S_CORR:K.S_CORR + 3])
+            lr, ll, rr = (float(v) for v in MS[K.S_CSUM:K.S_CSUM + 3])
             out["correlation"] = lr / math.sqrt(ll * rr) if ll > 0 and rr > 0 else None
             out["balance_db"] = 10 * math.log10(rr / ll) if ll > 0 and rr > 0 else None
+            lr, ll, rr = (float(v) for v in MS[K.S_CORR:K.S_CORR + 3])
+            out["correlation_recent"] = lr / math.sqrt(ll * rr) if ll > 0 and rr > 0 else None
         return {k: (float(v) if isinstance(v, (float, np.floating)) else
                     bool(v) if isinstance(v, (bool, np.bool_)) else v) for k, v in out.items()}
 
@@ -251,33 +328,6 @@ class Meter:
         with np.errstate(divide="ignore"):
             a[:, 2] = 20 * np.log10(a[:, 2])
         return a
-
-
-PRECISE_FACTOR = 16
-PRECISE_TAPS = 32        # per branch: a 512-tap Kaiser low-pass, flat to 0.45 fs
-
-
-def _precise_filter() -> np.ndarray:
-    from .filter_design import polyphase_reversed
-    from .filter_design import kaiser_lowpass
-
-    h = kaiser_lowpass(PRECISE_FACTOR * PRECISE_TAPS + 1, 1.0 / PRECISE_FACTOR, 70.0)
-    return np.ascontiguousarray(polyphase_reversed(h, PRECISE_FACTOR, PRECISE_TAPS + 1))
-
-
-def true_peak_precise(x: np.ndarray) -> float:
-    """True peak by 16x interpolation (under-reads at most ~0.04 dB on the grid),
-    for offline reports; dBTP."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    H = _precise_filter()
-    taps = H.shape[1]
-    peak = 0.0
-    for c in range(x.shape[1]):
-        col = np.concatenate([np.zeros(taps - 1), x[:, c], np.zeros(taps - 1)])
-        peak = max(peak, K.oversampled_peak(col, H))
-    return _db(peak)
 
 
 # measure(): the true peak of a file is shared between two threads in chunks
@@ -304,3 +354,12 @@ def measure(x: np.ndarray, fs: int, channels: int | None = None, block: int = 1 
     if precise:
         r["true_peak_precise_dbtp"] = true_peak_precise(x)
     return r
+
+
+def gated_loudness(e: np.ndarray) -> float:
+    """BS.1770 integrated loudness of gating-block mean energies ``e``."""
+    e = e[e >= ABS_GATE_ENERGY]
+    if e.size == 0:
+        return float("-inf")
+    e = e[e >= e.mean() * REL_GATE_FACTOR]
+    return _lufs(float(e.mean()))

@@ -214,7 +214,7 @@ class Controller:
         gr = self.sink.gain_reduction_db() if self.sink is not None else {}
         return MeterView(r.get("momentary_lufs", -math.inf), r.get("short_term_lufs", -math.inf),
                          r.get("integrated_lufs", -math.inf), r.get("true_peak_dbtp", -math.inf),
-                         r.get("loudness_range_lu", math.nan), r.get("correlation"),
+                         r.get("loudness_range_lu", math.nan), r.get("correlation_recent"),
                          [(lab, gr.get(k, 0.0)) for k, lab in GR_LABELS])
 
     def screen(self, now: float) -> Screen:

@@ -10,15 +10,18 @@ of them make exactly 100 ms). Rings of sub-block energies give:
 - short-term S: mean over the last 30D sub-blocks (3 s), updated every sub-block;
 - every 100 ms, the last 400 ms as a gating block for the integrated loudness,
   and S as a sample for the loudness range.
-Integrated loudness and LRA keep histograms (0.01 LU bins, -70..+30 LUFS) of
-block counts and block energies, so memory is bounded however long the meter
-runs; the gates and percentiles are computed from them off the audio thread.
-Blocks are only counted when complete, so an incomplete final block is dropped.
+Every gating block's loudness also enters the 100 ms series, from which
+dsp/meters.py collects them all and gates exactly. Integrated loudness and LRA
+keep histograms too (0.01 LU bins, -70..+30 LUFS) of block counts and block
+energies, bounded however long the meter runs: the fallback for a reader that
+missed part of the series. Blocks are only counted when complete, so an
+incomplete final block is dropped.
 
 True peak: BS.1770 Annex 2, the 48-tap 4-phase interpolator (folded on its
 symmetry, lanes.annex_peak), all channels, kept per 100 ms slot (for PSR and
 the plot) and since reset. Correlation: exponential averages (CORR_TAU_S) of
-L*R, L*L and R*R, moved once a sub-block by the sub-block's means.
+L*R, L*L and R*R, moved once a sub-block by the sub-block's means (the live
+figure), and their plain sums since reset (the whole programme's).
 """
 import math
 
@@ -76,6 +79,7 @@ S_SP = _MS.take()                  # max sample peak (linear) since reset
 S_TPSLOT = _MS.take()              # true peak of the current 100 ms slot
 S_TPRING = _MS.take(30)            # the last 30 slots' true peaks (for PSR)
 S_CORR = _MS.take(3)               # E[LR], E[LL], E[RR] (exponential, per sub-block)
+S_CSUM = _MS.take(3)               # sums of LR, LL, RR since reset (the whole programme's correlation)
 S_SERIES = _MS.take(3 * SERIES)    # SERIES rows of (M, S, true peak)
 S_SERN = _MS.take()                # rows written since reset
 S_FRAMES = _MS.take()              # frames measured since reset
@@ -160,6 +164,9 @@ def _pass(x, c0, m, MT, MS):
                 _corr_step(MS, S_CORR, SBO[6 * k + 4] * inv, ck)
                 _corr_step(MS, S_CORR + 1, SBO[6 * k + 2] * inv, ck)
                 _corr_step(MS, S_CORR + 2, SBO[6 * k + 3] * inv, ck)
+                MS[S_CSUM] += SBO[6 * k + 4]
+                MS[S_CSUM + 1] += SBO[6 * k + 2]
+                MS[S_CSUM + 2] += SBO[6 * k + 3]
         flush_denormals(st, 0, 16)
         if tp:
             # the true peak, in segments that end where 100 ms slots end

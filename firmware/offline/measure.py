@@ -5,9 +5,12 @@ does not exist, e.g. the integrated loudness of silence, which is below the gate
   file, sample_rate, channels, seconds,
   integrated_lufs, loudness_range_lu, lra_stable (false for programmes under 60 s),
   max_momentary_lufs, max_short_term_lufs, momentary_lufs, short_term_lufs (at the end),
-  true_peak_dbtp (BS.1770 Annex 2, 4x), true_peak_precise_dbtp (16x, with --precise),
+  true_peak_dbtp (BS.1770 Annex 2, 4x, the file's last samples included and
+  never below the sample peak), true_peak_precise_dbtp (16x, with --precise),
   sample_peak_dbfs, plr_lu (true peak - integrated), psr_lu (recent true peak -
-  short-term, at the end), correlation (-1..1), balance_db (right vs left)
+  short-term, at the end), correlation (-1..1, the whole file),
+  correlation_recent (the last ~0.4 s, as the box's meter shows it),
+  balance_db (right vs left, the whole file)
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ import math
 
 import numpy as np
 
-from dsp.meters import Meter, true_peak_precise
+from dsp.meters import Meter
+from dsp.truepeak import PreciseTruePeak
 
 from ..errors import UserError
 from . import audiofile
@@ -28,22 +32,22 @@ def measure_file(path: str, precise: bool = False, block: int = 1 << 15) -> tupl
     rows = []
     bar = Progress(info.frames, f"measure {path}")
     done = 0
-    data = [] if precise else None
+    tp = PreciseTruePeak(info.channels) if precise else None
     try:
         for b in audiofile.blocks(path, block):
             b = np.where(np.isfinite(b), b, 0.0).astype(np.float32)
             m.process(b)
             rows.append(m.series())
-            if data is not None:
-                data.append(b)
+            if tp is not None:
+                tp.process(b)
             done += len(b)
             bar.update(done)
     finally:
         bar.close()
     r = {"file": path, "sample_rate": info.samplerate, "channels": info.channels}
     r.update(m.results())
-    if precise:
-        r["true_peak_precise_dbtp"] = true_peak_precise(np.concatenate(data))
+    if tp is not None:
+        r["true_peak_precise_dbtp"] = tp.dbtp()
     series = np.concatenate(rows) if rows else np.zeros((0, 3))
     return _clean(r), series
 
