@@ -341,7 +341,7 @@ def measure(x: np.ndarray, fs: int, channels: int | None = None, block: int = 1 
     figures bit for bit. With ``threads`` = 2 (signals of a second or more),
     the true and sample peaks run on a second thread while this one does the
     loudness; otherwise the signal is streamed in blocks of ``block`` frames.
-    ``precise`` adds a 16x true peak (``true_peak_precise_dbtp``)."""
+    ``precise`` adds the precise true peak (``true_peak_precise_dbtp``, dsp.truepeak)."""
     x = np.asarray(x)
     ch = channels or (1 if x.ndim == 1 else x.shape[1])
     m = Meter(fs, ch)

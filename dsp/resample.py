@@ -17,22 +17,23 @@ from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import firwin
 
+from .filter_design import kaiser_sinc
 from .kernels.oversample import resample
 
 
 @lru_cache(maxsize=None)
 def _phases(up: int, down: int) -> tuple[np.ndarray, int]:
-    """(up, taps) float32 phases P[r, i] = up * h[r + i * up], and the filter's
-    half length (its delay in zero-stuffed samples)."""
+    """(up, taps) float32 phases, each reversed (the kernel's Q: oldest tap
+    first) from P[r, i] = up * h[r + i * up], and the filter's half length
+    (its delay in zero-stuffed samples)."""
     max_rate = max(up, down)
     half = 10 * max_rate
-    h = firwin(2 * half + 1, 1.0 / max_rate, window=("kaiser", 5.0)) * up
+    h = kaiser_sinc(2 * half + 1, 1.0 / max_rate, 5.0) * up
     taps = -(-len(h) // up)
     padded = np.zeros(taps * up)
     padded[:len(h)] = h
-    P = np.ascontiguousarray(padded.reshape(taps, up).T, dtype=np.float32)
+    P = np.ascontiguousarray(padded.reshape(taps, up).T[:, ::-1], dtype=np.float32)
     P.setflags(write=False)
     return P, half
 

@@ -6,7 +6,7 @@ does not exist, e.g. the integrated loudness of silence, which is below the gate
   integrated_lufs, loudness_range_lu, lra_stable (false for programmes under 60 s),
   max_momentary_lufs, max_short_term_lufs, momentary_lufs, short_term_lufs (at the end),
   true_peak_dbtp (BS.1770 Annex 2, 4x, the file's last samples included and
-  never below the sample peak), true_peak_precise_dbtp (16x, with --precise),
+  never below the sample peak), true_peak_precise_dbtp (with --precise: dsp.truepeak, the meter `check` uses),
   sample_peak_dbfs, plr_lu (true peak - integrated), psr_lu (recent true peak -
   short-term, at the end), correlation (-1..1, the whole file),
   correlation_recent (the last ~0.4 s, as the box's meter shows it),
@@ -67,7 +67,7 @@ def text(r: dict) -> str:
              + ("" if r["lra_stable"] else "  (under 60 s: not yet stable)"),
              f"  max M / S    {fmt(r['max_momentary_lufs'])} / {fmt(r['max_short_term_lufs'], 'LUFS')}",
              f"  true peak    {fmt(r['true_peak_dbtp'], 'dBTP')}"
-             + (f"   (16x: {fmt(r['true_peak_precise_dbtp'], 'dBTP', '{:+.2f}')})"
+             + (f"   (precise: {fmt(r['true_peak_precise_dbtp'], 'dBTP', '{:+.2f}')})"
                 if "true_peak_precise_dbtp" in r else ""),
              f"  sample peak  {fmt(r['sample_peak_dbfs'], 'dBFS')}",
              f"  PLR          {fmt(r['plr_lu'], 'LU', '{:.1f}')}"]
