@@ -90,7 +90,7 @@ class Controller:
         return cmds
 
     def _list_presets(self) -> list[tuple[str, bool]]:
-        from .store.presets import UserPresets, builtin_names
+        from .store.presets import builtin_names
 
         if self.presets is not None:
             self._preset_items = self.presets.all()

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PKGS=(libsndfile1 libportaudio2 jackd2 systemd tmux)
+# ffmpeg: check's lossy peaks (AAC, MP3); libebur128-1: the meter tests' second opinion
+APT_PKGS=(libsndfile1 libportaudio2 jackd2 systemd tmux ffmpeg libebur128-1)
 PY=${PYTHON:-python3}
 
 need=()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dsp import params
-from dsp.design import build, latency_frames
+from dsp.design import latency_frames
 from dsp.chain import Chain, ChainError
 from helpers import BOX_RATES, db, hf_energy, run
 

@@ -12,7 +12,6 @@ import time
 import numpy as np
 import pytest
 
-from dsp import params
 from dsp.chain import Chain
 from firmware.boot import Boot
 from firmware.cli import main

@@ -32,12 +32,19 @@ def add_parsers(sub) -> None:
     p.add_argument("--block", type=int, default=4096, help="frames per block (default 4096)")
     p.add_argument("--bits", choices=("16", "24", "32f"),
                    help="output sample format (default: the input's)")
+    p.add_argument("--codec-safe", action="store_true",
+                   help="with a target: keep the true peak under the ceiling after AAC and MP3 "
+                        "too (needs ffmpeg)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("check", help="does a master meet a delivery target (exit 0 yes, 1 no)")
     p.add_argument("file")
     target_opts(p)
+    p.add_argument("--no-codecs", action="store_true",
+                   help="skip the true peak after AAC and MP3 (measured when ffmpeg is installed)")
+    p.add_argument("--codec-safe", action="store_true",
+                   help="fail the master when a codec's decoded true peak is over the ceiling")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_check)
 
@@ -45,7 +52,7 @@ def add_parsers(sub) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--plot", metavar="OUT.png", help="draw loudness and true peak over time")
-    p.add_argument("--precise", action="store_true", help="add a 16x true peak")
+    p.add_argument("--precise", action="store_true", help="add the precise true peak (the meter check uses)")
     p.set_defaults(func=cmd_measure)
 
     p = sub.add_parser("response", help="measure the chain's frequency response (PNG or JSON)")
@@ -109,6 +116,14 @@ def cmd_render(args) -> int:
     for o in outputs:
         refuse_overwriting_input(inputs, o)
         audiofile.output_format(o, args.bits or "24")
+    if args.codec_safe and not targeted:
+        raise UserError("--codec-safe is for rendering to a target: give --target NAME "
+                        "(or --lufs and --ceiling-dbtp)")
+    if args.codec_safe:
+        from ..offline import codecs
+
+        if codecs.ffmpeg() is None:
+            raise UserError("--codec-safe: ffmpeg is not installed (scripts/setup.sh installs it)")
     if not targeted:
         rep = render_file(inputs[0], outputs[0], values, block=args.block, bits=args.bits)
         if args.json:
@@ -128,7 +143,10 @@ def cmd_render(args) -> int:
     try:
         for o in outputs:
             check_writable(o)
-        rep = targets.render_to_target(inputs, outputs, values, t, args.bits)
+        from ..offline import delivery
+
+        rep = delivery.render_to_target(inputs, outputs, values, t, args.bits,
+                                        codec_safe=args.codec_safe)
     except BaseException:
         if made_dir:
             with contextlib.suppress(OSError):
@@ -148,40 +166,68 @@ def _num(v, spec: str, none: str = "--") -> str:
 def print_target_report(rep: dict, out=None) -> None:
     out = out or sys.stdout
     out.write(f"target {rep['target']}: {rep['target_lufs']:g} LUFS, ceiling "
-              f"{rep['ceiling_dbtp']:g} dBTP ({rep['source']})\n")
-    how = (f"limiter drive {rep['limiter_drive_db']:+.2f} dB" if rep["output_trim_db"] == 0
-           else f"output trim {rep['output_trim_db']:+.2f} dB")
+              f"{rep['ceiling_dbtp']:g} dBTP ({rep['source']})"
+              + (", codec-safe" if rep["codec_safe"] else "") + "\n")
+    what = "album" if rep["album"] else "master"
     if rep["reached"]:
-        out.write(f"  reached {rep['integrated_lufs']:.2f} LUFS with {how}\n")
+        out.write(f"  reached: the {what} reads {rep['integrated_lufs']:.2f} LUFS\n")
     else:
         got = _num(rep["integrated_lufs"], ".2f", "nothing (silence)")
-        out.write(f"  NOT REACHED: got {got} LUFS with {how}: {rep['why']}\n")
-    out.write(f"  {'track':40s} {'LUFS':>7s} {'dBTP':>7s} {'s':>6s}\n")
+        out.write(f"  NOT REACHED: the {what} reads {got} LUFS: {rep['why']}\n")
+        if rep["passes_check"]:
+            out.write("  (within the target's tolerance: `check` passes it)\n")
+    if rep["album"]:
+        out.write(f"  album gain {rep['gain_db']:+.2f} dB; tracks keep their relative loudness "
+                  "(moved: how far a track strays from it)\n")
+    out.write(f"  {'track':28s} {'in LUFS':>8s} {'out LUFS':>8s} {'gain dB':>8s} {'drive dB':>8s} "
+              f"{'limit LU':>8s} {'dBTP':>6s} {'44.1k':>6s}" + (f" {'moved':>6s}" if rep["album"] else "") + "\n")
     for r in rep["tracks"]:
-        out.write(f"  {os.path.basename(r['output']):40s} {_num(r['integrated_lufs'], '7.2f'):>7s} "
-                  f"{_num(r['true_peak_dbtp'], '7.2f'):>7s} {r['seconds']:6.1f}\n")
+        out.write(f"  {os.path.basename(r['output'])[:28]:28s} {_num(r['input_lufs'], '8.2f'):>8s} "
+                  f"{_num(r['integrated_lufs'], '8.2f'):>8s} {r['gain_db']:+8.2f} "
+                  f"{r['limiter_drive_db']:8.2f} {r['limiting_lu']:8.2f} "
+                  f"{_num(r['true_peak_dbtp'], '6.2f'):>6s} {_num(r['true_peak_after_44k1_dbtp'], '6.2f', 'same'):>6s}"
+                  + (f" {_num(r['moved_lu'], '+6.2f'):>6s}" if rep["album"] else "") + "\n")
+        if r["limiter_ceiling_dbtp"] < rep["ceiling_dbtp"] - 1e-9:
+            out.write(f"    limited at {r['limiter_ceiling_dbtp']:.2f} dBTP: the peaks after conversion"
+                      + (" or a codec" if rep["codec_safe"] else "") + " needed it\n")
+        for name, c in (r["codecs"] or {}).items():
+            out.write(f"    after {c['label']}: {_num(c['true_peak_dbtp'], '.2f')} dBTP\n")
+        if r["why"]:
+            out.write(f"    {r['why']}\n")
+        for n in r["notes"]:
+            out.write(f"    note: {n}\n")
 
 
 def cmd_check(args) -> int:
     from ..offline import targets
 
     t = targets.resolve(args.target, args.lufs, args.ceiling_dbtp)
-    r = targets.check(args.file, t)
+    if args.codec_safe and args.no_codecs:
+        raise UserError("--codec-safe judges the codecs' peaks; it cannot go with --no-codecs")
+    r = targets.check(args.file, t, codecs=not args.no_codecs, codec_safe=args.codec_safe)
     if args.json:
         print_json(r)
+        return 0 if r["passes"] else EXIT_FAIL
+    il = "below gate" if r["integrated_lufs"] is None else f"{r['integrated_lufs']:.2f} LUFS"
+    ok = lambda b: "ok" if b else "FAILS"  # noqa: E731
+    print(f"{r['file']} against {t.name} ({t.lufs:g} LUFS +-{t.tolerance_lu:g}, "
+          f"{t.ceiling_dbtp:g} dBTP; {t.source})")
+    print(f"  loudness   {il:>16s}  {ok(r['loudness_ok'])}")
+    print(f"  true peak  {_num(r['true_peak_dbtp'], '11.2f'):>11s} dBTP  {ok(r['true_peak_ok'])}")
+    if r["true_peak_after_44k1_dbtp"] is None:
+        print("  at 44.1 kHz: already 44.1 kHz, no conversion")
     else:
-        il = "below gate" if r["integrated_lufs"] is None else f"{r['integrated_lufs']:.2f} LUFS"
-        ok = lambda b: "ok" if b else "FAILS"  # noqa: E731
-        print(f"{r['file']} against {t.name} ({t.lufs:g} LUFS +-{t.tolerance_lu:g}, "
-              f"{t.ceiling_dbtp:g} dBTP; {t.source})")
-        print(f"  loudness   {il:>16s}  {ok(r['loudness_ok'])}")
-        print(f"  true peak  {_num(r['true_peak_dbtp'], '11.2f'):>11s} dBTP  {ok(r['true_peak_ok'])}")
-        if r["true_peak_after_44k1_dbtp"] is None:
-            print("  at 44.1 kHz: already 44.1 kHz, no conversion")
-        else:
-            print(f"  after conversion to 44.1 kHz {_num(r['true_peak_after_44k1_dbtp'], '.2f')} dBTP  "
-                  f"{ok(r['after_conversion_ok'])}")
-        print("  PASSES" if r["passes"] else "  DOES NOT PASS")
+        print(f"  after conversion to 44.1 kHz {_num(r['true_peak_after_44k1_dbtp'], '.2f')} dBTP  "
+              f"{ok(r['after_conversion_ok'])}")
+    if r.get("codecs"):
+        for c in r["codecs"].values():
+            judged = ok(c["true_peak_dbtp"] is None or c["true_peak_dbtp"] <= t.ceiling_dbtp) \
+                if args.codec_safe else ("over the ceiling (not judged: --codec-safe judges it)"
+                                         if c["true_peak_dbtp"] > t.ceiling_dbtp else "under the ceiling")
+            print(f"  after {c['label']}: {_num(c['true_peak_dbtp'], '.2f')} dBTP  {judged}")
+    elif r.get("codecs_note"):
+        print(f"  codecs: {r['codecs_note']}")
+    print("  PASSES" if r["passes"] else "  DOES NOT PASS")
     return 0 if r["passes"] else EXIT_FAIL
 
 

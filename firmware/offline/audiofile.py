@@ -244,6 +244,11 @@ class Writer:
             self._ctx.__exit__(type(e), e, None)
             raise UserError(f"{path}: cannot write ({_why(e)})") from None
 
+    @property
+    def temp_path(self) -> str:
+        """Where the file is being written (a finished one can be read there)."""
+        return self._tmp
+
     def write(self, y: np.ndarray) -> None:
         if self.bits == "32f":
             data = y

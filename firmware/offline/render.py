@@ -38,7 +38,7 @@ class Progress:
         self.total = max(total, 1)
         self.label = label
         self.stream = sys.stderr if stream is None else stream
-        self.on = hasattr(stream, "isatty") and stream.isatty()
+        self.on = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.last = -1
 
     def update(self, done: int) -> None:
@@ -76,6 +76,41 @@ def render_array(x: np.ndarray, fs: int, values: dict, block: int = DEFAULT_BLOC
         out_pos += take
         pos += len(b)
     return y, chain
+
+
+def rendered(path: str, chain: Chain, block: int, seen=None):
+    """Yield ``chain``'s output for the file at ``path``, stereo, aligned with
+    the input (the latency dropped at the start and flushed at the end) and of
+    its length. ``seen(x, frames_read)`` is told of every input block (mono
+    already made stereo) before it is processed."""
+    L = chain.latency
+    skip = L
+    read = out = 0
+
+    def aligned(o):
+        nonlocal skip, out
+        if skip:
+            cut = min(skip, len(o))
+            o = o[cut:]
+            skip -= cut
+        o = o[: read - out]
+        out += len(o)
+        return o
+    for b in audiofile.blocks(path, block):
+        x = b if b.shape[1] == 2 else np.repeat(b, 2, axis=1)
+        read += len(b)
+        if seen is not None:
+            seen(x, read)
+        o = aligned(chain.process(x))
+        if len(o):
+            yield o
+    tail = L
+    while tail > 0:
+        z = np.zeros((min(block, tail), 2), np.float32)
+        tail -= len(z)
+        o = aligned(chain.process(z))
+        if len(o):
+            yield o
 
 
 def same_file(a: str, b: str) -> bool:
@@ -118,17 +153,13 @@ def compile_chain(fs: int, values: dict, stream=None) -> float:
     return time.perf_counter() - t0
 
 
-def render_file(in_path: str, out_path: str, values: dict, block: int = DEFAULT_BLOCK,
-                bits: str | None = None, progress: bool = True) -> dict:
-    if not 1 <= block <= 1 << 20:
-        raise UserError(f"--block {block}: out of range 1..{1 << 20} frames")
-    info = audiofile.check_input(in_path)
-    fs, ch = info.samplerate, info.channels
+def output_settings(info, out_path: str, bits: str | None, values: dict) -> tuple[str, dict, list[str]]:
+    """The output's word length (asked for, or the input's: 16-bit stays 16,
+    24-bit and FLAC 24, float stays float) and the values with the dither's
+    word length matched to it; with notes on what was changed."""
     fmt, _ = audiofile.output_format(out_path, bits or "24")
     bits = bits or default_bits(info.subtype, fmt)
     audiofile.output_format(out_path, bits)
-    refuse_overwriting_input([in_path], out_path)
-    check_writable(out_path)
     values = params.check_values(values)
     notes = []
     if bits in ("16", "24"):
@@ -139,6 +170,18 @@ def render_file(in_path: str, out_path: str, values: dict, block: int = DEFAULT_
     elif values["output.dither"]:
         notes.append(f"dither quantises to {24 if values['output.bits'] else 16} bits "
                      "inside a 32-bit float file")
+    return bits, values, notes
+
+
+def render_file(in_path: str, out_path: str, values: dict, block: int = DEFAULT_BLOCK,
+                bits: str | None = None, progress: bool = True) -> dict:
+    if not 1 <= block <= 1 << 20:
+        raise UserError(f"--block {block}: out of range 1..{1 << 20} frames")
+    info = audiofile.check_input(in_path)
+    fs, ch = info.samplerate, info.channels
+    refuse_overwriting_input([in_path], out_path)
+    bits, values, notes = output_settings(info, out_path, bits, values)
+    check_writable(out_path)
     if ch == 1 and not _mono_safe(values):
         notes.append("mono input: stereo-only settings (width, balance, swap, mid/side EQ) "
                      "act on identical channels; the left channel is written")
@@ -150,30 +193,17 @@ def render_file(in_path: str, out_path: str, values: dict, block: int = DEFAULT_
     t0 = time.perf_counter()
     peak_in = 0.0
     read = 0
+
+    def seen(x, total):
+        nonlocal peak_in, read
+        read = total
+        finite = np.isfinite(x)
+        if finite.any():
+            peak_in = max(peak_in, float(np.max(np.abs(np.where(finite, x, 0.0)))))
+        bar.update(total)
     try:
-        skip = L
-        def emit(o):
-            nonlocal skip
-            if skip:
-                cut = min(skip, len(o))
-                o = o[cut:]
-                skip -= cut
-            o = o[: read - writer.frames]
-            if len(o):
-                writer.write(o if ch == 2 else o[:, :1])
-        for b in audiofile.blocks(in_path, block):
-            x = b if ch == 2 else np.repeat(b, 2, axis=1)
-            finite = np.isfinite(x)
-            if finite.any():
-                peak_in = max(peak_in, float(np.max(np.abs(np.where(finite, x, 0.0)))))
-            read += len(b)
-            emit(chain.process(x))
-            bar.update(read)
-        tail = L
-        while tail > 0:
-            z = np.zeros((min(block, tail), 2), np.float32)
-            emit(chain.process(z))
-            tail -= len(z)
+        for o in rendered(in_path, chain, block, seen):
+            writer.write(o if ch == 2 else o[:, :1])
         writer.commit()
     except BaseException as e:
         writer.abort(e)

@@ -109,6 +109,19 @@ def check_writable(path: str) -> None:
         raise file_error(path, e, "write") from None
 
 
+def _new_temp(path: str, suffix: str) -> str:
+    """Create an empty temp file of ours next to ``path`` (stale ones of dead
+    writers removed first); an OSError names ``path``."""
+    remove_stale_temps(path)
+    tmp = os.path.join(_folder(path), _temp_name(path, suffix))
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        os.close(fd)
+    except OSError as e:
+        raise file_error(path, e, "write") from None
+    return tmp
+
+
 @contextlib.contextmanager
 def atomic_path(path: str, suffix: str = ""):
     """Yield a temporary path next to ``path``; on success it is fsynced and renamed
@@ -116,13 +129,7 @@ def atomic_path(path: str, suffix: str = ""):
     OSError on the way (a full disk, a read-only file system) becomes a
     UserError that names ``path`` and the reason."""
     folder = _folder(path)
-    remove_stale_temps(path)
-    tmp = os.path.join(folder, _temp_name(path, suffix))
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        os.close(fd)
-    except OSError as e:
-        raise file_error(path, e, "write") from None
+    tmp = _new_temp(path, suffix)
     try:
         yield tmp
         with open(tmp, "rb+") as f:
@@ -141,6 +148,19 @@ def atomic_path(path: str, suffix: str = ""):
         if isinstance(e, OSError) and e.errno is not None:
             raise file_error(path, e, "write") from None
         raise
+
+
+@contextlib.contextmanager
+def scratch_path(path: str, suffix: str = ""):
+    """Yield a temporary path next to ``path`` for intermediate data; it is
+    always removed at the end (a killed process's is removed as stale by the
+    next writer of ``path``, like atomic_path's)."""
+    tmp = _new_temp(path, suffix)
+    try:
+        yield tmp
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def write_text(path: str, text: str) -> None:

@@ -1,0 +1,44 @@
+"""The chain's last stages alone, for rendering to a delivery target: the
+true-peak limiter and the output stage over audio that has already been
+through everything before them (a file rendered once with the limiter off).
+A search for the limiter's drive then costs the limiter, not the chain.
+
+``process(x, y, n, T, S, W)``: the same coefficient set T, state S and work
+buffer W as kernels/chain.py (only the limiter's and the output stage's slices
+are read), no parameter ramp (the coefficients never change within a render).
+"""
+from numba import njit
+
+from . import limiter, output_stage
+from .chain import CHUNK, S_SILENT, SB_LIM, SB_OUT, T_K, TB_LIM, TB_OUT
+from .common import JIT
+
+
+@njit(**JIT)
+def process(x, y, n, T, S, W):
+    t_lim = T[TB_LIM:TB_LIM + limiter.T_SIZE]
+    s_lim = S[SB_LIM:SB_LIM + limiter.S_SIZE]
+    t_out = T[TB_OUT:TB_OUT + output_stage.T_SIZE]
+    s_out = S[SB_OUT:SB_OUT + output_stage.S_SIZE]
+    k = T[T_K]
+    c0 = 0
+    while c0 < n:
+        m = min(CHUNK, n - c0)
+        silent = S[S_SILENT]
+        for i in range(m):
+            l = float(x[c0 + i, 0])
+            r = float(x[c0 + i, 1])
+            if l == 0.0 and r == 0.0:
+                silent += 1.0
+            else:
+                silent = 0.0
+            W[i, 0] = l
+            W[i, 1] = r
+            W[i, 2] = silent
+        S[S_SILENT] = silent
+        limiter.process(W, m, t_lim, s_lim, 0, k)
+        output_stage.process(W, m, t_out, s_out, 0, k)
+        for i in range(m):
+            y[c0 + i, 0] = W[i, 0]
+            y[c0 + i, 1] = W[i, 1]
+        c0 += m
