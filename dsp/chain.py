@@ -47,8 +47,13 @@ class Chain:
 
     @property
     def monitor(self) -> tuple[str, float]:
-        """(mode, reference LU) of the monitor stage."""
-        return self._design.listen
+        """(mode, reference LU) of the monitor stage's compare."""
+        return self._design.listen[:2]
+
+    @property
+    def solo(self) -> str:
+        """The listening mode: stereo, mono, mid, side or delta."""
+        return self._design.listen[2]
 
     # ------------------------------------------------------------ parameters
     def set(self, changes: dict) -> tuple[str, ...]:
@@ -65,6 +70,14 @@ class Chain:
         over the input). Cross-fades in ~20 ms; see kernels/monitor.py."""
         try:
             self._publish(self.values, (mode, float(ref_db)))
+        except DspError as e:
+            raise ChainError(str(e)) from None
+
+    def set_solo(self, solo: str) -> None:
+        """The listening mode after compare (kernels/monitor.py): stereo,
+        mono, mid, side or delta; cross-fades in ~20 ms."""
+        try:
+            self._publish(self.values, (*self.monitor, solo))
         except DspError as e:
             raise ChainError(str(e)) from None
 

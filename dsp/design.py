@@ -22,7 +22,14 @@ from .kernels import chain as K
 from .modules.common import SMOOTH_TAU_S, alpha
 
 RAMP_TAUS = 14             # after 14 time constants (residual 8e-7) the ramp snaps
-LISTEN_DEFAULT = ("processed", 0.0)
+LISTEN_DEFAULT = ("processed", 0.0, "stereo")
+
+
+def _full(listen: tuple, solo: str) -> tuple:
+    """(compare mode, reference LU, listening mode), the last from ``solo``
+    when not given."""
+    listen = tuple(listen)
+    return listen if len(listen) == 3 else (*listen, solo)
 
 
 def _view(T: np.ndarray, stage: str) -> np.ndarray:
@@ -39,9 +46,10 @@ class Designer:
         self.T[K.T_K] = 1.0 - alpha(SMOOTH_TAU_S, fs)
         self.T[K.T_RAMPN] = math.ceil(RAMP_TAUS * SMOOTH_TAU_S * fs)
         self.T[K.T_FS] = fs
+        listen = _full(listen, LISTEN_DEFAULT[2])
         modules.monitor.check(*listen)
         self.values = dict(values)
-        self.listen = tuple(listen)
+        self.listen = listen
         for m in modules.ALL + modules.SHARED:
             self._design(m)
 
@@ -54,9 +62,10 @@ class Designer:
 
     def update(self, values: dict[str, float], listen: tuple | None = None) -> tuple[str, ...]:
         """Bring the set up to ``values`` (complete, validated) and ``listen``
-        (monitor mode, reference LU). Returns the names of what was redesigned,
-        in chain order. A bad listening mode raises before anything changes."""
-        listen = self.listen if listen is None else tuple(listen)
+        (monitor mode, reference LU[, listening mode]: without the last, the
+        listening mode stays). Returns the names of what was redesigned, in
+        chain order. A bad mode raises before anything changes."""
+        listen = self.listen if listen is None else _full(listen, self.listen[2])
         modules.monitor.check(*listen)
         changed = {pid.split(".", 1)[0] for pid, v in values.items() if self.values.get(pid) != v}
         relisten = listen != self.listen

@@ -184,6 +184,8 @@ class Controller:
             s.apply({c[1]: 1.0 - s.value(c[1])}, src)
         elif kind == "compare":
             s.listen("processed" if s.listening[0] == "bypass" else "bypass", src)
+        elif kind == "solo":
+            s.cycle_solo(src)
         elif kind in ("undo", "redo"):
             ch = s.undo(src) if kind == "undo" else s.redo(src)
             if ch is not None and ch.values:
@@ -256,6 +258,6 @@ class Controller:
         mode, ref = s.listening
         offset = self.sink.match_offset_db if self.sink is not None else 0.0
         badge = Badge(mode, offset if mode == "bypass" else
-                      (min(ref - offset, 0.0) if mode == "matched" else 0.0))
+                      (min(ref - offset, 0.0) if mode == "matched" else 0.0), s.solo)
         alert = now < self.alert_until
         return Screen(page, body, self.status if alert else "", alert, badge)

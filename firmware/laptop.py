@@ -67,6 +67,14 @@ class LockedChain:
         with self.lock:
             self.chain.set_monitor(mode, ref_db)
 
+    @property
+    def solo(self):
+        return self.chain.solo
+
+    def set_solo(self, solo):
+        with self.lock:
+            self.chain.set_solo(solo)
+
     def process(self, x):
         with self.lock:
             return self.chain.process(x)

@@ -19,8 +19,8 @@ falls behind, drops what it holds and says so, and the reader resyncs from
 ``state()``. Nothing a subscriber does can stall the control loop or the audio.
 
 The sink is what makes the sound: a dsp Chain (files, the laptop mode) or the
-real-time Engine; it offers ``set(changes)``, ``set_monitor(mode, ref_db)``
-and ``match_offset_db``. Without a sink (the command line before a render) the
+real-time Engine; it offers ``set(changes)``, ``set_monitor(mode, ref_db)``,
+``set_solo(mode)`` and ``match_offset_db``. Without a sink (the command line before a render) the
 session only keeps and checks the values.
 """
 from __future__ import annotations
@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 
 from dsp import params
+from dsp.modules.monitor import SOLOS
 
 from .errors import UserError
 
@@ -123,6 +124,7 @@ class Session:
         self._active_slot: int | None = None
         self._recalled_at = -1e9
         self._listen = ("processed", 0.0)
+        self._solo = "stereo"           # what is heard after compare; never saved
         self._target = self._check_target(target)
         self._preset = preset
         self._preset_values = dict(self._values) if preset else None
@@ -152,6 +154,11 @@ class Session:
     def listening(self) -> tuple[str, float]:
         """(mode, reference LU): processed, bypass (compare) or matched (a snapshot)."""
         return self._listen
+
+    @property
+    def solo(self) -> str:
+        """The listening mode after compare: stereo, mono, mid, side or delta."""
+        return self._solo
 
     @property
     def preset(self) -> str | None:
@@ -188,6 +195,7 @@ class Session:
                                    "offset_db": s.offset_db} for i, s in enumerate(self._snapshots)],
                     "active_slot": self._active_slot, "target": self._target,
                     "listen": {"mode": self._listen[0], "ref_db": self._listen[1]},
+                    "solo": self._solo,
                     "preset": self._preset, "modified": self.modified,
                     "preset_values": None if self._preset_values is None else dict(self._preset_values),
                     "bindings": dict(self.bindings)}
@@ -200,6 +208,8 @@ class Session:
             self._guard()
             sink.set(self._values)
             sink.set_monitor(*self._listen)
+            if self._solo != "stereo":
+                sink.set_solo(self._solo)
             self.sink = sink
 
     # ------------------------------------------------------------ subscribing
@@ -392,6 +402,25 @@ class Session:
                 return None
             self._set_listen(mode, 0.0)
             return self._emit(source, "listen", {}, {"listen": mode})
+
+    def set_solo(self, mode: str, source: str) -> Change | None:
+        """Switch the listening mode (after compare): stereo, mono, mid, side
+        or delta. A monitoring choice like compare: never saved, never sent
+        to a render."""
+        if mode not in SOLOS:
+            raise UserError(f"listening mode {mode!r}: use one of {', '.join(SOLOS)}")
+        with self._lock:
+            self._guard()
+            if self._solo == mode:
+                return None
+            if self.sink is not None:
+                self.sink.set_solo(mode)
+            old, self._solo = self._solo, mode
+            return self._emit(source, "listen", {}, {"solo": mode, "from": old})
+
+    def cycle_solo(self, source: str) -> Change | None:
+        """The next listening mode in SOLOS' order (the solo button)."""
+        return self.set_solo(SOLOS[(SOLOS.index(self._solo) + 1) % len(SOLOS)], source)
 
     def tick(self, now: float | None = None) -> None:
         """Keep the playing snapshot's measured offset current once its 3 s

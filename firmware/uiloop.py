@@ -152,7 +152,7 @@ def status_lines(ctl, header: list[str]) -> list[str]:
     and what is heard, and on a module page its values in full."""
     s = ctl.session
     offset = ctl.sink.match_offset_db if ctl.sink is not None else 0.0
-    lines = list(header) + [f" page: {ctl.nav.page}   listening: {s.listening[0]}   "
+    lines = list(header) + [f" page: {ctl.nav.page}   listening: {s.listening[0]}, {s.solo}   "
                             f"offset {offset:+.1f} LU"]
     if ctl.nav.page == "module":
         v = s.values

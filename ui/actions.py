@@ -48,9 +48,10 @@ KEYMAP.update({
     "b": Action("bypass", "press"), "B": Action("bypass", "long"),
     "u": Action("bypass", "long"), "U": Action("bypass", "double"),
     " ": Action("compare", "press"), "n": Action("compare", "long"),
+    "m": Action("compare", "double"),
     "h": Action("back", "press"), "\x7f": Action("back", "press"),
     "H": Action("back", "long"),
 })
 
 KEY_HELP = ("keys: q/a w/s e/d r/f turn enc1-4 (capitals: fine)  z x c v push (capitals: long)  "
-            "space compare  n snapshots  b bypass module  u undo  U redo  h back  H home  ctrl-c quit")
+            "space compare  n snapshots  m listening mode  b bypass module  u undo  U redo  h back  H home  ctrl-c quit")

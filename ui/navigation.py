@@ -5,6 +5,7 @@ Pages: meters (home), menu, one page per module (its parameters four at a time,
 one per encoder), target, snapshots. The controls:
 
   any page     compare: toggle processed / loudness-matched bypass
+               compare double: next listening mode (stereo, mono, mid, side, delta)
                compare long: snapshots page          back: up one level
                back long: home (meters)              bypass long: undo, double: redo
   meters       any encoder turn or push: the menu
@@ -133,6 +134,8 @@ class Navigator:
         if a.control == "compare":
             if a.kind == "press":
                 return [("compare",)]
+            if a.kind == "double":
+                return [("solo",)]
             if a.kind == "long":
                 self.page = "snapshots"
                 return [("page", "snapshots")]

@@ -272,9 +272,13 @@ def render(screen: Screen, size: tuple[int, int] = (W, H)) -> Image.Image:
         x = img.width - text_width(label) - 1
         d.rectangle((x - 1, 0, img.width - 1, TITLE_H - 1), fill=1)
         text(d, (x, 0), label, fill=0)
-    if screen.status and screen.alert:
-        # faults, xruns, errors: an inverted line over the bottom of any page
+    line = screen.status if screen.status and screen.alert else ""
+    if not line and b.listen != "stereo":
+        line = f"LISTENING: {b.listen.upper()}"      # people forget that delta is on
+    if line:
+        # faults, xruns, errors, a listening mode: an inverted line over the
+        # bottom of any page
         y = img.height - LINE_H + 1
         d.rectangle((0, y - 1, img.width - 1, img.height - 1), fill=1)
-        text(d, (1, y), screen.status[: img.width // CHAR_W], fill=0)
+        text(d, (1, y), line[: img.width // CHAR_W], fill=0)
     return img

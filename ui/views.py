@@ -89,6 +89,7 @@ class Badge:
     """The compare state, drawn top right on every page."""
     mode: str = "processed"      # processed | bypass | matched
     offset_db: float = 0.0       # the loudness difference removed
+    listen: str = "stereo"       # stereo | mono | mid | side | delta: shown when not stereo
 
 
 @dataclass

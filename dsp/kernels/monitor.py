@@ -18,6 +18,15 @@ Modes (a T field, set by the control thread):
      loudness are heard at one loudness (the caller passes the quietest one's
      offset as REF).
 
+Listening (SOLO, after compare; the engineer's solo buttons):
+  0  stereo: as it is.
+  1  mono: (L + R) / 2 on both speakers.
+  2  mid: the mid, (L + R) / 2, on both (the same signal as mono; the M/S
+     pair reads mid and side as a pair).
+  3  side: the side, (L - R) / 2, on both.
+  4  delta: the chain's output minus the latency-aligned input, both
+     channels: only what the processing adds, at its own level.
+
 Switching cross-fades over ~20 ms between two time-aligned signals, so it
 cannot click; the matching gain itself moves slowly (GAIN_K, ~0.3 s) so the
 100 ms updates of D are not heard as steps. Runs inside the callback: no
@@ -38,7 +47,7 @@ QUIET = 1e-7          # below ~ -70 LUFS the input is too quiet to match against
 KX_N = 128            # frames of scratch for the K-filters (CHUNK at most)
 
 _T = Layout()
-MODE, REF_DB, LAT, HOP, CLAMP, GAIN_K, XF_K = _T.each(7)
+MODE, REF_DB, LAT, HOP, CLAMP, GAIN_K, XF_K, SOLO = _T.each(8)
 KL = _T.take(40)      # K-weighting, shelf then high-pass, laid out for lanes.k_weight4:
                       # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 4)
 T_SIZE = _T.size
@@ -52,6 +61,7 @@ S_SLOT = _S.take()    # next slot to write
 S_FILLED = _S.take()
 S_D = _S.take()       # latest offset D, LU
 S_GD, S_GW, S_XF = _S.each(3)  # smoothed dry gain, wet gain, cross-fade (1 = dry)
+S_SOLO_FROM, S_SOLO_TO, S_SOLO_X = _S.each(3)   # listening: from, to, cross-fade (1 = done)
 S_KF = _S.take(32)    # K-filter states, lanes dry L, dry R, wet L, wet R: 2 sections x 4 words x 4
 S_SLOTS_D = _S.take(SLOTS)
 S_SLOTS_W = _S.take(SLOTS)
@@ -67,6 +77,24 @@ def reset(T, S):
     S[S_GD] = 1.0
     S[S_GW] = 1.0
     S[S_XF] = 1.0 if int(T[MODE]) == 1 else 0.0
+    S[S_SOLO_FROM] = T[SOLO]
+    S[S_SOLO_TO] = T[SOLO]
+    S[S_SOLO_X] = 1.0
+
+
+@njit(inline="always", **JIT)
+def _solo(mode, l, r, dl, dr):
+    """One listening mode of a frame: (l, r) as compare left it, (dl, dr) the
+    chain's output minus the aligned input."""
+    if mode == 1 or mode == 2:
+        m = 0.5 * (l + r)
+        return m, m
+    if mode == 3:
+        sd = 0.5 * (l - r)
+        return sd, sd
+    if mode == 4:
+        return dl, dr
+    return l, r
 
 
 @njit(**JIT)
@@ -153,6 +181,15 @@ def process(buf, n, T, S):
     gd = S[S_GD]
     gw = S[S_GW]
     xf = S[S_XF]
+    sto = int(T[SOLO])
+    if sto != int(S[S_SOLO_TO]):
+        # a new listening mode: fade from the one heard (the nearer end of a
+        # fade still running) to it
+        S[S_SOLO_FROM] = S[S_SOLO_TO] if S[S_SOLO_X] >= 0.5 else S[S_SOLO_FROM]
+        S[S_SOLO_TO] = sto
+        S[S_SOLO_X] = 0.0
+    sfrom = int(S[S_SOLO_FROM])
+    sx = S[S_SOLO_X]
     i0 = 0
     while i0 < n:
         # up to the end of the open 100 ms block: the trackers first, then the
@@ -168,13 +205,34 @@ def process(buf, n, T, S):
             xf += xk * (tx - xf)
             if abs(xf - tx) < 1e-7:
                 xf = tx
-            if xf == 0.0 and gw == 1.0:
-                continue                     # processed, unmatched: untouched
+            plain = xf == 0.0 and gw == 1.0
+            if plain and sto == 0 and sx == 1.0:
+                continue                     # processed, unmatched, stereo: untouched
             rd = (pos0 + i - lat) & (RING - 1)
-            bl = min(max(S[S_RING + 2 * rd] * gd, -clamp), clamp)
-            br = min(max(S[S_RING + 2 * rd + 1] * gd, -clamp), clamp)
-            buf[i, 0] = (1.0 - xf) * buf[i, 0] * gw + xf * bl
-            buf[i, 1] = (1.0 - xf) * buf[i, 1] * gw + xf * br
+            wl = buf[i, 0]
+            wr = buf[i, 1]
+            ol = wl
+            orr = wr
+            if not plain:
+                bl = min(max(S[S_RING + 2 * rd] * gd, -clamp), clamp)
+                br = min(max(S[S_RING + 2 * rd + 1] * gd, -clamp), clamp)
+                ol = (1.0 - xf) * wl * gw + xf * bl
+                orr = (1.0 - xf) * wr * gw + xf * br
+            if sto != 0 or sx != 1.0:
+                dl = wl - S[S_RING + 2 * rd]
+                dr = wr - S[S_RING + 2 * rd + 1]
+                nl, nr = _solo(sto, ol, orr, dl, dr)
+                if sx != 1.0:
+                    sx += xk * (1.0 - sx)
+                    if 1.0 - sx < 1e-7:
+                        sx = 1.0
+                    pl, pr = _solo(sfrom, ol, orr, dl, dr)
+                    nl = (1.0 - sx) * pl + sx * nl
+                    nr = (1.0 - sx) * pr + sx * nr
+                ol = nl
+                orr = nr
+            buf[i, 0] = ol
+            buf[i, 1] = orr
         S[S_N] = cnt + seg
         if cnt + seg >= hop:
             _close_block(T, S)
@@ -183,5 +241,8 @@ def process(buf, n, T, S):
     S[S_GD] = gd
     S[S_GW] = gw
     S[S_XF] = xf
+    S[S_SOLO_X] = sx
+    if sx == 1.0:
+        S[S_SOLO_FROM] = sto
     S[S_POS] = (pos0 + n) % RING
     flush_denormals(S, S_KF, 32)

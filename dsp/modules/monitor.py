@@ -1,6 +1,7 @@
 """The monitor stage (kernels/monitor.py): what is heard, after everything
 else. Loudness-matched compare against the input, or snapshots lowered to a
-common loudness; never part of a render's result. Its clamp follows the
+common loudness, then the listening mode (stereo, mono, mid, side, delta);
+never part of a render's result. Its clamp follows the
 limiter's ceiling, so it reads the limiter's values too."""
 import math
 
@@ -14,11 +15,14 @@ from .common import alpha, gain
 STAGE = "monitor"
 READS = ("limiter",)
 MODES = ("processed", "bypass", "matched")
+SOLOS = ("stereo", "mono", "mid", "side", "delta")     # listening, after compare
 MATCH_TAU_S = 0.3          # the matching gain follows the short-term offset this slowly
 CROSSFADE_TAU_S = 0.004    # compare switches: ~99 % within 20 ms
 
 
-def check(mode: str, ref_db: float) -> None:
+def check(mode: str, ref_db: float, solo: str = "stereo") -> None:
+    if solo not in SOLOS:
+        raise DspError(f"listening mode {solo!r}: use one of {', '.join(SOLOS)}")
     if mode not in MODES:
         raise DspError(f"monitor mode {mode!r}: use one of {', '.join(MODES)}")
     if not (math.isfinite(ref_db) and abs(ref_db) <= K.HOLD_DB):
@@ -26,11 +30,12 @@ def check(mode: str, ref_db: float) -> None:
                        f"-{K.HOLD_DB:g}..{K.HOLD_DB:g} LU")
 
 
-def design(v, fs, T, mode="processed", ref_db=0.0):
+def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo"):
     from . import latency_frames
 
-    check(mode, ref_db)
+    check(mode, ref_db, solo)
     T[K.MODE] = MODES.index(mode)
+    T[K.SOLO] = SOLOS.index(solo)
     T[K.REF_DB] = ref_db
     T[K.LAT] = latency_frames(fs)
     T[K.HOP] = round(fs / 10)

@@ -77,8 +77,13 @@ class Engine:
 
     @property
     def monitor(self) -> tuple[str, float]:
-        """(mode, reference LU) of the monitor stage."""
-        return self._design.listen
+        """(mode, reference LU) of the monitor stage's compare."""
+        return self._design.listen[:2]
+
+    @property
+    def solo(self) -> str:
+        """The listening mode: stereo, mono, mid, side or delta."""
+        return self._design.listen[2]
 
     # ------------------------------------------------------------------ stream
     def boot(self, on_passthrough=None) -> tuple[float, float]:
@@ -176,6 +181,13 @@ class Engine:
         (processed, lowered to ``ref_db`` LU over the input); see kernels/monitor.py."""
         try:
             self._publish(self.values, (mode, float(ref_db)), timeout)
+        except DspError as e:
+            raise UserError(str(e)) from None
+
+    def set_solo(self, solo: str, timeout: float = 1.0) -> None:
+        """Listening mode after compare: stereo, mono, mid, side or delta."""
+        try:
+            self._publish(self.values, (*self.monitor, solo), timeout)
         except DspError as e:
             raise UserError(str(e)) from None
 
