@@ -72,6 +72,31 @@ def reset_state(T, S):
 
 
 @njit(**JIT)
+def load_chunk(x, c0, m, W, S):
+    """Frames c0 .. c0+m-1 of x into the work buffer W: left, right, and how
+    many frames of digital silence end at each (the output stage's hold).
+    Non-finite input samples become silence, counted for the caller."""
+    silent = S[S_SILENT]
+    for i in range(m):
+        l = float(x[c0 + i, 0])
+        r = float(x[c0 + i, 1])
+        if not math.isfinite(l):
+            l = 0.0
+            S[S_NONFINITE] += 1.0
+        if not math.isfinite(r):
+            r = 0.0
+            S[S_NONFINITE] += 1.0
+        if l == 0.0 and r == 0.0:
+            silent += 1.0
+        else:
+            silent = 0.0
+        W[i, 0] = l
+        W[i, 1] = r
+        W[i, 2] = silent
+    S[S_SILENT] = silent
+
+
+@njit(**JIT)
 def process(x, y, n, T, S, W):
     t_in = T[TB_IN:TB_IN + input_stage.T_SIZE]
     s_in = S[SB_IN:SB_IN + input_stage.S_SIZE]
@@ -97,25 +122,7 @@ def process(x, y, n, T, S, W):
         if T[T_SEQ] != S[S_SEQ]:
             S[S_SEQ] = T[T_SEQ]
             ramp = int(T[T_RAMPN])
-        silent = S[S_SILENT]
-        for i in range(m):
-            l = float(x[c0 + i, 0])
-            r = float(x[c0 + i, 1])
-            # non-finite input samples become silence, counted for the caller
-            if not math.isfinite(l):
-                l = 0.0
-                S[S_NONFINITE] += 1.0
-            if not math.isfinite(r):
-                r = 0.0
-                S[S_NONFINITE] += 1.0
-            if l == 0.0 and r == 0.0:
-                silent += 1.0
-            else:
-                silent = 0.0
-            W[i, 0] = l
-            W[i, 1] = r
-            W[i, 2] = silent
-        S[S_SILENT] = silent
+        load_chunk(x, c0, m, W, S)
         monitor.push_dry(W, m, s_mon)
         input_stage.process(W, m, t_in, s_in, ramp, k)
         eq.process(W, m, t_eq, s_eq, ramp, k)

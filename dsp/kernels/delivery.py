@@ -10,7 +10,7 @@ are read), no parameter ramp (the coefficients never change within a render).
 from numba import njit
 
 from . import limiter, output_stage
-from .chain import CHUNK, S_SILENT, SB_LIM, SB_OUT, T_K, TB_LIM, TB_OUT
+from .chain import CHUNK, SB_LIM, SB_OUT, T_K, TB_LIM, TB_OUT, load_chunk
 from .common import JIT
 
 
@@ -24,18 +24,7 @@ def process(x, y, n, T, S, W):
     c0 = 0
     while c0 < n:
         m = min(CHUNK, n - c0)
-        silent = S[S_SILENT]
-        for i in range(m):
-            l = float(x[c0 + i, 0])
-            r = float(x[c0 + i, 1])
-            if l == 0.0 and r == 0.0:
-                silent += 1.0
-            else:
-                silent = 0.0
-            W[i, 0] = l
-            W[i, 1] = r
-            W[i, 2] = silent
-        S[S_SILENT] = silent
+        load_chunk(x, c0, m, W, S)
         limiter.process(W, m, t_lim, s_lim, 0, k)
         output_stage.process(W, m, t_out, s_out, 0, k)
         for i in range(m):

@@ -36,26 +36,21 @@ class _Guarded:
         self.f = f
         self.error: OSError | None = None
 
-    def read(self, n=-1):
+    def _kept(self, call, failed, *args):
         try:
-            return self.f.read(n)
+            return call(*args)
         except OSError as e:
             self.error = e
-            return b""
+            return failed
+
+    def read(self, n=-1):
+        return self._kept(self.f.read, b"", n)
 
     def readinto(self, buf):
-        try:
-            return self.f.readinto(buf)
-        except OSError as e:
-            self.error = e
-            return 0
+        return self._kept(self.f.readinto, 0, buf)
 
     def write(self, data):
-        try:
-            return self.f.write(data)
-        except OSError as e:
-            self.error = e
-            return 0
+        return self._kept(self.f.write, 0, data)
 
     def seek(self, offset, whence=0):
         try:
@@ -65,11 +60,7 @@ class _Guarded:
             return -1
 
     def tell(self):
-        try:
-            return self.f.tell()
-        except OSError as e:
-            self.error = e
-            return -1
+        return self._kept(self.f.tell, -1)
 
     def flush(self):
         self.f.flush()

@@ -28,6 +28,7 @@ is complete and judged.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import queue
@@ -114,8 +115,8 @@ def _finite_db(x: float) -> float:
 
 
 class _Run:
-    """One delivery render: the tracks, the worker threads, the scratch files,
-    the progress lines."""
+    """One delivery render: the tracks, the worker threads, the temporary
+    outputs, the progress lines."""
 
     def __init__(self, tracks: list[Track], target: Target, codec_safe: bool, progress: bool):
         self.tracks = tracks
@@ -125,7 +126,6 @@ class _Run:
         self.pool = ThreadPoolExecutor(max(2, min(len(tracks), os.cpu_count() or 2)))
         self.stop = threading.Event()       # set when the run is abandoned: workers stop early
         self.lock = threading.Lock()
-        self.scratches: dict = {}           # path -> its scratch_path context, until released
         self.writers: set = set()           # outputs finished but not committed
 
     def say(self, text: str) -> None:
@@ -138,30 +138,14 @@ class _Run:
         if self.stop.is_set():
             raise Stopped("delivery render abandoned")
 
-    # ------------------------------------------------------------ scratch files
-    def new_scratch(self, t: Track, suffix: str) -> str:
-        ctx = scratch_path(t.output, suffix)
-        path = ctx.__enter__()
-        with self.lock:
-            self.scratches[path] = ctx
-        return path
-
-    def release(self, path: str | None) -> None:
-        with self.lock:
-            ctx = self.scratches.pop(path, None)
-        if ctx is not None:
-            ctx.__exit__(None, None, None)
-
     def close(self) -> None:
-        """Stop the workers, wait for them, and remove every scratch file and
-        every output that was not committed."""
+        """Stop the workers, wait for them, and remove every output that was
+        not committed."""
         self.stop.set()
         self.pool.shutdown(wait=True)
         for w in list(self.writers):
             w.abort()
         self.writers.clear()
-        for path in list(self.scratches):
-            self.release(path)
 
     # ------------------------------------------------------------ the chain, once
     def pre_render(self, t: Track) -> None:
@@ -429,19 +413,20 @@ def render_to_target(inputs: list[str], outputs: list[str], values: dict, target
         raise UserError(f"album tracks have different sample rates ({sorted(rates)} Hz)")
     compile_chain(tracks[0].fs, values)
     run = _Run(tracks, target, codec_safe, progress)
-    try:
-        for t in tracks:
-            t.scratch = run.new_scratch(t, ".f32")
-        run.say(f"rendering the chain once ({len(tracks)} track{'s' * (len(tracks) > 1)})")
-        warm = threading.Thread(target=_warm_kernels, args=(tracks[0].fs, values), daemon=True)
-        warm.start()            # loads the last stage's and the meters' kernels meanwhile
-        list(run.pool.map(run.pre_render, tracks))
-        warm.join()
-        album = _album(run) if len(tracks) > 1 else _single(run)
-        for t in tracks:
-            run.commit(t)
-    finally:
-        run.close()
+    with contextlib.ExitStack() as scratches:       # removed after the workers stop
+        try:
+            for t in tracks:
+                t.scratch = scratches.enter_context(scratch_path(t.output, ".f32"))
+            run.say(f"rendering the chain once ({len(tracks)} track{'s' * (len(tracks) > 1)})")
+            warm = threading.Thread(target=_warm_kernels, args=(tracks[0].fs, values), daemon=True)
+            warm.start()            # loads the last stage's and the meters' kernels meanwhile
+            list(run.pool.map(run.pre_render, tracks))
+            warm.join()
+            album = _album(run) if len(tracks) > 1 else _single(run)
+            for t in tracks:
+                run.commit(t)
+        finally:
+            run.close()
     return _report(tracks, target, album, codec_safe)
 
 

@@ -56,28 +56,6 @@ class Progress:
             self.stream.write("\n")
 
 
-def render_array(x: np.ndarray, fs: int, values: dict, block: int = DEFAULT_BLOCK) -> tuple[np.ndarray, Chain]:
-    """Render float32 (n, 2) audio, aligned and complete (latency removed)."""
-    chain = Chain(fs, values)
-    L = chain.latency
-    y = np.empty_like(x)
-    n = len(x)
-    pos = 0
-    out_pos = 0
-    pad = np.zeros((L, 2), np.float32)
-    src = np.concatenate([x, pad]) if L else x
-    while pos < len(src):
-        b = src[pos:pos + block]
-        o = chain.process(b)
-        start = max(0, L - pos)
-        keep = o[start:]
-        take = min(len(keep), n - out_pos)
-        y[out_pos:out_pos + take] = keep[:take]
-        out_pos += take
-        pos += len(b)
-    return y, chain
-
-
 def rendered(path: str, chain: Chain, block: int, seen=None):
     """Yield ``chain``'s output for the file at ``path``, stereo, aligned with
     the input (the latency dropped at the start and flushed at the end) and of
