@@ -4,7 +4,9 @@ Prints, for our full chain (every module active), ns per stereo frame, offline
 real-time factor and per-block p50/p99 at 64/128/256 frames; then pedalboard's
 HighpassFilter, LowShelf, 2 PeakFilters, HighShelf, Compressor, Distortion and
 BrickwallLimiter(true_peak=True) on the same audio; then our chain restricted
-to those modules. Ratios > 1 mean masterbox is faster.
+to those modules. Ratios > 1 mean masterbox is faster. Then the full chain
+while compare or a reference track is heard (the monitor's true-peak safety
+limiter runs only then).
 
     .venv/bin/python bench/chain.py [--seconds 20]
 """
@@ -52,6 +54,20 @@ def ours_offline(values, x):
     return best_of(lambda: c.process(x)) / len(x) * 1e9
 
 
+def ours_listening(values, x, mode):
+    """The full chain with the monitor playing the raised input (compare) or
+    a reference track: the true-peak safety limiter's cost on top."""
+    from dsp.references import ReferenceBank, prepare
+    c = Chain(FS, values, reference_bytes=64 << 20)
+    if mode == "reference":
+        bank = ReferenceBank(c.R, FS)
+        c.set_reference(bank.place(0, prepare(x[::-1].copy(), FS, FS, bank.slot_frames), "ref").selector)
+    c.process(x[:4096])
+    c.set_monitor(mode)
+    c.process(x[:4096])
+    return best_of(lambda: c.process(x)) / len(x) * 1e9
+
+
 def ours_blocks(values, x, block):
     c = Chain(FS, values)
     out = np.empty((block, 2), np.float32)
@@ -92,6 +108,10 @@ def main():
     print(f"pedalboard {pb_ver:8s} chain : {pb_ns:7.1f} ns/frame  ({1e9 / pb_ns / FS:6.1f}x real time)")
     print(f"ratio full chain vs pedalboard   : {pb_ns / full:5.2f}  (target >= 1.0)")
     print(f"ratio same modules vs pedalboard : {pb_ns / subset:5.2f}  (target >= 1.5)")
+    for mode, what in (("bypass", "compare (input raised)"), ("reference", "a reference track ")):
+        ns = ours_listening(FULL, x, mode)
+        print(f"full chain hearing {what}: {ns:7.1f} ns/frame  ({100 * (ns / full - 1):+5.1f} % "
+              "against the processed output: the safety limiter)")
     for block in (64, 128, 256):
         p50, p99, period = ours_blocks(FULL, x[: FS * 5], block)
         print(f"full chain, {block:3d}-frame blocks: p50 {p50:6.1f} us, p99 {p99:6.1f} us, "

@@ -94,7 +94,7 @@ def child(mode: str, block: int, seconds: float, load: bool) -> None:
 
         def cb(indata, outdata, frames, t, status):
             t0 = time.perf_counter_ns()
-            K.process(indata, outdata, frames, c.T, c.S, c.W)
+            K.process(indata, outdata, frames, c.T, c.S, c.W, c.R)
             if status:
                 flags[0] += 1
             flags[1] += 1

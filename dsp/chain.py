@@ -20,6 +20,7 @@ from .design import Designer, initial_state, latency_frames
 from .errors import DspError
 from .kernels import chain as K
 from .kernels import monitor
+from .references import memory_array
 
 MIN_RATE = 32000
 MAX_RATE = 192000
@@ -30,7 +31,9 @@ class ChainError(DspError):
 
 
 class Chain:
-    def __init__(self, fs: float, values: dict | None = None):
+    def __init__(self, fs: float, values: dict | None = None, reference_bytes: int = 0):
+        """``reference_bytes``: memory for reference tracks (dsp/references.py),
+        0 for none (renders)."""
         if not (isinstance(fs, (int, float)) and MIN_RATE <= fs <= MAX_RATE):
             raise ChainError(f"sample rate {fs!r} Hz is out of range {MIN_RATE}..{MAX_RATE} Hz")
         self.fs = float(fs)
@@ -40,6 +43,7 @@ class Chain:
         self.T[K.T_SEQ] = self._seq
         self.S = initial_state(self.T)
         self.W = np.zeros((K.CHUNK, 3))
+        self.R = memory_array(reference_bytes) if reference_bytes else np.zeros(3, np.float32)
 
     @property
     def values(self) -> dict[str, float]:
@@ -81,6 +85,23 @@ class Chain:
         except DspError as e:
             raise ChainError(str(e)) from None
 
+    def set_reference(self, selector: tuple) -> None:
+        """Which reference track (a Reference's selector, dsp/references.py)
+        the "reference" monitor mode plays."""
+        try:
+            self._publish(self.values, (*self.monitor, self.solo, tuple(selector)))
+        except DspError as e:
+            raise ChainError(str(e)) from None
+
+    @property
+    def reference(self) -> tuple:
+        return self._design.listen[3]
+
+    @property
+    def reference_memory(self) -> np.ndarray:
+        """The reference tracks' float32 memory (dsp/references.py)."""
+        return self.R
+
     def _publish(self, values: dict, listen) -> tuple[str, ...]:
         done = self._design.update(values, listen)
         if done:
@@ -107,7 +128,7 @@ class Chain:
             x = np.ascontiguousarray(x, dtype=np.float32)
         if out is None:
             out = np.empty_like(x)
-        K.process(x, out, x.shape[0], self.T, self.S, self.W)
+        K.process(x, out, x.shape[0], self.T, self.S, self.W, self.R)
         return out
 
     # ------------------------------------------------------------ readouts
@@ -128,6 +149,11 @@ class Chain:
         (LU, 3 s window): what the processing adds, and what compare removes."""
         return match_offset_db(self.S)
 
+    @property
+    def reference_offset_db(self) -> float:
+        """What the playing reference is raised by to match the programme, dB."""
+        return reference_offset_db(self.S, self.T)
+
     def gain_reduction_db(self) -> dict[str, float]:
         """The dynamics stages' current gain reduction, dB (positive = reduction)."""
         return gain_reduction_db(self.S)
@@ -146,3 +172,8 @@ def gain_reduction_db(S: np.ndarray) -> dict[str, float]:
 
 def match_offset_db(S: np.ndarray) -> float:
     return float(S[K.SB_MON + monitor.S_D])
+
+
+def reference_offset_db(S: np.ndarray, T: np.ndarray) -> float:
+    return float(monitor.reference_offset(T[K.TB_MON:K.TB_MON + monitor.T_SIZE],
+                                          S[K.SB_MON:K.SB_MON + monitor.S_SIZE]))

@@ -22,14 +22,14 @@ from .kernels import chain as K
 from .modules.common import SMOOTH_TAU_S, alpha
 
 RAMP_TAUS = 14             # after 14 time constants (residual 8e-7) the ramp snaps
-LISTEN_DEFAULT = ("processed", 0.0, "stereo")
+LISTEN_DEFAULT = ("processed", 0.0, "stereo", modules.monitor.NO_REFERENCE)
 
 
-def _full(listen: tuple, solo: str) -> tuple:
-    """(compare mode, reference LU, listening mode), the last from ``solo``
-    when not given."""
+def _full(listen: tuple, current: tuple) -> tuple:
+    """(compare mode, reference LU, listening mode, reference track): the
+    fields not given are kept from ``current``."""
     listen = tuple(listen)
-    return listen if len(listen) == 3 else (*listen, solo)
+    return listen + tuple(current[len(listen):])
 
 
 def _view(T: np.ndarray, stage: str) -> np.ndarray:
@@ -46,7 +46,7 @@ class Designer:
         self.T[K.T_K] = 1.0 - alpha(SMOOTH_TAU_S, fs)
         self.T[K.T_RAMPN] = math.ceil(RAMP_TAUS * SMOOTH_TAU_S * fs)
         self.T[K.T_FS] = fs
-        listen = _full(listen, LISTEN_DEFAULT[2])
+        listen = _full(listen, LISTEN_DEFAULT)
         modules.monitor.check(*listen)
         self.values = dict(values)
         self.listen = listen
@@ -62,10 +62,10 @@ class Designer:
 
     def update(self, values: dict[str, float], listen: tuple | None = None) -> tuple[str, ...]:
         """Bring the set up to ``values`` (complete, validated) and ``listen``
-        (monitor mode, reference LU[, listening mode]: without the last, the
-        listening mode stays). Returns the names of what was redesigned, in
+        (monitor mode, reference LU[, listening mode[, reference track]]: the
+        fields left out stay). Returns the names of what was redesigned, in
         chain order. A bad mode raises before anything changes."""
-        listen = self.listen if listen is None else _full(listen, self.listen[2])
+        listen = self.listen if listen is None else _full(listen, self.listen)
         modules.monitor.check(*listen)
         changed = {pid.split(".", 1)[0] for pid, v in values.items() if self.values.get(pid) != v}
         relisten = listen != self.listen

@@ -311,6 +311,7 @@ class Meter:
             out["balance_db"] = 10 * math.log10(rr / ll) if ll > 0 and rr > 0 else None
             lr, ll, rr = (float(v) for v in MS[K.S_CORR:K.S_CORR + 3])
             out["correlation_recent"] = lr / math.sqrt(ll * rr) if ll > 0 and rr > 0 else None
+            out["balance_recent_db"] = 10 * math.log10(rr / ll) if ll > 0 and rr > 0 else None
         return {k: (float(v) if isinstance(v, (float, np.floating)) else
                     bool(v) if isinstance(v, (bool, np.bool_)) else v) for k, v in out.items()}
 

@@ -39,10 +39,20 @@ class Param:
     def name(self) -> str:
         return self.id.split(".", 1)[1]
 
+    @property
+    def short(self) -> str:
+        """The label in at most SHORT_MAX characters, for the module pages'
+        list (the full label shows when the control is turned): each word
+        through ABBREV."""
+        return " ".join(ABBREV.get(w, w) for w in self.label.split())
+
     def format(self, value: float) -> str:
         if self.choices:
             return self.choices[int(value)]
-        return self.with_unit(self.fmt.format(value))
+        text = self.fmt.format(value)
+        if "e" in text:                 # "{:.3g}" of 1200 ms: a screen wants 1200, not 1.2e+03
+            text = f"{value:.0f}"
+        return self.with_unit(text)
 
     def with_unit(self, text: str) -> str:
         """A number with this parameter's unit: "-18.0 dB", "2.0:1", "40 %"."""
@@ -56,6 +66,15 @@ class Param:
         d["choices"] = list(self.choices)
         d["detents"] = list(self.detents)
         return d
+
+
+SHORT_MAX = 7     # characters of a label beside a value and a bar on a 128 px screen
+VALUE_MAX = 8     # characters of a formatted value there
+# words shortened for the module pages, one table for every label
+ABBREV = {"Polarity": "Pol", "L/R": "LR", "block": "blk", "slope": "slp", "Auto": "Au",
+          "Multiband": "MB", "X-over": "XO", "Lo": "L", "Mid": "M", "Hi": "H", "thresh": "thr",
+          "attack": "att", "release": "rel", "bypass": "byp", "Saturation": "Sat",
+          "Character": "Char", "bass": "lo", "below": "<", "Softness": "Soft"}
 
 
 def choice(pid, label, choices, default=0, doc=""):

@@ -13,15 +13,18 @@ Compare and snapshots are loudness-matched by the chain's monitor stage
 from __future__ import annotations
 
 import math
+import os
 
 from dsp import modules, params
 from ui.actions import Action
 from ui.navigation import ModuleEntry, Navigator
 from ui.navigation import NAME_CHARS
-from ui.views import (Badge, ConfirmView, MenuView, MeterView, ModuleView, NameView, ParamView,
-                      PresetsView, Screen, SnapshotView, TargetView)
+from ui.views import (Badge, ConfirmView, LoudnessView, MenuView, MeterView, ModuleView, NameView,
+                      ParamView, PhaseView, PresetsView, ReductionView, ReferencesView, Screen,
+                      SnapshotView, TargetView)
 
 from .errors import UserError
+from .history import LOUDNESS_S, STRIP_S, History
 from .offline.targets import TARGETS
 from .session import SLOTS, Session
 
@@ -51,17 +54,26 @@ def fraction(p: params.Param, v: float) -> float:
     return (v - p.min) / (p.max - p.min)
 
 
+def _title_of(filename: str) -> str:
+    """A reference's file name without its extension: what fits on a line."""
+    return os.path.splitext(filename)[0]
+
+
 def param_view(pid: str, v: float) -> ParamView:
     p = params.get(pid)
     origin = fraction(p, 0.0) if (p.unit == "dB" and p.min < 0 < p.max) else 0.0
-    return ParamView(pid, p.label, p.format(v), fraction(p, v), origin)
+    return ParamView(pid, p.label, p.format(v), fraction(p, v), origin, p.short)
 
 
 class Controller:
-    def __init__(self, session: Session, meter=None, source: str = "panel", presets=None):
+    def __init__(self, session: Session, meter=None, source: str = "panel", presets=None,
+                 reference_folder: str = ""):
         """``presets``: the user's presets (store/presets.UserPresets), or None
         when the box has no state folder (the presets page then lists the
-        built-ins and cannot save)."""
+        built-ins and cannot save). ``reference_folder``: where the box reads
+        reference tracks (shown when there are none)."""
+        self.reference_folder = reference_folder
+        self.history = History(tuple(k for k, _ in GR_LABELS))
         self.session = session
         self.meter = meter
         self.source = source
@@ -186,6 +198,10 @@ class Controller:
             s.listen("processed" if s.listening[0] == "bypass" else "bypass", src)
         elif kind == "solo":
             s.cycle_solo(src)
+        elif kind == "ref":
+            s.toggle_reference(src)
+        elif kind == "ref_step":
+            s.step_reference(c[1], src)
         elif kind in ("undo", "redo"):
             ch = s.undo(src) if kind == "undo" else s.redo(src)
             if ch is not None and ch.values:
@@ -203,17 +219,27 @@ class Controller:
         elif kind.startswith(("preset_", "snapshot_", "name_")):
             self._apply_presets(c, now)
 
+    def _reference_offset(self) -> float:
+        return self.sink.reference_offset_db if self.sink is not None else 0.0
+
     def flash(self, text: str, now: float, seconds: float = 2.0) -> None:
         self.status = text
         self.alert_until = now + seconds
 
     def tick(self, now: float) -> None:
         self.session.tick(now)
+        self.history.sample(now, self._results(), self._gr())
+
+    def _results(self) -> dict:
+        return self.meter.results() if self.meter is not None else {}
+
+    def _gr(self) -> dict:
+        return self.sink.gain_reduction_db() if self.sink is not None else {}
 
     # ------------------------------------------------------------ views
     def meter_view(self) -> MeterView:
-        r = self.meter.results() if self.meter is not None else {}
-        gr = self.sink.gain_reduction_db() if self.sink is not None else {}
+        r = self._results()
+        gr = self._gr()
         return MeterView(r.get("momentary_lufs", -math.inf), r.get("short_term_lufs", -math.inf),
                          r.get("integrated_lufs", -math.inf), r.get("true_peak_dbtp", -math.inf),
                          r.get("loudness_range_lu", math.nan), r.get("correlation_recent"),
@@ -226,6 +252,18 @@ class Controller:
         page = nav.page
         if page == "meters":
             body = self.meter_view()
+        elif page == "loudness":
+            r = self._results()
+            body = LoudnessView(list(self.history.short_term), r.get("short_term_lufs", -math.inf),
+                                r.get("integrated_lufs", -math.inf), TARGETS[s.target].lufs, LOUDNESS_S)
+        elif page == "reduction":
+            gr = self._gr()
+            body = ReductionView([(lab, gr.get(k, 0.0), list(self.history.gr[k])) for k, lab in GR_LABELS],
+                                 STRIP_S)
+        elif page == "phase":
+            r = self._results()
+            body = PhaseView(r.get("correlation_recent"), list(self.history.correlation),
+                             r.get("balance_recent_db"), STRIP_S)
         elif page == "menu":
             body = MenuView(nav.items, nav.cursor)
         elif page == "module":
@@ -251,13 +289,22 @@ class Controller:
             body = NameView(title, "".join(nav.name_text), nav.name_pos, NAME_CHARS)
         elif page == "confirm":
             body = ConfirmView(nav.question)
+        elif page == "references":
+            body = ReferencesView([(_title_of(r.name), r.lufs, r.seconds) for r in s.references],
+                                  s.reference_index, s.listening[0] == "reference",
+                                  self.reference_folder)
         else:
             body = SnapshotView([(SLOTS[i], snap.values is not None, snap.offset_db)
                                  for i, snap in enumerate(s.snapshots())],
                                 s.active_slot, s.listening[0] == "matched")
         mode, ref = s.listening
         offset = self.sink.match_offset_db if self.sink is not None else 0.0
+        playing = None
+        if mode == "reference":
+            r = s.references[s.reference_index]
+            playing = (s.reference_index + 1, _title_of(r.name), r.lufs)
         badge = Badge(mode, offset if mode == "bypass" else
-                      (min(ref - offset, 0.0) if mode == "matched" else 0.0), s.solo)
+                      (min(ref - offset, 0.0) if mode == "matched" else
+                       (self._reference_offset() if mode == "reference" else 0.0)), s.solo, playing)
         alert = now < self.alert_until
         return Screen(page, body, self.status if alert else "", alert, badge)

@@ -28,6 +28,7 @@ from .errors import Stopped, UserError
 from .offline.render import compile_chain, refuse_overwriting_input
 from .store.atomic import check_writable
 from .offline import audiofile, demo
+from .references import DEFAULT_MEMORY_MB, load_all
 from .session import Session
 from .service.box import saving
 from .uiloop import KeyInputs, TerminalDisplay, UILoop, status_lines
@@ -70,6 +71,18 @@ class LockedChain:
     @property
     def solo(self):
         return self.chain.solo
+
+    @property
+    def reference_memory(self):
+        return self.chain.R
+
+    @property
+    def reference_offset_db(self):
+        return self.chain.reference_offset_db
+
+    def set_reference(self, selector):
+        with self.lock:
+            self.chain.set_reference(selector)
 
     def set_solo(self, solo):
         with self.lock:
@@ -123,31 +136,40 @@ def _default_output():
         return None
 
 
-def prepare(session: Session, source: str | None, seconds: float = 0.0, source_name: str = "keys"):
+def prepare(session: Session, source: str | None, seconds: float = 0.0, source_name: str = "keys",
+            references=(), reference_mb: int = DEFAULT_MEMORY_MB):
     """A controller on a chain fed by the source, the session attached to that
-    chain; ``seconds`` of audio are run through first so the meters have
-    something to show."""
+    chain and the reference tracks loaded; ``seconds`` of audio are run
+    through first so the meters have something to show."""
     x, fs, name = load_source(source)
     compile_chain(fs, session.values)          # before the clock starts, not in the first block
-    sink = LockedChain(Chain(fs, session.values))
+    sink = LockedChain(Chain(fs, session.values, reference_bytes=reference_mb << 20 if references else 0))
     session.attach(sink)
+    problems = load_all(session, list(references), fs) if references else []
     meter = Meter(fs, 2)
     ctl = Controller(session, meter, source_name)
+    if problems:
+        ctl.flash(problems[0], time.monotonic(), 6.0)
     player = Player(x, fs, sink, meter)
     for _ in range(int(seconds * fs / BLOCK)):
         player.next_block()
+        ctl.history.sample(player.frames / fs, meter.results(), sink.gain_reduction_db())
     return ctl, player, name
 
 
 # ---------------------------------------------------------------- screenshot
-PAGES = ("meters", "menu", "target", "snapshots", "presets", "name")
+PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "snapshots", "references",
+         "presets", "name", "confirm")
 
 
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
-               scale: int = 4, seconds: float = 8.0, presets=None) -> str:
-    """Render one page (meters, menu, target, snapshots, presets, name entry,
-    or a module name) through luma's dummy device and save it as PNG (scaled
-    up, pixels kept square). ``presets``: the user's presets to list."""
+               scale: int = 4, seconds: float | None = None, presets=None, references=()) -> str:
+    """Render one page (meters, loudness, reduction, phase, menu, target,
+    snapshots, references, presets, name entry, a confirmation, or a module name) through
+    luma's dummy device and save it as PNG (scaled up, pixels kept square),
+    after ``seconds`` of the source (default 8 s; the loudness page's minute
+    for it). ``presets``: the user's presets to list; ``references``: files
+    to load as reference tracks (the references page plays the first)."""
     from dsp.params import MODULES
     from ui.display import open_display, show
 
@@ -160,7 +182,15 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     if not out.lower().endswith(".png"):
         raise UserError(f"screenshot: {out}: the output must be a .png file")
     check_writable(out)
-    ctl, player, _ = prepare(session, source, seconds)
+    if seconds is None:
+        seconds = 62.0 if page == "loudness" else 8.0
+    ctl, player, _ = prepare(session, source, 0.0, references=references)
+    if page == "references" and session.references:
+        ctl.apply(("ref",), time.monotonic())
+    for _ in range(int(seconds * player.fs / BLOCK)):
+        player.next_block()
+        ctl.history.sample(player.frames / player.fs, player.meter.results(),
+                           player.sink.gain_reduction_db())
     ctl.presets = presets
     now = time.monotonic()
     if page in MODULES:
@@ -172,6 +202,9 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
         ctl.nav.page = "presets"
         ctl.nav.begin_name("new", "Warm master")    # a name being typed on the wheel
         ctl.nav.name_pos = 5
+    elif page == "confirm":
+        ctl.nav.page = "presets"
+        ctl.nav.ask("Delete preset 'Warm master'?", ("preset_delete_yes", "Warm master"))
     else:
         ctl.nav.page = page
     ctl.alert_until = -1e9
@@ -189,7 +222,7 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
 # ---------------------------------------------------------------- run --sim
 def run_sim(session: Session, source: str | None = None, record: str | None = None,
             sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None,
-            boot=None) -> int:
+            boot=None, references=(), reference_mb: int = DEFAULT_MEMORY_MB) -> int:
     out = out or sys.stdout
     sd = _default_output() if sound else None
     if sd is None:
@@ -198,7 +231,7 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
         if source is not None:
             refuse_overwriting_input([source], record)
         check_writable(record)
-    ctl, player, name = prepare(session, source)
+    ctl, player, name = prepare(session, source, references=references, reference_mb=reference_mb)
     if boot is not None:
         ctl.presets = boot.presets
         if boot.message:

@@ -125,6 +125,8 @@ class Session:
         self._recalled_at = -1e9
         self._listen = ("processed", 0.0)
         self._solo = "stereo"           # what is heard after compare; never saved
+        self._references: list = []     # dsp.references.Reference, by slot order; never saved
+        self._ref_at: int | None = None  # the selected one's index in _references
         self._target = self._check_target(target)
         self._preset = preset
         self._preset_values = dict(self._values) if preset else None
@@ -152,13 +154,25 @@ class Session:
 
     @property
     def listening(self) -> tuple[str, float]:
-        """(mode, reference LU): processed, bypass (compare) or matched (a snapshot)."""
+        """(mode, reference LU): processed, bypass (compare), matched (a
+        snapshot) or reference (a reference track)."""
         return self._listen
 
     @property
     def solo(self) -> str:
         """The listening mode after compare: stereo, mono, mid, side or delta."""
         return self._solo
+
+    @property
+    def references(self) -> list:
+        """The loaded reference tracks (dsp.references.Reference)."""
+        with self._lock:
+            return list(self._references)
+
+    @property
+    def reference_index(self) -> int | None:
+        """Which of ``references`` the reference button plays."""
+        return self._ref_at
 
     @property
     def preset(self) -> str | None:
@@ -196,6 +210,9 @@ class Session:
                     "active_slot": self._active_slot, "target": self._target,
                     "listen": {"mode": self._listen[0], "ref_db": self._listen[1]},
                     "solo": self._solo,
+                    "references": [{"name": r.name, "lufs": r.lufs, "seconds": r.seconds,
+                                    "true_peak_dbtp": r.true_peak_dbtp} for r in self._references],
+                    "reference": self._ref_at,
                     "preset": self._preset, "modified": self.modified,
                     "preset_values": None if self._preset_values is None else dict(self._preset_values),
                     "bindings": dict(self.bindings)}
@@ -207,6 +224,8 @@ class Session:
         with self._lock:
             self._guard()
             sink.set(self._values)
+            if self._ref_at is not None:
+                sink.set_reference(self._references[self._ref_at].selector)
             sink.set_monitor(*self._listen)
             if self._solo != "stereo":
                 sink.set_solo(self._solo)
@@ -421,6 +440,63 @@ class Session:
     def cycle_solo(self, source: str) -> Change | None:
         """The next listening mode in SOLOS' order (the solo button)."""
         return self.set_solo(SOLOS[(SOLOS.index(self._solo) + 1) % len(SOLOS)], source)
+
+    def add_reference(self, ref, source: str) -> Change:
+        """A reference track was placed in the sink's memory (firmware/
+        references.py): list it (replacing the one that had its slot) and, if
+        none is chosen yet, choose it. A monitoring choice: never saved."""
+        with self._lock:
+            self._guard()
+            at = next((i for i, r in enumerate(self._references) if r.slot == ref.slot), None)
+            if at is not None and at == self._ref_at and self._listen[0] == "reference":
+                raise UserError(f"reference slot {ref.slot + 1} is playing; stop it before replacing it")
+            if at is None:
+                self._references.append(ref)
+                at = len(self._references) - 1
+            else:
+                self._references[at] = ref
+            if self._ref_at is None or self._ref_at == at:
+                if self.sink is not None:
+                    self.sink.set_reference(ref.selector)
+                self._ref_at = at
+            return self._emit(source, "listen", {}, {"reference_added": ref.name})
+
+    def toggle_reference(self, source: str) -> Change:
+        """The REF action: the selected reference track (at the programme's
+        loudness) or back to the programme."""
+        with self._lock:
+            self._guard()
+            if self._listen[0] == "reference":
+                self._set_listen("processed", 0.0)
+                return self._emit(source, "listen", {}, {"listen": "processed"})
+            if self._ref_at is None:
+                raise UserError("no reference tracks loaded (reference folder or --reference FILE)")
+            self._set_listen("reference", 0.0)
+            return self._emit(source, "listen", {}, {"listen": "reference",
+                                                     "reference": self._references[self._ref_at].name})
+
+    def select_reference(self, index: int, source: str) -> Change | None:
+        """Choose the reference the REF action plays (heard at once if one plays)."""
+        with self._lock:
+            self._guard()
+            if not (isinstance(index, int) and 0 <= index < len(self._references)):
+                raise UserError(f"reference {index!r}: {len(self._references)} loaded "
+                                f"(use 0..{len(self._references) - 1})")
+            if index == self._ref_at:
+                return None
+            ref = self._references[index]
+            if self.sink is not None:
+                self.sink.set_reference(ref.selector)
+            self._ref_at = index
+            return self._emit(source, "listen", {}, {"reference": ref.name})
+
+    def step_reference(self, steps: int, source: str) -> Change | None:
+        """The next (or previous) reference, round the list."""
+        with self._lock:
+            if not self._references:
+                raise UserError("no reference tracks loaded (reference folder or --reference FILE)")
+            at = 0 if self._ref_at is None else self._ref_at
+            return self.select_reference((at + steps) % len(self._references), source)
 
     def tick(self, now: float | None = None) -> None:
         """Keep the playing snapshot's measured offset current once its 3 s

@@ -64,6 +64,26 @@ def run(x, fs, values=None, block=None) -> tuple[np.ndarray, Chain]:
     return y[L:], c
 
 
+def play(chain, x, events=(), ctl=None, clock=None, fs=48000, block=512):
+    """Run x through a chain block by block; ``events`` are (seconds, callable)
+    called before the block that holds their time. ``clock`` (an object with
+    a ``t``) follows the audio's time; ``ctl`` is ticked after every block."""
+    out = np.empty_like(x)
+    ev = sorted(events, key=lambda e: e[0])
+    for i in range(0, len(x), block):
+        while ev and ev[0][0] * fs < i + block:
+            t, fn = ev.pop(0)
+            if clock is not None:
+                clock.t = t
+            fn()
+        out[i:i + block] = chain.process(x[i:i + block])
+        if clock is not None:
+            clock.t = (i + block) / fs
+        if ctl is not None:
+            ctl.tick((i + block) / fs)
+    return out
+
+
 def impulse_response(fs, values, n=1 << 15, amp=1e-3, ch=0):
     """Impulse response of a (linear) setting; small amplitude keeps dynamics idle."""
     x = np.zeros((n, 2), np.float32)

@@ -41,7 +41,10 @@ def main():
     server = os.environ["JACK_DEFAULT_SERVER"]
     fs, block = cfg.get("fs", 48000), cfg.get("block", 128)
     eng = Engine(fs, block, device=cfg.get("device", "system"), values=cfg.get("values", {}),
-                 rt_cpu=cfg.get("rt_cpu", -1))
+                 rt_cpu=cfg.get("rt_cpu", -1), reference_bytes=cfg.get("reference_mb", 0) << 20)
+    if cfg.get("reference"):
+        from firmware.references import Shelf
+        eng.set_reference(Shelf(eng, fs).read(cfg["reference"], 0).selector)
     eng.open()
     x = stimulus(fs, cfg.get("seconds", 2.0), tone_only=cfg.get("tone_only", False))
     pre = int(0.2 * fs)
@@ -52,7 +55,7 @@ def main():
     client = jack.Client("loopcable", servername=server)
     outs = [client.outports.register(f"out_{i}") for i in range(2)]
     ins = [client.inports.register(f"in_{i}") for i in range(2)]
-    changes = cfg.get("changes", [])       # [[time_s, {param: value}], ...]
+    changes = cfg.get("changes", [])       # [[time_s, {param: value} or "monitor mode"], ...]
 
     @client.set_process_callback
     def process(frames):
@@ -92,7 +95,7 @@ def main():
     for when, change in changes:
         while time.monotonic() - t0 < when:
             time.sleep(0.005)
-        eng.set(change)
+        eng.set_monitor(change) if isinstance(change, str) else eng.set(change)
     hammer = cfg.get("hammer", 0)
     k = 0
     while not state["done"].wait(0.001):

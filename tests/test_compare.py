@@ -11,11 +11,10 @@ from firmware.offline import demo
 from firmware.store import presets
 from firmware.control import Controller
 from firmware.session import Session
-from helpers import hf_energy
+from helpers import hf_energy, play
 from ui.actions import Action
 
 FS = 48000
-BLOCK = 512
 
 
 class AudioClock:
@@ -24,24 +23,6 @@ class AudioClock:
 
     def __call__(self):
         return self.t
-
-
-def play(chain, x, events=(), ctl=None, clock=None):
-    """Run x through the chain block by block; events: (seconds, callable)."""
-    out = np.empty_like(x)
-    ev = sorted(events, key=lambda e: e[0])
-    for i in range(0, len(x), BLOCK):
-        while ev and ev[0][0] * FS < i + BLOCK:
-            t, fn = ev.pop(0)
-            if clock is not None:
-                clock.t = t
-            fn()
-        out[i:i + BLOCK] = chain.process(x[i:i + BLOCK])
-        if clock is not None:
-            clock.t = (i + BLOCK) / FS
-        if ctl is not None:
-            ctl.tick((i + BLOCK) / FS)
-    return out
 
 
 @pytest.fixture(scope="module")

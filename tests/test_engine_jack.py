@@ -95,6 +95,36 @@ def test_changes_while_streaming_are_click_free(jack_server, tmp_path):
     assert db(np.sqrt(ratio)) < -80, db(np.sqrt(ratio))
 
 
+def test_compare_and_reference_stay_under_the_ceiling_on_the_engine(jack_server, tmp_path):
+    """24 dB of limiter drive: the loudness-matched bypass and a dynamic
+    reference are raised far over the ceiling and held there in true peak by
+    the callback's safety limiter (16x meter on the recording). A dropped
+    block is a discontinuity with peaks of its own, so runs with xruns are
+    retried, and after three the check is skipped, saying so."""
+    import soundfile as sf
+
+    from helpers import true_peak_db
+
+    t = np.arange(4 * 48000) / 48000
+    ref = (0.5 * np.sin(2 * np.pi * 3000 * t) * np.exp(-(t % 0.5) / 0.004)
+           + 0.004 * np.random.default_rng(3).standard_normal(len(t)))
+    path = tmp_path / "ref.wav"
+    sf.write(path, np.stack([ref, ref], 1).astype(np.float32), 48000, subtype="FLOAT")
+    values = dict(VALUES, **{"limiter.drive_db": 24})
+    for attempt in range(3):
+        out, rec, _ = rig(jack_server, tmp_path, values=values, seconds=3.0, reference=str(path),
+                          reference_mb=16, changes=[[0.9, "bypass"], [1.8, "reference"],
+                                                    [2.7, "processed"]])
+        assert out["counters"]["torn"] == 0 and out["counters"]["callbacks"] > 300
+        if out["counters"]["xruns"] == 0:
+            break
+    else:
+        pytest.skip("xruns on the dummy server in 3 runs: a dropped block's edge has peaks of "
+                    "its own; the true-peak check needs a clean run (LOUD: check not made)")
+    assert np.abs(rec).max() > 0.5              # it played
+    assert true_peak_db(rec) <= values.get("limiter.ceiling_dbtp", -1.0)
+
+
 def test_only_the_callback_thread_is_raised(jack_server, tmp_path):
     out, _, _ = rig(jack_server, tmp_path, seconds=0.5, report_rt=True)
     rt = out["rt"]

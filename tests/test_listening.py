@@ -12,23 +12,12 @@ from firmware.control import Controller
 from firmware.offline import demo
 from firmware.session import Session
 from firmware.store import presets
-from helpers import hf_energy
+from helpers import hf_energy, play
 from ui.actions import KEYMAP, Action
 from ui.screens import render
 
 FS = 48000
-BLOCK = 512
 SETTLE = FS // 10           # past the ~20 ms cross-fade
-
-
-def play(chain, x, events=()):
-    out = np.empty_like(x)
-    ev = sorted(events, key=lambda e: e[0])
-    for i in range(0, len(x), BLOCK):
-        while ev and ev[0][0] * FS < i + BLOCK:
-            ev.pop(0)[1]()
-        out[i:i + BLOCK] = chain.process(x[i:i + BLOCK])
-    return out
 
 
 @pytest.fixture(scope="module")

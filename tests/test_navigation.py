@@ -49,8 +49,10 @@ def test_menu_reaches_every_item_and_back_returns(ctl):
         act(ctl, "enc1", "press")
         seen.append(ctl.nav.page)
         ctl.screen(T)                     # every page renders from the controller
-    assert seen[0] == "meters" and seen[-3:] == ["target", "snapshots", "presets"]
-    assert seen[1:-3] == ["module"] * len(params.MODULES)
+    assert seen[0] == "meters"
+    assert seen[-7:] == ["target", "loudness", "reduction", "phase", "snapshots", "references",
+                         "presets"]
+    assert seen[1:-7] == ["module"] * len(params.MODULES)
     act(ctl, "back", "long")
     assert ctl.nav.page == "meters"
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 
 def allocations_per_extra_call(code: str) -> tuple[int, int]:
     """Run ``code`` (which prints two numbers) with numba's NRT counters on."""
@@ -19,7 +21,10 @@ def allocations_per_extra_call(code: str) -> tuple[int, int]:
     return alloc, meminfo
 
 
-def test_chain_kernel_allocates_nothing_per_block():
+@pytest.mark.parametrize("monitor", ["processed", "bypass", "reference"])
+def test_chain_kernel_allocates_nothing_per_block(monitor):
+    """Whatever is heard: the processed output, compare (the safety limiter on
+    the raised input) or a reference track."""
     code = textwrap.dedent("""
         import numpy as np
         from numba import njit
@@ -29,25 +34,30 @@ def test_chain_kernel_allocates_nothing_per_block():
         values = {"eq.bell1_gain_db": 2, "glue.ratio": 2, "multiband.on": 1, "saturation.on": 1,
                   "stereo.width_pct": 120, "stereo.mono_bass_on": 1, "clipper.on": 1,
                   "limiter.on": 1, "output.dither": 2}
-        c = Chain(48000, values)
+        c = Chain(48000, values, reference_bytes=8 << 20)
         x = (np.random.default_rng(0).standard_normal((512, 2)) * 0.3).astype(np.float32)
         y = np.empty_like(x)
+        from dsp.references import ReferenceBank, prepare
+        bank = ReferenceBank(c.R, 48000)
+        r = (np.random.default_rng(1).standard_normal((96000, 2)) * 0.2).astype(np.float32)
+        c.set_reference(bank.place(0, prepare(r, 48000, 48000, bank.slot_frames), "r").selector)
+        c.set_monitor(MONITOR)
 
         @njit
-        def drive(x, y, T, S, W, reps):
+        def drive(x, y, T, S, W, R, reps):
             for _ in range(reps):
-                K.process(x, y, 512, T, S, W)
+                K.process(x, y, 512, T, S, W, R)
 
-        drive(x, y, c.T, c.S, c.W, 1)
+        drive(x, y, c.T, c.S, c.W, c.R, 1)
         c.set({"eq.bell1_gain_db": -2})            # a ramp runs during the counted blocks
         def count(reps):
             before = rtsys.get_allocation_stats()
-            drive(x, y, c.T, c.S, c.W, reps)
+            drive(x, y, c.T, c.S, c.W, c.R, reps)
             after = rtsys.get_allocation_stats()
             return after.alloc - before.alloc, after.mi_alloc - before.mi_alloc
         one, many = count(1), count(51)
         print(many[0] - one[0], many[1] - one[1])
-    """)
+    """).replace("MONITOR", repr(monitor))
     assert allocations_per_extra_call(code) == (0, 0)
 
 

@@ -12,7 +12,8 @@ from ui import screens
 from ui.views import MenuView, Screen
 
 ITEMS = ["Meters", "Input", "EQ", "Glue", "Multiband", "Saturation", "Stereo", "Clipper",
-         "Limiter", "Output", "Target", "Snapshots", "Presets"]
+         "Limiter", "Output", "Target", "Loudness", "Reduction", "Phase", "Snapshots",
+         "References", "Presets"]
 
 
 def test_menu_screenshot_is_the_page_scaled(tmp_path):

@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from ui import screens, terminal
 from ui.display import DisplayError, open_display, show
-from ui.views import (Badge, MenuView, MeterView, ModuleView, ParamView, Screen, SnapshotView,
-                      TargetView)
+from ui.views import (Badge, LoudnessView, MenuView, MeterView, ModuleView, ParamView, PhaseView,
+                      ReductionView, Screen, SnapshotView, TargetView)
 
 
 def px(img):
@@ -90,17 +90,77 @@ def test_menu_cursor_row_is_inverted():
         assert len(inverted) == 1
 
 
-def test_meters_page_gain_reduction_bars_and_correlation():
-    gr = [("G", 0.0), ("L", 3.0), ("M", 6.0), ("H", 12.0), ("C", 24.0), ("X", 1.5)]
+def glyphs(s, fill=1, size=None):
+    """``s`` in PIL's bitmap font drawn here, independently of ui/screens.py."""
+    font = ImageFont.load_default_imagefont() if hasattr(ImageFont, "load_default_imagefont") \
+        else ImageFont.load_default()
+    img = Image.new("1", size or (6 * len(s), 9), 0 if fill else 1)
+    ImageDraw.Draw(img).text((0, -1), s, font=font, fill=fill)
+    return px(img)
+
+
+def test_meters_page_shows_gain_reduction_numbers_even_at_rest():
+    gr = [("G", 0.0), ("L", 3.04), ("M", 0.0), ("H", 12.3), ("C", 0.0), ("X", 0.0)]
     a = on_dummy(Screen("meters", MeterView(-14.0, -14.2, -15.0, -1.2, 5.0, 0.0, gr)))
-    for i, (_, db) in enumerate(gr):
-        x = 2 + i * 12 + 3
-        col = a[34:33 + 18, x]
-        assert int(col.sum()) == round(min(db, 12.0) / 12.0 * 17), (i, db)
+    for i, (label, db) in enumerate(gr):
+        x, y = (i % 2) * 32 + 1, 33 + (i // 2) * 10
+        want = f"{label}{'0.0' if db == 0 else ('3.0' if db < 10 else '12'):>4}"
+        active = db >= 0.05
+        got = a[y:y + 8, x:x + 6 * len(want)]
+        assert np.array_equal(got, glyphs(want, 0 if active else 1)[:8]), (label, want)
     # correlation 0: the marker sits on the centre line
-    cx, cw = 76, 52
+    cx, cw = 68, 60
     marker = np.flatnonzero(a[46, cx + 1:cx + cw - 1]) + cx + 1
     assert abs(marker.mean() - (cx + cw // 2)) <= 1.5
+
+
+def test_loudness_page_draws_the_minute_against_target_and_integrated():
+    target = -14.0
+    hist = [math.nan] * 300 + [target - 6.0] * 300            # the last 30 s at -20 LUFS
+    a = on_dummy(Screen("loudness", LoudnessView(hist, -20.0, -23.0, target)))
+    # 24 LU over rows 12..62, the target 6 LU under the top
+    def row(lufs):
+        return 12 + int(round((target + 6.0 - lufs) / 24.0 * 50))
+    line = a[row(target - 6.0), :]
+    assert line[:60].sum() == 0 and line[66:].sum() >= 60   # only where there is history
+    assert 0.55 < a[row(target), :].mean() < 0.8             # dashed target (4 on, 2 off)
+    assert 0.25 < a[row(-23.0), :60].mean() < 0.45           # dotted integrated (1 on, 2 off)
+
+
+def test_reduction_page_strips_are_the_history():
+    hist = [0.0] * 50 + [3.0] * 50                             # 3 dB over the last 5 s
+    stages = [("G", 3.0, hist)] + [(k, 0.0, [0.0] * 100) for k in "LMHCX"]
+    a = on_dummy(Screen("reduction", ReductionView(stages)))
+    x0, y = 30, 12
+    heights = a[y:y + 8, x0:].sum(axis=0)
+    assert list(heights[:48]) == [0] * 48                      # oldest shown: none
+    assert set(heights[50:98]) == {math.ceil(3.0 / 6.0 * 7)}   # 3 of 6 dB full scale in 7 px
+    assert a[20:64, x0:].sum() == 0                            # the other stages at rest
+    assert np.array_equal(a[y:y + 8, 0:30], glyphs("G 3.0", 1, (30, 9))[:8])
+
+
+def test_phase_page_correlation_history_and_balance():
+    a = on_dummy(Screen("phase", PhaseView(0.5, [0.5] * 100, 3.0)))
+    top, bottom = 14, 50
+    y = top + round((1 - 0.5) / 2 * (bottom - top))
+    assert a[y, 4:110].mean() > 0.95                            # the +0.5 line, full width
+    bx, bw = 8, 128 - 62
+    want = bx + 1 + round((3.0 + 6.0) / 12.0 * (bw - 3))       # +3 dB of +-6 dB
+    marker = [x for x in np.flatnonzero(a[57, bx + 1:bx + bw - 1]) + bx + 1 if x != bx + bw // 2]
+    assert abs(np.mean(marker) - want) <= 1.0
+
+
+def test_every_label_and_value_fits_its_place():
+    from dsp import modules
+    from dsp.schema import SHORT_MAX, VALUE_MAX
+    for m in modules.ALL:
+        shorts = [p.short for p in m.PARAMS]
+        assert len(set(shorts)) == len(shorts), m.NAME          # a page never shows two alike
+        for p in m.PARAMS:
+            assert 1 <= len(p.short) <= SHORT_MAX, (p.id, p.short)
+            for v in {p.min, p.max, p.default, *map(float, range(len(p.choices)))}:
+                t = p.format(v)
+                assert len(t) <= VALUE_MAX and "e+" not in t, (p.id, t)
 
 
 @pytest.mark.parametrize("integrated, word", [(-14.2, "ok"), (-9.0, "loud"), (-20.0, "quiet")])

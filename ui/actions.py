@@ -50,8 +50,8 @@ KEYMAP.update({
     " ": Action("compare", "press"), "n": Action("compare", "long"),
     "m": Action("compare", "double"),
     "h": Action("back", "press"), "\x7f": Action("back", "press"),
-    "H": Action("back", "long"),
+    "H": Action("back", "long"), "t": Action("back", "double"),
 })
 
 KEY_HELP = ("keys: q/a w/s e/d r/f turn enc1-4 (capitals: fine)  z x c v push (capitals: long)  "
-            "space compare  n snapshots  m listening mode  b bypass module  u undo  U redo  h back  H home  ctrl-c quit")
+            "space compare  n snapshots  m listening mode  t reference  b bypass module  u undo  U redo  h back  H home  ctrl-c quit")

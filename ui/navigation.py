@@ -1,14 +1,17 @@
 """Navigation: named actions in, commands out. Pure state, no I/O, so every path
 can be walked by a test, a keyboard or a MIDI map alike.
 
-Pages: meters (home), menu, one page per module (its parameters four at a time,
-one per encoder), target, snapshots. The controls:
+Pages: meters (home), menu, loudness (the last minute), reduction (gain
+reduction per stage), phase (correlation, balance), one page per module (its
+parameters four at a time, one per encoder), target, snapshots, references,
+presets. The controls:
 
   any page     compare: toggle processed / loudness-matched bypass
                compare double: next listening mode (stereo, mono, mid, side, delta)
                compare long: snapshots page          back: up one level
                back long: home (meters)              bypass long: undo, double: redo
-  meters       any encoder turn or push: the menu
+               back double: REF, the chosen reference track / the programme
+  meters       any encoder turn or push: the menu (so on loudness, reduction, phase)
   menu         encoder 1 turn: move, any push: open
   module       encoder k turn: parameter k (pushed in while turning: fine steps)
                encoder k push: next four parameters   encoder k long: parameter k to default
@@ -16,6 +19,8 @@ one per encoder), target, snapshots. The controls:
   target       encoder 1 turn: the delivery target
   snapshots    encoder k push: recall A-D (heard loudness-matched)   encoder k long: store
                encoder k double: save snapshot k as a preset (a name first)
+  references   encoder 1 turn: choose the reference (heard at once if one plays)
+               any encoder push: REF
   presets      encoder 1 turn: choose, push: load   encoder 2 push: save as new (a name first)
                encoder 3 push: overwrite the chosen one (asks)   encoder 3 long: rename it
                encoder 4 push: delete the chosen one (asks)
@@ -25,7 +30,7 @@ one per encoder), target, snapshots. The controls:
 
 A command is a tuple whose first item names it: ("step", pid, steps, fine),
 ("default", pid), ("toggle", pid), ("compare",), ("undo",), ("redo",),
-("target", steps), ("recall", slot), ("store", slot), ("page", name),
+("target", steps), ("ref",), ("ref_step", steps), ("recall", slot), ("store", slot), ("page", name),
 ("preset_load", i), ("preset_overwrite", i), ("preset_rename", i),
 ("preset_delete", i), ("snapshot_to_preset", slot), ("name_done", mode, text, arg),
 and whatever command a confirm page was asked to give on yes.
@@ -37,6 +42,7 @@ from dataclasses import dataclass
 from .actions import ENCODERS, Action
 
 SLOTS = ("A", "B", "C", "D")
+VIEWS = {"Loudness": "loudness", "Reduction": "reduction", "Phase": "phase"}   # meters over time
 FOCUS_S = 1.5        # the touched value stays big this long
 # the character wheel of the name page: the order a turn walks through
 NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -_."
@@ -56,7 +62,10 @@ class Navigator:
         if not modules:
             raise ValueError("navigator: no modules to show")
         self.modules = modules
-        self.items = ["Meters"] + [m.title for m in modules] + ["Target", "Snapshots", "Presets"]
+        # the meters over time after the modules, so a module keeps its place
+        # in the menu (hands and scripts count turns to reach it)
+        self.items = (["Meters"] + [m.title for m in modules]
+                      + ["Target", *VIEWS, "Snapshots", "References", "Presets"])
         self.page = "meters"
         self.cursor = 0
         self.module = 0
@@ -95,6 +104,10 @@ class Navigator:
             self.page = "snapshots"
         elif name == "Presets":
             self.page = "presets"
+        elif name == "References":
+            self.page = "references"
+        elif name in VIEWS:
+            self.page = VIEWS[name]
         else:
             self.page = "module"
             self.module = i - 1
@@ -141,6 +154,8 @@ class Navigator:
                 return [("page", "snapshots")]
             return []
         if a.control == "back":
+            if a.kind == "double":
+                return [("ref",)]
             if a.kind == "long":
                 self.page = "meters"
                 return [("page", "meters")]
@@ -165,6 +180,8 @@ class Navigator:
     def _meters(self, a, k, now):
         self.page = "menu"
         return [("page", "menu")]
+
+    _loudness = _reduction = _phase = _meters
 
     def _menu(self, a, k, now):
         if a.kind == "turn" and k == 0:
@@ -193,6 +210,13 @@ class Navigator:
     def _target(self, a, k, now):
         if a.kind == "turn" and k == 0:
             return [("target", 1 if a.steps > 0 else -1)]
+        return []
+
+    def _references(self, a, k, now):
+        if a.kind == "turn" and k == 0:
+            return [("ref_step", 1 if a.steps > 0 else -1)]
+        if a.kind == "press":
+            return [("ref",)]
         return []
 
     def _snapshots(self, a, k, now):

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .views import (ConfirmView, MenuView, MeterView, ModuleView, NameView, PresetsView, Screen,
-                    SnapshotView, TargetView)
+from .views import (ConfirmView, LoudnessView, MenuView, MeterView, ModuleView, NameView, PhaseView,
+                    PresetsView, ReductionView, ReferencesView, Screen, SnapshotView, TargetView)
 
 W, H = 128, 64
 CHAR_W = 6            # the bitmap font's advance
@@ -53,6 +53,12 @@ def big_text(img: Image.Image, xy, s: str) -> None:
     """Text at twice the size (each pixel doubled), white on black."""
     g = _big_glyphs(s)
     img.paste(1, (xy[0], xy[1] - 2), mask=g)
+
+
+def fmt_gr(db: float) -> str:
+    """Gain reduction in at most 3 characters: 0.0 .. 9.9, then 10 .. 99."""
+    db = min(max(db, 0.0), 99.0) + 0.0             # (+ 0.0: no "-0.0")
+    return f"{db:.1f}" if db < 9.95 else f"{db:.0f}"
 
 
 def fmt_lufs(v: float, width: int = 5) -> str:
@@ -98,17 +104,16 @@ def _meters(img, d, v: MeterView, badge) -> None:
     text(d, (0, 22), f"TP{tp:>5}")
     lra = "--" if not math.isfinite(v.lra) else f"{v.lra:.1f}"
     text(d, (70, 22), f"LRA{lra:>4}")
-    # gain reduction per stage: vertical bars, 0..12 dB downward
-    y0, h = 33, 19
+    # gain reduction per stage as numbers, at rest too; a stage reducing
+    # now is drawn inverted so activity stands out
     for i, (label, gr) in enumerate(v.gr[:6]):
-        x = 2 + i * 12
-        d.rectangle((x, y0, x + 7, y0 + h - 1), outline=1, fill=0)
-        n = round(min(max(gr, 0.0), 12.0) / 12.0 * (h - 2))
-        if n:
-            d.rectangle((x + 1, y0 + 1, x + 6, y0 + n), fill=1)
-        text(d, (x + 1, y0 + h + 1), label[:1])
+        x, y = (i % 2) * 32, 33 + (i // 2) * 10
+        t = f"{label[:1]}{fmt_gr(gr):>4}"
+        if gr >= 0.05:
+            d.rectangle((x, y - 1, x + text_width(t), y + 8), fill=1)
+        text(d, (x + 1, y), t, fill=0 if gr >= 0.05 else 1)
     # correlation: -1 .. +1, with the centre marked
-    cx, cw = 76, img.width - 76
+    cx, cw = 68, img.width - 68
     text(d, (cx, 33), "corr")
     c = v.correlation
     d.rectangle((cx, 44, cx + cw - 1, 49), outline=1, fill=0)
@@ -117,7 +122,93 @@ def _meters(img, d, v: MeterView, badge) -> None:
     if c is not None and math.isfinite(c):
         px = cx + 1 + round((min(max(c, -1.0), 1.0) + 1) / 2 * (cw - 3))
         d.rectangle((px - 1, 45, px + 1, 48), fill=1)
-        text(d, (cx + 28, 33), f"{c:+.1f}")
+        text(d, (img.width - 24, 33), f"{c:+.1f}")
+
+
+def _columns(values: list[float], width: int) -> list[float]:
+    """``values`` squeezed (or stretched) onto ``width`` columns, each the mean
+    of the finite values it covers (nan where it covers none)."""
+    n = len(values)
+    out = []
+    for x in range(width):
+        part = [v for v in values[x * n // width:max((x + 1) * n // width, x * n // width + 1)]
+                if math.isfinite(v)]
+        out.append(sum(part) / len(part) if part else math.nan)
+    return out
+
+
+def _trace(d, columns: list[float], y_of) -> None:
+    """A line through one value per column, broken where there is none (nan)."""
+    prev = None
+    for x, v in enumerate(columns):
+        if not math.isfinite(v):
+            prev = None
+            continue
+        y = y_of(v)
+        d.line((x - 1 if prev is not None else x, prev if prev is not None else y, x, y), fill=1)
+        prev = y
+
+
+def _dashed(d, x0, x1, y, on=2, off=2) -> None:
+    for x in range(x0, x1 + 1, on + off):
+        d.line((x, y, min(x + on - 1, x1), y), fill=1)
+
+
+def _loudness(img, d, v: LoudnessView, badge) -> None:
+    _title(d, img, f"I{fmt_lufs(v.integrated).strip()} S{fmt_lufs(v.now).strip()}",
+           f"T{v.target:.0f}")
+    top, bottom = TITLE_H + 2, img.height - 2
+    hi, lo = v.target + 6.0, v.target - 18.0          # 24 LU shown, the target near the top
+
+    def y_of(lufs):
+        f = (hi - min(max(lufs, lo), hi)) / (hi - lo)
+        return top + round(f * (bottom - top))
+    _dashed(d, 0, img.width - 1, y_of(v.target), 4, 2)
+    if math.isfinite(v.integrated):
+        _dashed(d, 0, img.width - 1, y_of(v.integrated), 1, 2)
+    _trace(d, _columns(v.short_term, img.width), y_of)
+    text(d, (0, bottom - 7), f"-{v.seconds}s")
+
+
+def _reduction(img, d, v: ReductionView, badge) -> None:
+    _title(d, img, "GAIN REDUCTION", f"{v.seconds}s")
+    x0 = 30
+    full = 6.0                                         # dB at a strip's full height
+    for i, (label, gr, hist) in enumerate(v.stages[:6]):
+        y = TITLE_H + 2 + round(i * 8.6)
+        text(d, (0, y), f"{label[:1]}{fmt_gr(gr):>4}")
+        cols = hist[-(img.width - x0):]
+        for j, g in enumerate(cols):
+            h = min(math.ceil(g / full * 7), 7) if g >= 0.05 else 0
+            if h:
+                d.line((x0 + j, y, x0 + j, y + h - 1), fill=1)
+
+
+def _phase(img, d, v: PhaseView, badge) -> None:
+    c = v.correlation
+    _title(d, img, "PHASE", "--" if c is None or not math.isfinite(c) else f"{c:+.2f}")
+    top, bottom = TITLE_H + 4, 50
+
+    def y_of(r):
+        return top + round((1.0 - min(max(r, -1.0), 1.0)) / 2.0 * (bottom - top))
+    _dashed(d, 0, img.width - 1, y_of(0.0), 2, 3)
+    d.line((0, top, 2, top), fill=1)
+    d.line((0, bottom, 2, bottom), fill=1)
+    _trace(d, _columns(v.history, img.width), y_of)
+    text(d, (img.width - 12, top - 2), "+1")
+    text(d, (img.width - 12, bottom - 6), "-1")
+    # balance: right vs left, +-6 dB across the bar between L and R
+    b = v.balance_db
+    text(d, (0, 55), "L")
+    bx, bw = 8, img.width - 62
+    d.rectangle((bx, 55, bx + bw - 1, 60), outline=1, fill=0)
+    d.line((bx + bw // 2, 53, bx + bw // 2, 62), fill=1)
+    if b is not None and math.isfinite(b):
+        px = bx + 1 + round((min(max(b, -6.0), 6.0) + 6.0) / 12.0 * (bw - 3))
+        d.rectangle((px - 1, 56, px + 1, 59), fill=1)
+    text(d, (bx + bw + 2, 55), "R")
+    bal = "--" if b is None or not math.isfinite(b) else f"{b:+.1f}dB"
+    text(d, (img.width - text_width(bal), 55), bal)
 
 
 def _module(img, d, v: ModuleView, badge) -> None:
@@ -136,7 +227,7 @@ def _module(img, d, v: ModuleView, badge) -> None:
         return
     for i, p in enumerate(v.params[:4]):
         y = 12 + i * 13
-        text(d, (0, y), f"{i + 1}{p.label[:7]}")
+        text(d, (0, y), f"{i + 1}{p.short or p.label}")
         bx = img.width - 26
         val = p.text[: (bx - 50) // CHAR_W]
         text(d, (bx - 2 - text_width(val), y), val)
@@ -184,6 +275,29 @@ def _snapshots(img, d, v: SnapshotView, badge) -> None:
             text(d, (2, y), line, fill=0)
         else:
             text(d, (2, y), line)
+
+
+def _references(img, d, v: ReferencesView, badge) -> None:
+    n = len(v.items)
+    _title(d, img, "REFERENCES")              # (the badge says what a playing one is raised by)
+    if not n:
+        text(d, (1, 13), "no reference tracks:")
+        text(d, (1, 24), "put files in")
+        text(d, (1, 35), (v.folder or "the reference folder")[-(img.width // CHAR_W):])
+        return
+    for i, (name, lufs, secs) in enumerate(v.items[:4]):
+        y = 12 + i * 11
+        mark = ">" if i == v.selected and v.playing else " "
+        right = f"{lufs:5.1f}"
+        label = f"{mark}{i + 1} {name}"[: (img.width - text_width(right) - 4) // CHAR_W]
+        fill = 1
+        if i == v.selected:
+            d.rectangle((0, y - 1, img.width - 1, y + 9), fill=1)
+            fill = 0
+        text(d, (1, y), label, fill=fill)
+        text(d, (img.width - text_width(right) - 1, y), right, fill=fill)
+    if n < 4:
+        _footer(img, d, "turn: choose push: play")
 
 
 def _footer(img, d, s: str) -> None:
@@ -253,6 +367,8 @@ def _confirm(img, d, v: ConfirmView, badge) -> None:
 PAGES = {"meters": (_meters, MeterView), "module": (_module, ModuleView),
          "menu": (_menu, MenuView), "target": (_target, TargetView),
          "snapshots": (_snapshots, SnapshotView), "presets": (_presets, PresetsView),
+         "references": (_references, ReferencesView), "loudness": (_loudness, LoudnessView),
+         "reduction": (_reduction, ReductionView), "phase": (_phase, PhaseView),
          "name": (_name, NameView), "confirm": (_confirm, ConfirmView)}
 
 
@@ -268,11 +384,16 @@ def render(screen: Screen, size: tuple[int, int] = (W, H)) -> Image.Image:
     draw_page(img, d, screen.body, screen.badge)
     b = screen.badge
     if b.mode != "processed":
-        label = ("BYP" if b.mode == "bypass" else "MCH") + f"{b.offset_db:+.1f}"
+        label = {"bypass": "BYP", "matched": "MCH", "reference": "REF"}[b.mode] + f"{b.offset_db:+.1f}"
         x = img.width - text_width(label) - 1
         d.rectangle((x - 1, 0, img.width - 1, TITLE_H - 1), fill=1)
         text(d, (x, 0), label, fill=0)
     line = screen.status if screen.status and screen.alert else ""
+    if not line and b.mode == "reference" and b.reference is not None:
+        num, name, lufs = b.reference                 # which reference, and how loud it is
+        line = f"R{num} {name[:8]} {lufs:.1f}LUFS"
+        if b.listen != "stereo":
+            line = f"R{num} {b.listen.upper()} {name[:14]}"
     if not line and b.listen != "stereo":
         line = f"LISTENING: {b.listen.upper()}"      # people forget that delta is on
     if line:

@@ -16,6 +16,7 @@ class ParamView:
     text: str               # formatted value with unit, e.g. "-18.0 dB"
     fraction: float         # position along the control's taper, 0..1
     origin: float = 0.0     # where the bar starts (the default's position)
+    short: str = ""         # the label in at most 7 characters (dsp/schema.py), for lists
 
 
 @dataclass
@@ -38,6 +39,32 @@ class MeterView:
     lra: float
     correlation: float | None
     gr: list[tuple[str, float]] = field(default_factory=list)   # (label, dB reduction)
+
+
+@dataclass
+class LoudnessView:
+    """The last minute of short-term loudness against the target."""
+    short_term: list[float]      # LUFS, oldest first, evenly spaced (nan: nothing measured)
+    now: float                   # short-term loudness now
+    integrated: float
+    target: float                # the delivery target, LUFS
+    seconds: int = 60            # what the graph spans
+
+
+@dataclass
+class ReductionView:
+    """Gain reduction per dynamics stage: now and the last seconds."""
+    stages: list[tuple[str, float, list[float]]]   # (label, dB now, history oldest first)
+    seconds: int = 10
+
+
+@dataclass
+class PhaseView:
+    """Correlation now and over the last seconds, and left/right balance."""
+    correlation: float | None
+    history: list[float]         # oldest first (nan: nothing measured)
+    balance_db: float | None     # right vs left, recent
+    seconds: int = 10
 
 
 @dataclass
@@ -80,6 +107,14 @@ class NameView:
 
 
 @dataclass
+class ReferencesView:
+    items: list[tuple[str, float, float]]   # (name, integrated LUFS, seconds)
+    selected: int | None                # the one the REF action plays
+    playing: bool                       # a reference is heard now (the badge: by how much it is raised)
+    folder: str = ""                    # where the box looks for files
+
+
+@dataclass
 class ConfirmView:
     question: str
 
@@ -87,14 +122,16 @@ class ConfirmView:
 @dataclass
 class Badge:
     """The compare state, drawn top right on every page."""
-    mode: str = "processed"      # processed | bypass | matched
-    offset_db: float = 0.0       # the loudness difference removed
+    mode: str = "processed"      # processed | bypass | matched | reference
+    offset_db: float = 0.0       # the loudness difference removed (added, for a reference)
     listen: str = "stereo"       # stereo | mono | mid | side | delta: shown when not stereo
+    reference: tuple | None = None   # (number, name, LUFS) of the reference playing
 
 
 @dataclass
 class Screen:
-    page: str                    # meters | module | menu | target | snapshots | presets | name | confirm
+    page: str                    # meters | module | menu | target | snapshots | presets |
+                                 # references | name | confirm
     body: object
     status: str = ""             # faults, xruns, messages
     alert: bool = False          # status drawn inverted, on every page

@@ -1,8 +1,9 @@
 """The chain kernel: every module in order over caller-owned arrays.
 
-``process(x, y, n, T, S, W)`` reads n stereo float32 frames from x, writes n to y.
-T is the published coefficient set (targets), S the chain's whole state, W a
-(CHUNK, 3) float64 work buffer. Nothing here allocates, locks, logs or touches
+``process(x, y, n, T, S, W, R)`` reads n stereo float32 frames from x, writes n
+to y. T is the published coefficient set (targets), S the chain's whole state, W
+a (CHUNK, 3) float64 work buffer, R the monitor's reference tracks (float32,
+kernels/monitor.py; may be empty). Nothing here allocates, locks, logs or touches
 Python objects, so the engine's @cfunc callback can call it as it is.
 
 The block is processed in chunks of at most CHUNK frames, module by module;
@@ -97,7 +98,7 @@ def load_chunk(x, c0, m, W, S):
 
 
 @njit(**JIT)
-def process(x, y, n, T, S, W):
+def process(x, y, n, T, S, W, R):
     t_in = T[TB_IN:TB_IN + input_stage.T_SIZE]
     s_in = S[SB_IN:SB_IN + input_stage.S_SIZE]
     t_eq = T[TB_EQ:TB_EQ + eq.T_SIZE]
@@ -131,7 +132,7 @@ def process(x, y, n, T, S, W):
         oversampled.process(W, m, t_os, s_os, ramp, k)
         limiter.process(W, m, t_lim, s_lim, ramp, k)
         output_stage.process(W, m, t_out, s_out, ramp, k)
-        monitor.process(W, m, t_mon, s_mon)
+        monitor.process(W, m, t_mon, s_mon, R)
         fault = False
         for i in range(m):
             l = W[i, 0]

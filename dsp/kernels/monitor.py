@@ -10,13 +10,23 @@ sliding 3 s window in 100 ms steps: EBU short-term loudness. Their difference
 Modes (a T field, set by the control thread):
   0  processed: the output is the chain's output, unchanged (bit for bit).
   1  bypass, matched: the delayed input, raised or lowered by D, so it plays as
-     loud as the processed signal would. Clamped at CLAMP (the limiter's ceiling
-     when the limiter is on, else 0 dBFS): raising a raw mix to master level can
-     ask for more than its headroom, and the DAC would clip there anyway.
+     loud as the processed signal would.
   2  processed, matched to a reference offset REF (LU over the input): the
      output is lowered by D - REF, never raised, so snapshots with different
      loudness are heard at one loudness (the caller passes the quietest one's
      offset as REF).
+  3  reference track: a file in memory (the R array: frames of float32 left,
+     right and the frame's true peak, precomputed on load), looping, at the
+     processed programme's short-term loudness: raised or lowered by
+     L_wet - R_LU, its integrated loudness measured once on load (so the
+     reference keeps its own verse-to-chorus contrast). It plays while heard
+     and pauses where it was when not.
+
+Raising the input or a reference can ask for more than the limiter's ceiling
+(CEIL; 0 dBFS with the limiter off): both go through a true-peak safety limiter
+(kernels/safety.py) that looks ahead into the delay line or the file, so they
+stay under the ceiling in true peak, like the processed signal, with no delay
+of their own.
 
 Listening (SOLO, after compare; the engineer's solo buttons):
   0  stereo: as it is.
@@ -36,18 +46,24 @@ import math
 
 from numba import njit
 
+from . import safety
 from .common import FAST, JIT, flush_denormals, gain_of
 from .lanes import k_weight4
 from .layout import Layout
 
-RING = 512            # dry delay line per channel; > latency (239 at 192 kHz) + CHUNK
+RING = 1024           # dry delay line per channel, a power of 2 >= latency (285 at
+                      # 192 kHz) + the safety limiter's look (W + HALF) + CHUNK
 SLOTS = 30            # 30 x 100 ms = the 3 s short-term window
 HOLD_DB = 24.0        # the matching offset is kept within +-HOLD_DB
 QUIET = 1e-7          # below ~ -70 LUFS the input is too quiet to match against: hold D
 KX_N = 128            # frames of scratch for the K-filters (CHUNK at most)
 
 _T = Layout()
-MODE, REF_DB, LAT, HOP, CLAMP, GAIN_K, XF_K, SOLO = _T.each(8)
+MODE, REF_DB, LAT, HOP, CEIL, GAIN_K, XF_K, SOLO = _T.each(8)
+WIN = _T.take()       # the safety limiter's window W, frames
+R_OFF, R_N, R_LU = _T.each(3)   # the selected reference: first frame in R, frames (0: none),
+                                # integrated loudness, LUFS
+TPH = _T.take(safety.PHASES * safety.TAPS)   # the precise 4x filter's branches, reversed
 KL = _T.take(40)      # K-weighting, shelf then high-pass, laid out for lanes.k_weight4:
                       # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 4)
 T_SIZE = _T.size
@@ -62,10 +78,17 @@ S_FILLED = _S.take()
 S_D = _S.take()       # latest offset D, LU
 S_GD, S_GW, S_XF = _S.each(3)  # smoothed dry gain, wet gain, cross-fade (1 = dry)
 S_SOLO_FROM, S_SOLO_TO, S_SOLO_X = _S.each(3)   # listening: from, to, cross-fade (1 = done)
+S_XR, S_GR = _S.each(2)       # reference: cross-fade (1 = heard), smoothed gain
+S_LW = _S.take()              # the processed programme's short-term loudness, LUFS
+S_RPOS, S_ROFF, S_RN = _S.each(3)   # reference play position, and which reference it is in
+S_ON_D, S_ON_R = _S.each(2)   # 1 while a safety limiter runs (it is primed when it starts)
+S_SAFE_D = _S.take(safety.S_SIZE)   # safety limiter on the raised input
+S_SAFE_R = _S.take(safety.S_SIZE)   # and on the reference
 S_KF = _S.take(32)    # K-filter states, lanes dry L, dry R, wet L, wet R: 2 sections x 4 words x 4
 S_SLOTS_D = _S.take(SLOTS)
 S_SLOTS_W = _S.take(SLOTS)
-S_RING = _S.take(2 * RING)
+S_RINGL = _S.take(2 * RING)  # the left channel, written twice (at p and p + RING): any
+S_RINGR = _S.take(2 * RING)  # window of up to RING frames reads contiguously; the right
 S_KX = _S.take(4 * KX_N)   # scratch: a segment's four signals frame-major
 S_SIZE = _S.size
 
@@ -76,6 +99,9 @@ def reset(T, S):
         S[i] = 0.0
     S[S_GD] = 1.0
     S[S_GW] = 1.0
+    S[S_GR] = 1.0
+    S[S_LW] = -70.0
+    S[S_XR] = 1.0 if int(T[MODE]) == 3 else 0.0
     S[S_XF] = 1.0 if int(T[MODE]) == 1 else 0.0
     S[S_SOLO_FROM] = T[SOLO]
     S[S_SOLO_TO] = T[SOLO]
@@ -102,8 +128,10 @@ def push_dry(buf, n, S):
     """Store the chunk's input (before any module touches it) in the delay line."""
     pos = int(S[S_POS])
     for i in range(n):
-        S[S_RING + 2 * pos] = buf[i, 0]
-        S[S_RING + 2 * pos + 1] = buf[i, 1]
+        S[S_RINGL + pos] = buf[i, 0]
+        S[S_RINGL + pos + RING] = buf[i, 0]
+        S[S_RINGR + pos] = buf[i, 1]
+        S[S_RINGR + pos + RING] = buf[i, 1]
         pos = (pos + 1) % RING
     # the write position is advanced by process(), after it has read this chunk
 
@@ -128,6 +156,8 @@ def _close_block(T, S):
     if pd > QUIET * n and pw > 0.0:
         d = 10.0 * math.log10(pw / pd)
         S[S_D] = min(max(d, -HOLD_DB), HOLD_DB)
+    if pw > QUIET * n:
+        S[S_LW] = -0.691 + 10.0 * math.log10(pw / n)
 
 
 @njit(inline="always", **JIT)
@@ -138,7 +168,14 @@ def _targets(T, S, mode):
     d = S[S_D]
     td = gain_of(d)
     tw = gain_of(min(T[REF_DB] - d, 0.0)) if mode == 2 else 1.0
-    return td, tw
+    tr = gain_of(reference_offset(T, S))
+    return td, tw, tr
+
+
+@njit(inline="always", **JIT)
+def reference_offset(T, S):
+    """What the reference is raised by to sound as loud as the programme, dB."""
+    return min(max(S[S_LW] - T[R_LU], -HOLD_DB), HOLD_DB)
 
 
 @njit(**FAST)
@@ -152,8 +189,8 @@ def _k_block(buf, i0, seg, pos0, lat, T, S):
         kx = S[S_KX:S_KX + 4 * m]
         for i in range(m):
             rd = (pos0 + i0 + c0 + i - lat) & (RING - 1)
-            kx[4 * i] = S[S_RING + 2 * rd]
-            kx[4 * i + 1] = S[S_RING + 2 * rd + 1]
+            kx[4 * i] = S[S_RINGL + rd]
+            kx[4 * i + 1] = S[S_RINGR + rd]
             kx[4 * i + 2] = buf[i0 + c0 + i, 0]
             kx[4 * i + 3] = buf[i0 + c0 + i, 1]
         k_weight4(kx, kx, m, T[KL:KL + 40], S[S_KF:S_KF + 32])
@@ -167,20 +204,59 @@ def _k_block(buf, i0, seg, pos0, lat, T, S):
         c0 += m
 
 
+@njit(inline="always", **JIT)
+def _prime(look0, count, gain, T, S, o, R, roff, rn):
+    """Start a safety limiter: run it over the ``count`` frames from look0 (the
+    dry delay line when rn == 0, else reference frames) so its window holds
+    real minima before the first frame it scales is heard."""
+    w = int(T[WIN])
+    safety.reset(S, o, w)
+    ceil = T[CEIL]
+    for j in range(count):
+        safety.step(S, o, safety.need(_peak(look0 + j, T, S, o, R, roff, rn), gain, ceil), w)
+
+
+@njit(inline="always", **JIT)
+def _peak(look, T, S, o, R, roff, rn):
+    """The true peak of frame ``look``: measured from the delay line for the
+    input, precomputed on load for a reference."""
+    if rn == 0:
+        H = T[TPH:TPH + safety.PHASES * safety.TAPS].reshape((safety.PHASES, safety.TAPS))
+        return safety.frame_peak(S[S_RINGL:S_RINGL + 2 * RING], S[S_RINGR:S_RINGR + 2 * RING],
+                                 (look - safety.HALF) & (RING - 1), H, S, o)
+    return R[3 * (roff + look % rn) + 2]
+
+
 @njit(**JIT)
-def process(buf, n, T, S):
+def process(buf, n, T, S, R):
+    """R: the reference frames (float32 left, right, peak), all loaded
+    references one after the other; the selected one at R_OFF."""
     mode = int(T[MODE])
     lat = int(T[LAT])
     hop = int(T[HOP])
-    clamp = T[CLAMP]
+    ceil = T[CEIL]
     gk = T[GAIN_K]
     xk = T[XF_K]
+    w = int(T[WIN])
+    roff = int(T[R_OFF])
+    rn = int(T[R_N])
+    if rn > 0 and 3 * (roff + rn) > R.shape[0]:
+        rn = 0                               # (a set that does not fit is never published)
+    if roff != int(S[S_ROFF]) or rn != int(S[S_RN]):
+        S[S_ROFF] = roff                     # another reference: from its start
+        S[S_RN] = rn
+        S[S_RPOS] = 0.0
+        S[S_ON_R] = 0.0
     pos0 = int(S[S_POS])
-    td, tw = _targets(T, S, mode)
+    td, tw, tr = _targets(T, S, mode)
     tx = 1.0 if mode == 1 else 0.0
+    txr = 1.0 if mode == 3 and rn > 0 else 0.0
     gd = S[S_GD]
     gw = S[S_GW]
+    gr = S[S_GR]
     xf = S[S_XF]
+    xr = S[S_XR]
+    rpos = int(S[S_RPOS])
     sto = int(T[SOLO])
     if sto != int(S[S_SOLO_TO]):
         # a new listening mode: fade from the one heard (the nearer end of a
@@ -200,12 +276,16 @@ def process(buf, n, T, S):
         for i in range(i0, i0 + seg):
             gd += gk * (td - gd)
             gw += gk * (tw - gw)
+            gr += gk * (tr - gr)
             if abs(gw - tw) < 1e-7:
                 gw = tw                      # snap, so idle means exactly unity
             xf += xk * (tx - xf)
             if abs(xf - tx) < 1e-7:
                 xf = tx
-            plain = xf == 0.0 and gw == 1.0
+            xr += xk * (txr - xr)
+            if abs(xr - txr) < 1e-7:
+                xr = txr
+            plain = xf == 0.0 and xr == 0.0 and gw == 1.0
             if plain and sto == 0 and sx == 1.0:
                 continue                     # processed, unmatched, stereo: untouched
             rd = (pos0 + i - lat) & (RING - 1)
@@ -214,13 +294,40 @@ def process(buf, n, T, S):
             ol = wl
             orr = wr
             if not plain:
-                bl = min(max(S[S_RING + 2 * rd] * gd, -clamp), clamp)
-                br = min(max(S[S_RING + 2 * rd + 1] * gd, -clamp), clamp)
-                ol = (1.0 - xf) * wl * gw + xf * bl
-                orr = (1.0 - xf) * wr * gw + xf * br
+                ol = (1.0 - xf - xr) * wl * gw
+                orr = (1.0 - xf - xr) * wr * gw
+                if xf > 0.0:
+                    # the input raised by D, limited in true peak W - 1 frames ahead;
+                    # planned at the larger of the gain now and its target, since
+                    # the gain moves toward the target meanwhile
+                    gplan = max(gd, td)
+                    if S[S_ON_D] == 0.0:
+                        _prime(rd - w + 1, 2 * w - 2, gplan, T, S, S_SAFE_D, R, 0, 0)
+                        S[S_ON_D] = 1.0
+                    p = _peak(rd + w - 1, T, S, S_SAFE_D, R, 0, 0)
+                    g = safety.step(S, S_SAFE_D, safety.need(p, gplan, ceil), w) * gd
+                    ol += xf * S[S_RINGL + rd] * g
+                    orr += xf * S[S_RINGR + rd] * g
+                else:
+                    S[S_ON_D] = 0.0
+                if xr > 0.0 and rn > 0:
+                    gplan = max(gr, tr)
+                    if S[S_ON_R] == 0.0:
+                        _prime(rpos - w + 1 + rn, 2 * w - 2, gplan, T, S, S_SAFE_R, R, roff, rn)
+                        S[S_ON_R] = 1.0
+                    p = _peak(rpos + w - 1, T, S, S_SAFE_R, R, roff, rn)
+                    g = safety.step(S, S_SAFE_R, safety.need(p, gplan, ceil), w) * gr
+                    a = 3 * (roff + rpos)
+                    ol += xr * R[a] * g
+                    orr += xr * R[a + 1] * g
+                    rpos += 1
+                    if rpos >= rn:
+                        rpos = 0
+                else:
+                    S[S_ON_R] = 0.0
             if sto != 0 or sx != 1.0:
-                dl = wl - S[S_RING + 2 * rd]
-                dr = wr - S[S_RING + 2 * rd + 1]
+                dl = wl - S[S_RINGL + rd]
+                dr = wr - S[S_RINGR + rd]
                 nl, nr = _solo(sto, ol, orr, dl, dr)
                 if sx != 1.0:
                     sx += xk * (1.0 - sx)
@@ -236,11 +343,14 @@ def process(buf, n, T, S):
         S[S_N] = cnt + seg
         if cnt + seg >= hop:
             _close_block(T, S)
-            td, tw = _targets(T, S, mode)
+            td, tw, tr = _targets(T, S, mode)
         i0 += seg
     S[S_GD] = gd
     S[S_GW] = gw
+    S[S_GR] = gr
     S[S_XF] = xf
+    S[S_XR] = xr
+    S[S_RPOS] = rpos
     S[S_SOLO_X] = sx
     if sx == 1.0:
         S[S_SOLO_FROM] = sto

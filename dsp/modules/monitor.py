@@ -1,8 +1,9 @@
 """The monitor stage (kernels/monitor.py): what is heard, after everything
-else. Loudness-matched compare against the input, or snapshots lowered to a
-common loudness, then the listening mode (stereo, mono, mid, side, delta);
-never part of a render's result. Its clamp follows the
-limiter's ceiling, so it reads the limiter's values too."""
+else. Loudness-matched compare against the input, snapshots lowered to a
+common loudness, or a reference track at the programme's loudness; then the
+listening mode (stereo, mono, mid, side, delta). Never part of a render's
+result. Its true-peak safety limiter holds the limiter's ceiling, so it reads
+the limiter's values too."""
 import math
 
 import numpy as np
@@ -10,17 +11,21 @@ import numpy as np
 from ..bs1770 import k_weighting
 from ..errors import DspError
 from ..kernels import monitor as K
+from ..kernels import safety
+from ..truepeak import precise_filter
+from . import limiter
 from .common import alpha, gain
 
 STAGE = "monitor"
 READS = ("limiter",)
-MODES = ("processed", "bypass", "matched")
+MODES = ("processed", "bypass", "matched", "reference")
+NO_REFERENCE = (0, 0, 0.0)  # (first frame, frames, integrated LUFS) of the selected reference
 SOLOS = ("stereo", "mono", "mid", "side", "delta")     # listening, after compare
 MATCH_TAU_S = 0.3          # the matching gain follows the short-term offset this slowly
 CROSSFADE_TAU_S = 0.004    # compare switches: ~99 % within 20 ms
 
 
-def check(mode: str, ref_db: float, solo: str = "stereo") -> None:
+def check(mode: str, ref_db: float, solo: str = "stereo", reference: tuple = NO_REFERENCE) -> None:
     if solo not in SOLOS:
         raise DspError(f"listening mode {solo!r}: use one of {', '.join(SOLOS)}")
     if mode not in MODES:
@@ -28,18 +33,27 @@ def check(mode: str, ref_db: float, solo: str = "stereo") -> None:
     if not (math.isfinite(ref_db) and abs(ref_db) <= K.HOLD_DB):
         raise DspError(f"monitor reference {ref_db!r} LU is out of range "
                        f"-{K.HOLD_DB:g}..{K.HOLD_DB:g} LU")
+    off, n, lufs = reference
+    if mode == "reference" and n <= 0:
+        raise DspError("no reference track is loaded to play")
+    if off < 0 or n < 0 or not math.isfinite(lufs):
+        raise DspError(f"reference {reference!r}: frames must be >= 0 and the loudness finite")
 
 
-def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo"):
+def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo", reference=NO_REFERENCE):
     from . import latency_frames
 
-    check(mode, ref_db, solo)
+    check(mode, ref_db, solo, reference)
     T[K.MODE] = MODES.index(mode)
     T[K.SOLO] = SOLOS.index(solo)
     T[K.REF_DB] = ref_db
     T[K.LAT] = latency_frames(fs)
     T[K.HOP] = round(fs / 10)
-    T[K.CLAMP] = gain(v["limiter.ceiling_dbtp"]) if v["limiter.on"] else 1.0
+    # the safety limiter aims as far under the ceiling as the limiter does
+    T[K.CEIL] = gain((v["limiter.ceiling_dbtp"] if v["limiter.on"] else 0.0) - limiter.MARGIN_DB)
+    T[K.WIN] = safety.window_frames(fs, latency_frames(fs))
+    T[K.R_OFF], T[K.R_N], T[K.R_LU] = reference
+    T[K.TPH:K.TPH + safety.PHASES * safety.TAPS] = precise_filter().ravel()
     T[K.GAIN_K] = 1.0 - alpha(MATCH_TAU_S, fs)
     T[K.XF_K] = 1.0 - alpha(CROSSFADE_TAU_S, fs)
     shelf, hp = k_weighting(fs)

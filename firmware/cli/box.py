@@ -35,17 +35,25 @@ def add_parsers(sub) -> None:
     p.add_argument("--input", help="--sim: audio file to loop (default: the demo programme)")
     p.add_argument("--record", help="--sim: record the output here when no sound device is used "
                    "(default masterbox-sim.wav)")
+    p.add_argument("--reference", action="append", default=[], metavar="FILE",
+                   help="a reference track for the REF action (up to 4; repeat the flag); the box "
+                   "also reads its reference folder")
+    p.add_argument("--reference-memory-mb", type=int,
+                   help="memory for reference tracks (default 256: 4 slots of 1.9 min at 48 kHz)")
     p.add_argument("--no-sound", action="store_true",
                    help="--sim: do not use a sound device; pace in real time and record")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("screenshot", help="save a page of the screen as PNG")
-    p.add_argument("page", help="meters, menu, target, snapshots, presets, name, or a module: "
+    p.add_argument("page", help="meters, loudness, reduction, phase, menu, target, snapshots, "
+                   "references, presets, name, confirm, or a module: "
                    + ", ".join(params.MODULES))
     p.add_argument("out", metavar="OUT.png")
     chain_opts(p, "default")
     p.add_argument("--input", help="audio to run first (default: the demo programme)")
     p.add_argument("--scale", type=int, default=4, help="pixel size in the PNG (default 4)")
+    p.add_argument("--reference", action="append", default=[], metavar="FILE",
+                   help="a reference track to load (the references page plays the first)")
     p.add_argument("--state-dir", help="whose presets the presets page lists (default: see run)")
     p.set_defaults(func=cmd_screenshot)
 
@@ -62,6 +70,10 @@ def cmd_devices(args) -> int:
 def cmd_run(args) -> int:
     import logging
     import math
+    import os
+
+    from ..offline import audiofile
+    from ..references import DEFAULT_MEMORY_MB, folder_files
 
     if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds > 0):
         raise UserError(f"--seconds {args.seconds}: give a running time above 0 s "
@@ -74,7 +86,16 @@ def cmd_run(args) -> int:
     if args.config:
         from ..service import config
         cfg = config.load(args.config)
-    boot = Boot(args.state_dir or (cfg and cfg["state_dir"]) or default_dir())
+    state_dir = args.state_dir or (cfg and cfg["state_dir"]) or default_dir()
+    boot = Boot(state_dir)
+    mb = args.reference_memory_mb
+    if mb is None:
+        mb = cfg["reference_memory_mb"] if cfg else DEFAULT_MEMORY_MB
+    if not 0 <= mb <= 4096:
+        raise UserError(f"--reference-memory-mb {mb}: out of range 0..4096")
+    for f in args.reference:
+        audiofile.check_input(f)              # a bad file named before anything starts
+    ref_folder = (cfg and cfg["references"]) or os.path.join(state_dir, "references")
     session = session_from(args.preset or (cfg["preset"] if cfg else "neutral"), args.set,
                            user_dir=boot.presets.folder)
     if args.sim:
@@ -85,7 +106,8 @@ def cmd_run(args) -> int:
         boot.start_autosave(session)
         try:
             return run_sim(session, args.input, args.record, sound=not args.no_sound,
-                           seconds=args.seconds, boot=boot)
+                           seconds=args.seconds, boot=boot, references=args.reference,
+                           reference_mb=mb)
         finally:
             boot.close()
     from ..service.run import run_box
@@ -112,9 +134,10 @@ def cmd_run(args) -> int:
         from ..service.box import open_panel
 
         def ui(engine, session):
-            return open_panel(engine, session, panel, pins_path, boot)
+            return open_panel(engine, session, panel, pins_path, boot, ref_folder)
     try:
-        return run_box(session, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu)
+        return run_box(session, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu,
+                       references=folder_files(ref_folder) + args.reference, reference_mb=mb)
     finally:
         boot.close()
 
@@ -128,7 +151,7 @@ def cmd_screenshot(args) -> int:
 
     user = UserPresets(os.path.join(args.state_dir or default_dir(), "presets"))
     out = screenshot(args.page, args.out, session_from(args.preset, args.set, user_dir=user.folder),
-                     args.input, args.scale, presets=user)
+                     args.input, args.scale, presets=user, references=args.reference)
     print(f"wrote {out}")
     return 0
 

@@ -18,6 +18,8 @@ Real-time contract (read this before touching it):
 - It clocks itself: CLOCK_MONOTONIC on entry and exit (clock_gettime is served
   by the vDSO on x86-64 and arm64 Linux: no system call) into a histogram of
   1 us bins in the arena.
+- Reference tracks (dsp/references.py) are float32 frames in the arena's
+  last region, written by the control thread into a slot that is not playing.
 - Loop-cable measurement: when armed, it takes its input from a stimulus in
   the arena and records the real input beside it, sample-aligned with what it
   plays; the control thread fills both before arming and reads them after the
@@ -31,7 +33,8 @@ import numpy as np
 
 from dsp.kernels import chain as K
 from dsp.kernels import meters as MK
-from dsp.kernels.layout import Layout
+from dsp.kernels.layout import Layout, f32_words
+from dsp.references import memory_array
 
 # arena header (float64 words)
 _H = Layout()
@@ -40,6 +43,7 @@ H_SIZE = _H.take()       # the arena's length (the callback sizes its view from 
 H_MEAS, H_MPOS, H_MLEN = _H.each(3)   # loop-cable measurement: idle/armed/done, position, length
 H_TS = _H.take(2)        # a timespec the clock writes into
 H_DMAX = _H.take()       # the longest callback, ns
+H_R0, H_RN = _H.each(2)  # the reference tracks' memory: first word, words (float32 inside)
 _H.take(16 - _H.size)    # spare: the coefficient sets start 128 bytes in
 HEADER = _H.size
 MEAS_IDLE, MEAS_ARMED, MEAS_DONE = 0.0, 1.0, 2.0
@@ -50,7 +54,7 @@ DUR_BINS = 10000
 class Arena:
     """Offsets of everything in the arena after its header."""
 
-    def __init__(self, measure_frames: int = 0):
+    def __init__(self, measure_frames: int = 0, reference_bytes: int = 0):
         a = Layout(HEADER)
         self.t_len = K.T_TOTAL + 1                 # + the sequence number's tail copy
         self.t0 = a.take(self.t_len)
@@ -62,6 +66,8 @@ class Arena:
         self.dur = a.take(DUR_BINS)
         self.meas = a.take(4 * measure_frames)     # stimulus (n x 2) then recording (n x 2)
         self.measure_frames = measure_frames
+        self.ref = a.take(f32_words(len(memory_array(reference_bytes))))
+        self.ref_words = a.size - self.ref
         self.size = a.size
 
 
@@ -163,7 +169,9 @@ def compile_callback():
         base = T0 if act == 0 else T1
         T = A[base:base + T_N]
         head = T[K.T_SEQ]
-        K.process(src, y, frames, T, A[S0:S0 + S_N], A[W0:W0 + CH * 3].reshape((CH, 3)))
+        r0 = int(A[H_R0])
+        R = A[r0:r0 + int(A[H_RN])].view(np.float32)
+        K.process(src, y, frames, T, A[S0:S0 + S_N], A[W0:W0 + CH * 3].reshape((CH, 3)), R)
         if head != A[base + TL - 1] or head != T[K.T_SEQ]:
             A[H_TORN] += 1.0
         MK.process(y, frames, A[MT0:MT0 + MT_N], A[MS0:MS0 + MS_N])

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from dsp import params
-from dsp.chain import gain_reduction_db, match_offset_db
+from dsp.chain import gain_reduction_db, match_offset_db, reference_offset_db
 from dsp.design import Designer, initial_state, latency_frames
 from dsp.errors import DspError
 from dsp.kernels import chain as K
@@ -25,8 +25,8 @@ from dsp.meters import Meter
 from ..errors import DeviceError, UserError
 from . import portaudio
 from .callback import (DUR_BINS, H_ACTIVE, H_CALLBACKS, H_DMAX, H_FRAMES, H_MEAS, H_MLEN, H_MPOS,
-                       H_SIZE, H_THREAD, H_TORN, H_XRUNS, MEAS_ARMED, MEAS_DONE, MEAS_IDLE, Arena,
-                       compile_callback, compile_passthrough)
+                       H_R0, H_RN, H_SIZE, H_THREAD, H_TORN, H_XRUNS, MEAS_ARMED, MEAS_DONE,
+                       MEAS_IDLE, Arena, compile_callback, compile_passthrough)
 from .realtime import set_thread_cpu, set_thread_fifo
 
 RATES = (44100, 48000, 88200, 96000)
@@ -35,7 +35,8 @@ BLOCKS = (64, 128, 256, 512)
 
 class Engine:
     def __init__(self, fs: int = 48000, block: int = 128, device=None, values: dict | None = None,
-                 rt_priority: int = 70, measure_seconds: float = 0.0, rt_cpu: int = -1):
+                 rt_priority: int = 70, measure_seconds: float = 0.0, rt_cpu: int = -1,
+                 reference_bytes: int = 0):
         if fs not in RATES:
             raise UserError(f"sample rate {fs} Hz: the box runs at {', '.join(map(str, RATES))} Hz")
         if block not in BLOCKS:
@@ -51,9 +52,11 @@ class Engine:
         self.rt_priority = rt_priority
         self.rt_cpu = rt_cpu
         self.rt_status = "not started"
-        self.L = Arena(int(round(measure_seconds * fs)))
+        self.L = Arena(int(round(measure_seconds * fs)), reference_bytes)
         self.arena = np.zeros(self.L.size)
         self.arena[H_SIZE] = self.L.size
+        self.arena[H_R0] = self.L.ref
+        self.arena[H_RN] = self.L.ref_words
         self._design = Designer(fs, params.check_values(values or {}))
         self._seq = 1
         self._flip_at = -1.0
@@ -190,6 +193,28 @@ class Engine:
             self._publish(self.values, (*self.monitor, solo), timeout)
         except DspError as e:
             raise UserError(str(e)) from None
+
+    def set_reference(self, selector: tuple, timeout: float = 1.0) -> None:
+        """Which reference track (a Reference's selector, dsp/references.py)
+        the "reference" monitor mode plays."""
+        try:
+            self._publish(self.values, (*self.monitor, self.solo, tuple(selector)), timeout)
+        except DspError as e:
+            raise UserError(str(e)) from None
+
+    @property
+    def reference(self) -> tuple:
+        return self._design.listen[3]
+
+    @property
+    def reference_memory(self) -> np.ndarray:
+        """The reference tracks' float32 memory inside the arena (dsp/references.py)."""
+        return self.arena[self.L.ref:self.L.ref + self.L.ref_words].view(np.float32)
+
+    @property
+    def reference_offset_db(self) -> float:
+        T = self._design.T
+        return reference_offset_db(self.arena[self.L.s:self.L.s + K.S_TOTAL], T)
 
     def _publish(self, new: dict, listen, timeout: float) -> tuple[str, ...]:
         A = self.arena

@@ -58,8 +58,9 @@ def saving(boot, last: dict) -> str | None:
 
 
 def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = None,
-               boot=None) -> UILoop:
-    """The UI loop for ``panel`` ("gpio" or "keys") on a running engine."""
+               boot=None, reference_folder: str = "") -> UILoop:
+    """The UI loop for ``panel`` ("gpio" or "keys") on a running engine;
+    ``reference_folder`` is shown where there are no reference tracks."""
     presets = boot.presets if boot is not None else None
     if panel == "gpio":
         from ui.display import open_display
@@ -68,7 +69,7 @@ def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = Non
 
         from ..store import pintable
 
-        ctl = Controller(session, EngineMeter(engine), "panel", presets)
+        ctl = Controller(session, EngineMeter(engine), "panel", presets, reference_folder)
         table = pintable.load(pins_path)
         try:
             display = LumaDisplay(open_display(table.display))
@@ -78,7 +79,7 @@ def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = Non
             display = NullDisplay()
         loop = UILoop(ctl, Panel(table, RPiGPIOBackend()), display, health(engine, boot))
     elif panel == "keys":
-        ctl = Controller(session, EngineMeter(engine), "keys", presets)
+        ctl = Controller(session, EngineMeter(engine), "keys", presets, reference_folder)
 
         def header():
             c = engine.counters()

@@ -13,6 +13,9 @@ Every key, with its default:
     pins = ""              # the pin table; "" = hardware/pins.toml of the installation
     state_dir = ""         # saved session and user presets; "" = the service's StateDirectory
                            # (/var/lib/masterbox), or ~/.local/state/masterbox elsewhere
+    references = ""        # reference tracks (up to 4 audio files, read at start; a mounted
+                           # USB stick, say); "" = the references folder in state_dir
+    reference_memory_mb = 256   # memory for them: 4 slots of 1.9 min each at 48 kHz, 0 = none
 
 Unknown keys and bad values are rejected with a message naming them.
 """
@@ -22,7 +25,7 @@ from ..errors import UserError
 from ..store import tomlfile
 
 DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "rt_cpu": -1, "preset": "neutral",
-            "panel": "gpio", "pins": "", "state_dir": ""}
+            "panel": "gpio", "pins": "", "state_dir": "", "references": "", "reference_memory_mb": 256}
 CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512),
            "panel": ("gpio", "none")}
 
@@ -43,6 +46,8 @@ def load(path: str) -> dict:
                             f"{', '.join(map(str, CHOICES[key]))}")
         if key == "rt_priority" and not 0 <= value <= 99:
             raise UserError(f"config {path}: rt_priority = {value} is out of range 0..99")
+        if key == "reference_memory_mb" and not 0 <= value <= 4096:
+            raise UserError(f"config {path}: reference_memory_mb = {value} is out of range 0..4096")
         if key == "rt_cpu" and not -1 <= value <= 1023:
             raise UserError(f"config {path}: rt_cpu = {value} is out of range -1..1023 (-1 = any)")
         out[key] = value

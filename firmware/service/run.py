@@ -14,6 +14,7 @@ import time
 
 from ..engine import Engine, lock_memory, portaudio
 from ..errors import MasterboxError
+from ..references import load_all
 from ..uiloop import FRAME_S
 from .notify import Notifier
 
@@ -34,10 +35,11 @@ def list_devices(out=None) -> int:
 
 
 def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_cpu=-1,
-            ui=None) -> int:
+            ui=None, references=(), reference_mb: int = 0) -> int:
     """The engine on the session's values, with its health check; ``ui(engine,
     session)`` (optional) builds the panel and screen once audio runs, and is
-    stepped ~30 times a second."""
+    stepped ~30 times a second. ``references``: audio files loaded as
+    reference tracks into ``reference_mb`` of memory once audio runs."""
     out = out or sys.stdout
     stop = {"now": False}
 
@@ -48,7 +50,8 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
     signal.signal(signal.SIGINT, on_signal)
     sd_notify = Notifier()
     sd_notify.status("starting: compiling the chain (audio passes through meanwhile)")
-    eng = Engine(fs, block, device, session.values, rt_priority=rt_priority, rt_cpu=rt_cpu)
+    eng = Engine(fs, block, device, session.values, rt_priority=rt_priority, rt_cpu=rt_cpu,
+                 reference_bytes=reference_mb << 20)
     memory = lock_memory()
     t_pass, t_full = eng.boot(on_passthrough=lambda: sd_notify.status(
         "passthrough: audio flows untouched while the chain compiles"))
@@ -58,10 +61,19 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
               f"full chain after {t_full:.2f} s\n")
     out.flush()
     session.attach(eng)
+    problems = load_all(session, list(references), fs) if references else []
+    for p in problems:
+        log.error("reference: %s", p)
+        out.write(f"reference not loaded: {p}\n")
+    if session.references:
+        out.write(f"references: {', '.join(r.name for r in session.references)}\n")
+    out.flush()
     panel = None
     if ui is not None:
         try:
             panel = ui(eng, session)
+            if problems:
+                panel.ctl.flash(problems[0], time.monotonic(), 6.0)
         except Exception as e:          # audio first: a missing panel leaves the box headless
             log.error("panel: %s", e)
             out.write(f"panel not available ({e}); running headless\n")
