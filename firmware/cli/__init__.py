@@ -6,6 +6,7 @@ place where an error becomes what a person reads.
     memory.py  state show|reset, presets list|show|import|export
     lab.py     loopcheck, panelcheck, pinmap              (bench checks)
     info.py    params                                     (the schema)
+    assist.py  assist                                     (the assistant's proposals)
 
 Bad input (an unreadable file, an unknown parameter, an out-of-range value,
 an unwritable path) gives one line on stderr and exit code 2, and nothing is
@@ -17,9 +18,9 @@ import argparse
 import sys
 
 from ..errors import Stopped, describe, stop_on_signals
-from . import box, files, info, lab, memory
+from . import assist, box, files, info, lab, memory
 
-GROUPS = (info, files, box, memory, lab)
+GROUPS = (info, files, assist, box, memory, lab)
 
 
 class Parser(argparse.ArgumentParser):

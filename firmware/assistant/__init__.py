@@ -1,0 +1,8 @@
+"""The assistant: it listens, proposes moves on the box's own controls with a
+reason for each, and never applies anything (a hand accepts).
+
+    analysis.py   what it measures in a programme or a reference
+    fit.py        least-squares fits of the EQ's bands to a tonal difference
+    words.py      words an engineer hears, as moves (one table, with sources)
+    propose.py    the proposals, checked by rendering through the chain
+"""

@@ -1,0 +1,455 @@
+"""The assistant's proposals: moves on the box's own controls, each with the
+measurement that asks for it, checked by rendering before they are shown.
+
+    p = propose(x, fs, values, reference=ref, words=("warmer",), amount=50)
+    p.moves        # [Move(param, old, new, reason)], nothing applied
+    p.values(values)   # what the session would hold after accepting them all
+
+The programme is heard as the box makes it now: its loudest 30 s rendered
+through the chain with the current settings. Against a reference (its own
+loudest 30 s, as mastered), the tonal balance of mid and side is matched by
+EQ bands fitted by least squares (fit.py), the width by the side-to-mid level
+above 150 Hz, the loudness by limiter drive (or the delivery target's
+loudness without a reference). Every move is scaled by Amount. Then the
+capture is rendered through the real chain with the moves, re-measured, the
+EQ gains corrected once, and rendered again: what is shown is what the chain
+does, with the residual against the reference in dB.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dsp import params
+from dsp.chain import Chain
+
+from ..errors import UserError
+from ..offline.targets import TARGETS
+from . import fit as F
+from .analysis import CENTRES, MIN_VALID_S, Analysis, analyse, loudest_stretch
+from .words import Add, Eq, Glue, HoldBassSide, Set, check as check_word
+
+ASPECTS = ("tone", "dynamics", "width")
+WIDTH_MIN, WIDTH_MAX = 80.0, 130.0
+WIDTH_LO, WIDTH_HI = 200.0, 10000.0   # where width is judged: above the mono-ish bass
+NOTHING_DB = 0.5                  # differences under this everywhere: nothing to do
+LOUDNESS_STEP_LU = 0.5
+GLUE_GR_TOL = 0.25
+REGIONS = ((60, "sub"), (250, "bass"), (500, "low mids"), (2000, "mids"), (5000, "upper mids"),
+           (10000, "highs"), (1e9, "air"))
+
+
+@dataclass
+class Move:
+    param: str
+    old: float
+    new: float
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"param": self.param, "from": self.old, "to": self.new, "reason": self.reason}
+
+
+@dataclass
+class Proposal:
+    analysis: dict
+    reference: dict | None
+    moves: list[Move]
+    residual_db: float | None          # against the reference, after the moves (rendered)
+    before_db: float | None            # the same before them
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0               # time from asking to the answer
+
+    def values(self, base: dict) -> dict:
+        out = dict(base)
+        for m in self.moves:
+            out[m.param] = m.new
+        return out
+
+    def to_dict(self) -> dict:
+        return {"analysis": self.analysis, "reference": self.reference,
+                "proposals": [m.to_dict() for m in self.moves],
+                "residual_db": self.residual_db, "before_db": self.before_db, "notes": self.notes}
+
+
+def region(f: float) -> str:
+    return next(name for top, name in REGIONS if f < top)
+
+
+def _render(fs: int, values: dict, x: np.ndarray) -> tuple[np.ndarray, Chain]:
+    c = Chain(fs, values)
+    lat = c.latency
+    y = c.process(np.concatenate([x, np.zeros((lat, 2), np.float32)]))
+    return y[lat:], c
+
+
+def loud_part_gr(fs: int, values: dict, x: np.ndarray, stage: str = "glue") -> float:
+    """Mean gain reduction of a stage over the loudest half of x's 100 ms
+    blocks, rendered through the chain (dB, positive = reduction)."""
+    c = Chain(fs, values)
+    hop = fs // 10
+    grs, levels = [], []
+    for i in range(0, len(x) - hop + 1, hop):
+        b = x[i:i + hop]
+        c.process(b)
+        grs.append(c.gain_reduction_db().get(stage, 0.0))
+        levels.append(float(np.mean(b.astype(np.float64) ** 2)))
+    grs, levels = np.array(grs[5:]), np.array(levels[5:])      # past the first half second
+    if not len(grs):
+        return 0.0
+    loud = levels >= np.median(levels)
+    return float(np.mean(grs[loud]))
+
+
+class _Plan:
+    """The moves being assembled: the current values, what changes, why."""
+
+    def __init__(self, values: dict):
+        self.base = dict(values)
+        self.now = dict(values)
+        self.why: dict[str, str] = {}
+
+    def set(self, pid: str, value: float, reason: str) -> None:
+        p = params.get(pid)
+        value = float(min(max(value, p.min), p.max))
+        self.now[pid] = params.check_value(pid, float(round(value)) if p.choices else value)
+        if self.now[pid] != self.base[pid]:
+            self.why[pid] = reason
+        else:
+            self.why.pop(pid, None)
+
+    def moves(self) -> list[Move]:
+        return [Move(pid, self.base[pid], self.now[pid], self.why[pid])
+                for pid in params.defaults() if pid in self.why and self.now[pid] != self.base[pid]]
+
+
+def _free_bands(values: dict) -> tuple[str, ...]:
+    from dsp.modules.eq import BANDS
+    return tuple(b for b in BANDS if values[f"eq.{b}_gain_db"] == 0.0)
+
+
+def _band_number(band: str) -> str:
+    return {"low_shelf": "low shelf", "high_shelf": "high shelf"}.get(band, f"bell {band[-1]}")
+
+
+class _EqBook:
+    """The EQ bands being proposed: where each sits and the gain each reason
+    asks of it (the fit against a reference, then words); placed into the
+    plan at the end with every reason in one line."""
+
+    def __init__(self, values: dict):
+        self.values = values
+        self.shape: dict[str, tuple[float, float, str]] = {}   # band -> (freq, q, mode)
+        self.parts: dict[str, list[list]] = {}                  # band -> [[why, gain, from_fit]]
+
+    def add(self, band: str, freq: float, q: float, mode: str, why: str, gain: float,
+            from_fit: bool = False) -> None:
+        self.shape.setdefault(band, (freq, q, mode))
+        self.parts.setdefault(band, []).append([why, gain, from_fit])
+
+    def gain(self, band: str) -> float:
+        g = self.values[f"eq.{band}_gain_db"] + sum(p[1] for p in self.parts.get(band, []))
+        return round(float(np.clip(g, -F.MAX_DB, F.MAX_DB)), 1)
+
+    def bands(self, fitted_only: bool = False) -> list[F.Band]:
+        out = []
+        for b, (freq, q, mode) in self.shape.items():
+            if not fitted_only or any(p[2] for p in self.parts[b]):
+                out.append(F.Band(b, freq, self.gain(b), q, mode))
+        return out
+
+    def in_use(self, band: str) -> bool:
+        return band in self.shape or self.values[f"eq.{band}_gain_db"] != 0.0
+
+    def place(self, plan: "_Plan") -> None:
+        for b in self.bands():
+            name = _band_number(b.band)
+            reason = "; ".join(p[0] for p in self.parts[b.band]) + (
+                f" -> {name} at {b.freq_hz:.0f} Hz, {b.gain_db:+.1f} dB, Q {b.q:.2g}"
+                + (f", on the {b.mode}" if b.mode != "stereo" else ""))
+            e = f"eq.{b.band}"
+            plan.set(f"{e}_gain_db", b.gain_db, reason)
+            plan.set(f"{e}_freq_hz", b.freq_hz, f"{name}'s frequency for its move")
+            plan.set(f"{e}_q", b.q, f"{name}'s width for its move")
+            plan.set(f"{e}_mode", ("stereo", "mid", "side").index(b.mode), f"{name} works on the {b.mode}")
+            plan.set("eq.on", 1.0, "the EQ carries the moves")
+
+
+def _measured(band: str, freq: float, mode: str, d: np.ndarray, against: str) -> str:
+    """The measurement behind a fitted band: the difference where it acts,
+    its level-free part (a uniform offset is level, not tone)."""
+    if band == "low_shelf":
+        sel = (CENTRES >= F.FIT_LO) & (CENTRES <= freq)
+        where = f"below {freq:.0f} Hz"
+    elif band == "high_shelf":
+        sel = (CENTRES >= freq) & (CENTRES <= F.FIT_HI)
+        where = f"above {freq / 1000:.3g} kHz"
+    else:
+        sel = np.isclose(CENTRES, freq)
+        where = f"around {freq:.0f} Hz" if freq < 1000 else f"around {freq / 1000:.3g} kHz"
+    w = F.weights()
+    level = float(np.sum(d * w) / w.sum())
+    diff = float(np.mean(d[sel])) - level if sel.any() else 0.0
+    side = " in the side" if mode == "side" else ""
+    return f"{region(freq)}{side} {abs(diff):.1f} dB {'below' if diff > 0 else 'above'} {against} {where}"
+
+
+def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None = None,
+            ref_fs: int | None = None, words=(), target: str = "streaming", amount: float = 50.0,
+            aspects=ASPECTS) -> Proposal:
+    """Listen to x (its loudest 30 s, as the chain makes it with ``values``)
+    and propose moves; see the module's doc. Applies nothing."""
+    t0 = time.monotonic()
+    if not 0.0 <= amount <= 100.0:
+        raise UserError(f"amount {amount:g} %: out of range 0..100 %")
+    for a in aspects:
+        if a not in ASPECTS:
+            raise UserError(f"aspect {a!r}: use {', '.join(ASPECTS)}")
+    if target not in TARGETS:
+        raise UserError(f"target {target!r}: unknown (known: {', '.join(TARGETS)})")
+    tgt = TARGETS[target]
+    word_list = [(w, check_word(w)) for w in words]
+    k = amount / 100.0
+    values = params.check_values(values)
+    capture = np.ascontiguousarray(loudest_stretch(np.asarray(x, np.float32), fs))
+    y0, _ = _render(fs, values, capture)
+    a0 = analyse(y0, fs)
+    notes: list[str] = []
+    ref_a = None if reference is None else analyse(loudest_stretch(_at_rate(reference, ref_fs, fs), fs), fs)
+    if a0.valid_seconds < MIN_VALID_S:
+        notes.append(f"too little audio to judge: {a0.valid_seconds:.1f} s above the loudness gates "
+                     f"({MIN_VALID_S:g} s needed); nothing proposed")
+        return Proposal(a0.summary(), ref_a.summary() if ref_a else None, [], None, None, notes,
+                        time.monotonic() - t0)
+    plan = _Plan(values)
+    book = _EqBook(values)
+    d_mid = d_side = None
+    if ref_a is not None:
+        d_mid = ref_a.tonal_mid - a0.tonal_mid
+        d_side = ref_a.tonal_side - a0.tonal_side
+        d_side_eq = _match_width(plan, ref_a, a0, d_side, k) if "width" in aspects else d_side
+        w = F.weights()
+        if all(np.max(np.abs((d - np.sum(d * w) / w.sum()) * w)) < NOTHING_DB for d in (d_mid, d_side_eq)):
+            notes.append("the tonal balance is within 0.5 dB of the reference in every band: no EQ needed")
+        elif "tone" in aspects:
+            _match_tone(plan, book, d_mid, d_side, d_side_eq, k, fs, capture, a0)
+    loudness_word = _words(plan, book, word_list, k, tgt, fs, capture, d_mid, notes)
+    book.place(plan)
+    if not loudness_word and "dynamics" in aspects:
+        matched = ref_a is not None and "dynamics" in aspects
+        _loudness(plan, fs, capture, ref_a.integrated_lufs if matched else tgt.lufs, k, tgt,
+                  "the reference" if matched else f"the {tgt.name} target")
+    # what the chain does with all of it, measured
+    y1, _ = _render(fs, plan.now, capture)
+    a1 = analyse(y1, fs)
+    if a1.true_peak_dbtp > tgt.ceiling_dbtp and plan.now["limiter.on"] == 0.0:
+        plan.set("limiter.on", 1.0, f"the moves would peak at {a1.true_peak_dbtp:+.1f} dBTP, over "
+                 f"{tgt.name}'s {tgt.ceiling_dbtp:g} dBTP ceiling")
+        plan.set("limiter.ceiling_dbtp", tgt.ceiling_dbtp, f"{tgt.name}'s ceiling")
+        y1, _ = _render(fs, plan.now, capture)
+        a1 = analyse(y1, fs)
+    residual = before = None
+    if ref_a is not None:
+        before, residual = _both(ref_a, a0), _both(ref_a, a1)
+    moves = plan.moves()
+    if not moves:
+        notes.append("nothing to propose: the programme already meets what was asked")
+    return Proposal(a0.summary(), ref_a.summary() if ref_a else None, moves,
+                    None if residual is None else round(residual, 2),
+                    None if before is None else round(before, 2), notes, time.monotonic() - t0)
+
+
+def _at_rate(x: np.ndarray, fs_in: int | None, fs: int) -> np.ndarray:
+    x = np.asarray(x, np.float32)
+    if fs_in is None or fs_in == fs:
+        return x
+    from dsp.resample import Resampler
+    r = Resampler(fs_in, fs, x.shape[1])
+    return np.concatenate([r.process(x), r.finish()])
+
+
+def _match_width(plan: _Plan, ref: Analysis, a0: Analysis, d_side: np.ndarray, k: float) -> np.ndarray:
+    """Width toward the reference's side-to-mid level, per band over 200 Hz -
+    10 kHz (a stereo EQ move leaves that as it is), within 80-130 %. Returns
+    the side's difference with the width move's share taken out."""
+    span = (CENTRES >= WIDTH_LO) & (CENTRES <= WIDTH_HI)
+    dw = float(np.median((ref.side_to_mid - a0.side_to_mid)[span]))
+    cur = plan.now["stereo.width_pct"]
+    if abs(dw) < NOTHING_DB:
+        return d_side
+    full = min(max(cur * 10 ** (dw / 20), min(cur, WIDTH_MIN)), max(cur, WIDTH_MAX))
+    new = round(cur + k * (full - cur))
+    plan.set("stereo.width_pct", new, f"side {abs(dw):.1f} dB {'below' if dw > 0 else 'above'} the "
+             f"reference over 200 Hz-10 kHz -> width {cur:.0f} -> {new:.0f} %")
+    plan.set("stereo.on", 1.0, "the stereo stage carries the width move")
+    return d_side - 20 * np.log10(full / cur)
+
+
+def _match_tone(plan: _Plan, book: _EqBook, d_mid, d_side, d_side_eq, k, fs, capture, a0) -> None:
+    """EQ bands fitted to the reference's tonal balance (mid by stereo bands,
+    what is left in the side by side bands), scaled by Amount; then rendered
+    through the chain and the gains corrected once toward what it fell short of."""
+    free = _free_bands(plan.now)
+    stereo = F.fit(d_mid, free, "stereo")
+    rest = tuple(b for b in free if b.startswith("bell") and b not in {s.band for s in stereo})
+    side = F.fit(d_side_eq - F.total(stereo), rest, "side") if rest else []
+    for b in stereo + side:
+        g = round(b.gain_db * k, 1)
+        if abs(g) >= 0.1:
+            book.add(b.band, b.freq_hz, b.q, b.mode,
+                     _measured(b.band, b.freq_hz, b.mode, d_side if b.mode == "side" else d_mid,
+                               "the reference"), g, from_fit=True)
+    if not book.shape:
+        return
+    trial = _Plan(plan.now)
+    book.place(trial)
+    y1, _ = _render(fs, trial.now, capture)
+    a1 = analyse(y1, fs)
+    w = F.weights()
+    for mode, short in (("stereo", k * d_mid - (a1.tonal_mid - a0.tonal_mid)),
+                        ("side", k * d_side_eq - (a1.tonal_side - a0.tonal_side))):
+        group = [b for b in book.bands(fitted_only=True) if b.mode == mode]
+        if not group:
+            continue
+        cols = [F.response(F.Band(b.band, b.freq_hz, F.UNIT_DB, b.q, b.mode)) / F.UNIT_DB for b in group]
+        dg, _ = F._lstsq(cols, short, w)
+        for b, g in zip(group, dg):
+            book.parts[b.band][0][1] += float(g)
+
+
+def _words(plan, book, word_list, k, tgt, fs, capture, d_mid, notes) -> bool:
+    """Each word's moves, scaled by Amount and adapted to the analysis.
+    Returns whether a word moved the loudness (then it is not matched too)."""
+    loudness_word = False
+    for word, wd in word_list:
+        for m in wd.moves:
+            if isinstance(m, Eq):
+                _word_eq(book, word, wd, m, k, d_mid, notes)
+            elif isinstance(m, Add):
+                if m.param == "limiter.drive_db":
+                    loudness_word = True
+                    plan.set("limiter.on", 1.0, f"'{word}': the limiter holds the ceiling")
+                    plan.set("limiter.ceiling_dbtp", tgt.ceiling_dbtp, f"'{word}': {tgt.name}'s ceiling")
+                cur = plan.now[m.param]
+                new = cur + m.delta * k
+                if m.param == "stereo.width_pct":
+                    new = min(max(new, min(cur, WIDTH_MIN)), max(cur, WIDTH_MAX))
+                plan.set(m.param, new, f"'{word}': {wd.why} -> {params.get(m.param).label} "
+                         f"{cur:g} -> {new:g}")
+            elif isinstance(m, Set):
+                plan.set(m.param, m.value, f"'{word}': {wd.why}")
+            elif isinstance(m, Glue):
+                _word_glue(plan, word, wd, m, k, fs, capture)
+            elif isinstance(m, HoldBassSide):
+                _hold_bass_side(plan, book, word, m.below_hz)
+    return loudness_word
+
+
+def _hold_bass_side(plan, book, word: str, below_hz: float) -> None:
+    """A width move widens every frequency; a low shelf on the side takes the
+    bass's side back to where it was, so the low end is not widened."""
+    cur, new = plan.base["stereo.width_pct"], plan.now["stereo.width_pct"]
+    if new <= cur or cur <= 0.0:
+        return
+    if book.in_use("low_shelf"):
+        if not plan.now["stereo.mono_bass_on"]:
+            why = f"'{word}': the low shelf is in use; mono below {below_hz:g} Hz keeps the low end from widening"
+            plan.set("stereo.mono_bass_on", 1.0, why)
+            plan.set("stereo.mono_bass_hz", below_hz, why)
+        return
+    book.add("low_shelf", below_hz, F.SHELF_Q, "side",
+             f"'{word}': keep the side below {below_hz:g} Hz where it was", -20 * math.log10(new / cur))
+
+
+def _both(ref: Analysis, a: Analysis) -> float:
+    """RMS tonal difference over mid and side together, dB."""
+    w = F.weights()
+    return math.sqrt(0.5 * (F.rms(ref.tonal_mid - a.tonal_mid, w) ** 2
+                            + F.rms(ref.tonal_side - a.tonal_side, w) ** 2))
+
+
+def _word_eq(book: _EqBook, word: str, wd, m: Eq, k: float, d_mid, notes) -> None:
+    kind, gain, freq, q, why = m.kind, m.gain_db, m.freq_hz, m.q, wd.why
+    if word == "warmer" and d_mid is not None and kind == "bell":
+        sel = (CENTRES >= 150) & (CENTRES <= 500)
+        w = F.weights()
+        heavy = -(float(np.mean(d_mid[sel])) - float(np.sum(d_mid * w) / w.sum()))
+        if heavy > 1.0:
+            # already heavy down there: warm it by taking top away instead
+            kind, gain, freq, q = "high_shelf", -1.0, 8000.0, F.SHELF_Q
+            why = (f"warm, but the mix is already {heavy:.1f} dB heavier at 150-500 Hz than the "
+                   "reference: less top instead")
+    band = _band_for(book, kind, freq)
+    if band is None:
+        notes.append(f"'{word}': no free EQ band for its {kind.replace('_', ' ')} move")
+        return
+    book.add(band, freq, q, "stereo", f"'{word}': {why}", gain * k)
+
+
+def _band_for(book: _EqBook, kind: str, freq: float) -> str | None:
+    """A band for a word's move: one of its kind already moving near the
+    frequency (within half an octave), else a free one."""
+    names = ("bell1", "bell2", "bell3") if kind == "bell" else (kind,)
+    for b in names:
+        if b in book.shape and abs(math.log2(book.shape[b][0] / freq)) <= 0.5:
+            return b
+    return next((b for b in names if not book.in_use(b)), None)
+def _word_glue(plan: _Plan, word: str, wd, m: Glue, k: float, fs: int, capture: np.ndarray) -> None:
+    """Glue to reach m.gr_db x Amount of gain reduction on the loud part: the
+    threshold found by rendering the capture (bisection over the threshold's
+    range, at most six renders)."""
+    want = m.gr_db * k
+    if want < 0.1:
+        return
+    trial = dict(plan.now, **{"glue.on": 1.0, "glue.ratio": max(plan.now["glue.ratio"], m.ratio),
+                              "glue.attack_ms": m.attack_ms})
+    part = capture
+    lo, hi = -40.0, 0.0                   # threshold: lower means more reduction
+    thr, gr = trial["glue.threshold_db"], 0.0
+    for _ in range(6):
+        thr = 0.5 * (lo + hi)
+        gr = loud_part_gr(fs, dict(trial, **{"glue.threshold_db": thr}), part)
+        if abs(gr - want) <= GLUE_GR_TOL:
+            break
+        if gr < want:
+            hi = thr
+        else:
+            lo = thr
+    reason = f"'{word}': {wd.why} -> {gr:.1f} dB on the loud part"
+    plan.set("glue.on", 1.0, reason)
+    plan.set("glue.ratio", trial["glue.ratio"], reason)
+    plan.set("glue.attack_ms", m.attack_ms, reason)
+    plan.set("glue.threshold_db", round(thr, 1), reason)
+
+
+def _loudness(plan: _Plan, fs: int, capture: np.ndarray, goal: float, k: float, tgt, against: str) -> None:
+    """Limiter drive toward ``goal`` LUFS (a Amount's share of the way), the
+    limiter on at the target's ceiling; measured on renders, not assumed."""
+    y, _ = _render(fs, plan.now, capture)
+    from dsp.meters import measure
+    now = measure(y, fs)["integrated_lufs"]
+    want = now + k * (goal - now)
+    if not math.isfinite(now) or abs(want - now) < LOUDNESS_STEP_LU:
+        return
+    drive0 = plan.now["limiter.drive_db"]
+    if want < now and drive0 == 0.0:
+        trim = plan.now["output.trim_db"] + (want - now)
+        plan.set("output.trim_db", trim, f"{now:.1f} LUFS, {now - goal:.1f} LU above {against} -> "
+                 f"output trim {trim:+.1f} dB")
+        return
+    plan.set("limiter.on", 1.0, f"the limiter holds {tgt.name}'s {tgt.ceiling_dbtp:g} dBTP ceiling")
+    plan.set("limiter.ceiling_dbtp", tgt.ceiling_dbtp, f"{tgt.name}'s ceiling")
+    drive = drive0 + (want - now)
+    for _ in range(2):
+        plan.set("limiter.drive_db", drive, "")
+        y, _ = _render(fs, plan.now, capture)
+        got = measure(y, fs)["integrated_lufs"]
+        if abs(got - want) < 0.2:
+            break
+        drive = min(max(drive + (want - got), 0.0), 24.0)
+    plan.set("limiter.drive_db", round(drive, 1), f"{now:.1f} LUFS, {abs(goal - now):.1f} LU "
+             f"{'under' if goal > now else 'over'} {against} ({goal:.1f}) -> limiter drive "
+             f"{drive0:g} -> {round(drive, 1):g} dB")
