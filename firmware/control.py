@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 
 from dsp import modules, params
 from ui.actions import Action
 from ui.navigation import ModuleEntry, Navigator
 from ui.navigation import NAME_CHARS
-from ui.views import (Badge, ConfirmView, LoudnessView, MenuView, MeterView, ModuleView, NameView,
-                      ParamView, PhaseView, PresetsView, ReductionView, ReferencesView, Screen,
-                      SnapshotView, TargetView)
+from ui.views import (AssistView, Badge, ConfirmView, LoudnessView, MenuView, MeterView, ModuleView,
+                      NameView, ParamView, PhaseView, PresetsView, ProposalsView, ReductionView,
+                      ReferencesView, Screen, SnapshotView, TargetView)
 
 from .errors import UserError
 from .history import LOUDNESS_S, STRIP_S, History
@@ -59,21 +60,30 @@ def _title_of(filename: str) -> str:
     return os.path.splitext(filename)[0]
 
 
-def param_view(pid: str, v: float) -> ParamView:
+def param_view(pid: str, v: float, ghost: float | None = None) -> ParamView:
     p = params.get(pid)
     origin = fraction(p, 0.0) if (p.unit == "dB" and p.min < 0 < p.max) else 0.0
-    return ParamView(pid, p.label, p.format(v), fraction(p, v), origin, p.short)
+    return ParamView(pid, p.label, p.format(v), fraction(p, v), origin, p.short,
+                     None if ghost is None else fraction(p, ghost),
+                     "" if ghost is None else p.format(ghost))
+
+
+def _number(pid: str, v: float) -> str:
+    """A value without its unit, for a row with two of them."""
+    return params.get(pid).format(v).split(" ")[0]
 
 
 class Controller:
     def __init__(self, session: Session, meter=None, source: str = "panel", presets=None,
-                 reference_folder: str = ""):
+                 reference_folder: str = "", capture=None):
         """``presets``: the user's presets (store/presets.UserPresets), or None
         when the box has no state folder (the presets page then lists the
         built-ins and cannot save). ``reference_folder``: where the box reads
-        reference tracks (shown when there are none)."""
+        reference tracks (shown when there are none). ``capture()``: what the
+        assistant listens to, (audio, rate)."""
         self.reference_folder = reference_folder
         self.history = History(tuple(k for k, _ in GR_LABELS))
+        self.assistant = AssistantHand(session, capture)
         self.session = session
         self.meter = meter
         self.source = source
@@ -91,6 +101,9 @@ class Controller:
     def handle(self, action: Action, now: float) -> list[tuple]:
         if self.nav.page == "presets":
             self._list_presets()
+        # the lists' lengths as they are now (another hand may have changed them)
+        self.nav.proposal_count = len(self.session.ghosts)
+        self.nav.assist_count = len(self.assistant.items())
         cmds = self.nav.handle(action, now)
         for c in cmds:
             try:
@@ -189,7 +202,12 @@ class Controller:
         src = self.source
         if kind == "step":
             _, pid, steps, fine = c
-            s.apply({pid: params.step_value(pid, s.value(pid), steps, fine)}, src, gesture=pid)
+            old = s.value(pid)
+            new = params.step_value(pid, old, steps, fine)
+            ghost = s.ghosts.get(pid)
+            if ghost is not None and min(old, new) < ghost[0] < max(old, new):
+                new = ghost[0]                 # a turn stops at the proposal (and so accepts it)
+            s.apply({pid: new}, src, gesture=pid)
         elif kind == "default":
             s.apply({c[1]: params.get(c[1]).default}, src)
         elif kind == "toggle":
@@ -198,6 +216,10 @@ class Controller:
             s.listen("processed" if s.listening[0] == "bypass" else "bypass", src)
         elif kind == "solo":
             s.cycle_solo(src)
+        elif kind == "assist":
+            self.assistant.ask(self.assistant.items()[c[1]], now)
+        elif kind in ("accept", "accept_module", "reject", "reject_all", "audition"):
+            self._apply_proposal(c)
         elif kind == "ref":
             s.toggle_reference(src)
         elif kind == "ref_step":
@@ -219,6 +241,24 @@ class Controller:
         elif kind.startswith(("preset_", "snapshot_", "name_")):
             self._apply_presets(c, now)
 
+    def _apply_proposal(self, c: tuple) -> None:
+        s = self.session
+        pids = list(s.ghosts)
+        kind = c[0]
+        if kind == "audition":
+            s.audition(not s.auditioning, self.source)
+        elif kind == "reject_all":
+            s.reject(None, self.source)
+        elif c[1] < len(pids):
+            pid = pids[c[1]]
+            if kind == "accept":
+                s.accept([pid], "assistant-accept")
+            elif kind == "accept_module":
+                module = params.get(pid).module
+                s.accept([p for p in pids if params.get(p).module == module], "assistant-accept")
+            else:
+                s.reject([pid], self.source)
+
     def _reference_offset(self) -> float:
         return self.sink.reference_offset_db if self.sink is not None else 0.0
 
@@ -228,6 +268,12 @@ class Controller:
 
     def tick(self, now: float) -> None:
         self.session.tick(now)
+        said = self.assistant.collect()
+        if said is not None:
+            self.flash(said, now, 4.0)
+            if self.session.ghosts:
+                self.nav.page = "proposals"
+                self.nav.proposal_cursor = 0
         self.history.sample(now, self._results(), self._gr())
 
     def _results(self) -> dict:
@@ -268,9 +314,11 @@ class Controller:
             body = MenuView(nav.items, nav.cursor)
         elif page == "module":
             e = nav.entry
+            ghosts = s.ghosts
             body = ModuleView(e.key, e.title, nav.sub + 1, len(e.pages),
                               None if e.on_id is None else bool(v[e.on_id]),
-                              [param_view(pid, v[pid]) for pid in nav.params()],
+                              [param_view(pid, v[pid], ghosts[pid][0] if pid in ghosts else None)
+                               for pid in nav.params()],
                               nav.focused(now))
         elif page == "target":
             t = TARGETS[s.target]
@@ -289,6 +337,19 @@ class Controller:
             body = NameView(title, "".join(nav.name_text), nav.name_pos, NAME_CHARS)
         elif page == "confirm":
             body = ConfirmView(nav.question)
+        elif page == "assist":
+            items = self.assistant.items()
+            nav.assist_count = len(items)
+            body = AssistView(items, min(nav.assist_cursor, max(len(items) - 1, 0)),
+                              self.assistant.busy, self.assistant.note)
+        elif page == "proposals":
+            ghosts = s.ghosts
+            nav.proposal_count = len(ghosts)
+            cur = min(nav.proposal_cursor, max(len(ghosts) - 1, 0))
+            rows = [(params.get(pid).short, _number(pid, v[pid]), _number(pid, g))
+                    for pid, (g, _) in ghosts.items()]
+            why = list(ghosts.values())[cur][1] if ghosts else ""
+            body = ProposalsView(rows, cur, why, s.auditioning)
         elif page == "references":
             body = ReferencesView([(_title_of(r.name), r.lufs, r.seconds) for r in s.references],
                                   s.reference_index, s.listening[0] == "reference",
@@ -308,3 +369,80 @@ class Controller:
                        (self._reference_offset() if mode == "reference" else 0.0)), s.solo, playing)
         alert = now < self.alert_until
         return Screen(page, body, self.status if alert else "", alert, badge)
+
+
+class AssistantHand:
+    """The panel's way to ask the assistant: the asking runs on a worker
+    thread (a proposal takes seconds: the panel stays live), the answer is
+    collected by the UI loop and handed to the session as ghosts. Nothing is
+    applied."""
+
+    def __init__(self, session: Session, capture=None):
+        """``capture()`` returns (audio, rate): what the box heard lately (the
+        engine's capture ring) or the laptop mode's source."""
+        self.session = session
+        self.capture = capture
+        self.busy = False
+        self.note = ""
+        self._result = None
+        self._lock = threading.Lock()
+
+    def items(self) -> list[str]:
+        from .assistant.words import WORDS
+
+        first = ["Match reference"] if self.session.references else []
+        return first + ["Target loudness"] + list(WORDS)
+
+    def ask(self, item: str, now: float) -> None:
+        if self.busy:
+            raise UserError("the assistant is still listening")
+        if self.capture is None:
+            raise UserError("the assistant has nothing to listen to here")
+        x, fs = self.capture()
+        values = self.session.values
+        target = self.session.target
+        reference, words, aspects = None, (), ("dynamics",)      # the target's loudness
+        if item == "Match reference":
+            reference, aspects = self._reference_audio(), ("tone", "dynamics", "width")
+        elif item != "Target loudness":
+            words, aspects = (item,), ()
+        self.busy = True
+        self.note = ""
+
+        def work():
+            from .assistant.propose import propose
+            try:
+                p = propose(x, fs, values, reference=reference, words=words, target=target,
+                            aspects=aspects)
+                out = (p, None)
+            except Exception as e:          # said on the screen; the box runs on
+                out = (None, str(e))
+            with self._lock:
+                self._result = out
+
+        threading.Thread(target=work, name="assistant", daemon=True).start()
+
+    def _reference_audio(self):
+        s = self.session
+        r = s.references[s.reference_index]
+        first, n, _ = r.selector
+        mem = s.sink.reference_memory
+        return mem[3 * first:3 * (first + n)].reshape(n, 3)[:, :2].copy()
+
+    def collect(self) -> str | None:
+        """The finished answer, once: given to the session as ghosts; returns
+        a line to flash, or None while nothing has finished."""
+        with self._lock:
+            out, self._result = self._result, None
+        if out is None:
+            return None
+        self.busy = False
+        p, err = out
+        if err is not None:
+            self.note = err
+            return f"assistant: {err}"
+        self.session.propose([(m.param, m.new, m.reason) for m in p.moves], "assistant")
+        n = len(self.session.ghosts)
+        self.note = (f"{n} moves" + (f", {p.residual_db:.1f} dB off the reference" if p.residual_db
+                                     is not None else "")) if n else (p.notes[-1] if p.notes else "nothing to do")
+        return self.note

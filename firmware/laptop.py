@@ -147,7 +147,7 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
     session.attach(sink)
     problems = load_all(session, list(references), fs) if references else []
     meter = Meter(fs, 2)
-    ctl = Controller(session, meter, source_name)
+    ctl = Controller(session, meter, source_name, capture=lambda: (x, fs))
     if problems:
         ctl.flash(problems[0], time.monotonic(), 6.0)
     player = Player(x, fs, sink, meter)
@@ -159,17 +159,20 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
 
 # ---------------------------------------------------------------- screenshot
 PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "snapshots", "references",
-         "presets", "name", "confirm")
+         "assist", "proposals", "presets", "name", "confirm")
 
 
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
-               scale: int = 4, seconds: float | None = None, presets=None, references=()) -> str:
+               scale: int = 4, seconds: float | None = None, presets=None, references=(),
+               say=()) -> str:
     """Render one page (meters, loudness, reduction, phase, menu, target,
     snapshots, references, presets, name entry, a confirmation, or a module name) through
     luma's dummy device and save it as PNG (scaled up, pixels kept square),
     after ``seconds`` of the source (default 8 s; the loudness page's minute
     for it). ``presets``: the user's presets to list; ``references``: files
-    to load as reference tracks (the references page plays the first)."""
+    to load as reference tracks (the references page plays the first);
+    ``say``: words the assistant is asked first, so the proposals page and
+    the module pages show its ghosts."""
     from dsp.params import MODULES
     from ui.display import open_display, show
 
@@ -193,8 +196,17 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
                            player.sink.gain_reduction_db())
     ctl.presets = presets
     now = time.monotonic()
+    if say:
+        from .assistant.propose import propose
+
+        p = propose(player.x, player.fs, session.values, words=tuple(say), aspects=())
+        session.propose([(m.param, m.new, m.reason) for m in p.moves], "assistant")
     if page in MODULES:
         ctl.nav.open_module(page)
+        first = next((pid for pid in session.ghosts if pid.startswith(page + ".")), None)
+        for i, ids in enumerate(ctl.nav.entry.pages):
+            if first in ids:
+                ctl.nav.sub = i                  # the sub-page with the first proposed move
     elif page == "snapshots":
         ctl.apply(("store", 0), now)
         ctl.nav.page = page

@@ -53,7 +53,7 @@ class Change:
     revision: int
     source: str
     kind: str          # values | undo | redo | preset | recall | store | target | listen
-                       # | restore | preset-saved | preset-renamed
+                       # | restore | preset-saved | preset-renamed | proposal
     values: dict = field(default_factory=dict)
     detail: dict = field(default_factory=dict)
     time: float = 0.0
@@ -126,6 +126,8 @@ class Session:
         self._listen = ("processed", 0.0)
         self._solo = "stereo"           # what is heard after compare; never saved
         self._references: list = []     # dsp.references.Reference, by slot order; never saved
+        self._ghosts: dict[str, tuple[float, str]] = {}   # the assistant's proposal: pid -> (value, why)
+        self._audition: float | None = None   # while a proposal is auditioned: the offset it is matched to
         self._ref_at: int | None = None  # the selected one's index in _references
         self._target = self._check_target(target)
         self._preset = preset
@@ -175,6 +177,16 @@ class Session:
         return self._ref_at
 
     @property
+    def ghosts(self) -> dict[str, tuple[float, str]]:
+        """The assistant's proposal, not applied: pid -> (proposed value, reason)."""
+        with self._lock:
+            return dict(self._ghosts)
+
+    @property
+    def auditioning(self) -> bool:
+        return self._audition is not None
+
+    @property
     def preset(self) -> str | None:
         return self._preset
 
@@ -213,6 +225,7 @@ class Session:
                     "references": [{"name": r.name, "lufs": r.lufs, "seconds": r.seconds,
                                     "true_peak_dbtp": r.true_peak_dbtp} for r in self._references],
                     "reference": self._ref_at,
+                    "proposal": {pid: {"to": v, "reason": why} for pid, (v, why) in self._ghosts.items()},
                     "preset": self._preset, "modified": self.modified,
                     "preset_values": None if self._preset_values is None else dict(self._preset_values),
                     "bindings": dict(self.bindings)}
@@ -268,6 +281,7 @@ class Session:
         with self._lock:
             self._guard()
             checked = {pid: params.check_value(pid, v) for pid, v in changes.items()}
+            self._end_audition()
             diff = {pid: (self._values[pid], v) for pid, v in checked.items() if self._values[pid] != v}
             if not diff:
                 return None
@@ -289,6 +303,7 @@ class Session:
             self._guard()
             if not self._undo:
                 return None
+            self._end_audition()
             step = self._undo.pop()
             diff = {pid: (new, old) for pid, (old, new) in step.changes.items()}
             self._commit_values(diff)
@@ -300,6 +315,7 @@ class Session:
             self._guard()
             if not self._redo:
                 return None
+            self._end_audition()
             step = self._redo.pop()
             self._commit_values(step.changes)
             step.gesture = None                 # a redone step never merges with a new move
@@ -314,6 +330,7 @@ class Session:
         with self._lock:
             self._guard()
             full = params.check_values(values)
+            self._end_audition()
             diff = {pid: (self._values[pid], v) for pid, v in full.items() if self._values[pid] != v}
             if diff:
                 self._commit_values(diff)
@@ -331,6 +348,8 @@ class Session:
         with self._lock:
             self._guard()
             full = params.check_values(state["values"])
+            self._end_audition()
+            self._ghosts.clear()
             diff = {pid: (self._values[pid], v) for pid, v in full.items() if self._values[pid] != v}
             if diff:
                 self._commit_values(diff)
@@ -387,6 +406,7 @@ class Session:
             snap = self._snapshots[slot]
             if snap.values is None:
                 return None
+            self._end_audition()
             diff = {pid: (self._values[pid], v) for pid, v in snap.values.items()
                     if self._values[pid] != v}
             if diff:
@@ -417,8 +437,9 @@ class Session:
                             "(snapshots are heard matched through recall)")
         with self._lock:
             self._guard()
-            if self._listen[0] == mode:
+            if self._listen[0] == mode and self._audition is None:
                 return None
+            self._end_audition()
             self._set_listen(mode, 0.0)
             return self._emit(source, "listen", {}, {"listen": mode})
 
@@ -466,6 +487,7 @@ class Session:
         loudness) or back to the programme."""
         with self._lock:
             self._guard()
+            self._end_audition()
             if self._listen[0] == "reference":
                 self._set_listen("processed", 0.0)
                 return self._emit(source, "listen", {}, {"listen": "processed"})
@@ -498,6 +520,73 @@ class Session:
             at = 0 if self._ref_at is None else self._ref_at
             return self.select_reference((at + steps) % len(self._references), source)
 
+    # ------------------------------------------------------------ the assistant's proposal
+    def propose(self, moves, source: str = "assistant") -> Change:
+        """Hold the assistant's proposal as ghosts: ``moves`` are (pid, value,
+        reason). Nothing is applied: values change only through accept() or a
+        hand turning a control there. A new proposal replaces the last."""
+        with self._lock:
+            self._guard()
+            ghosts = {pid: (params.check_value(pid, v), why) for pid, v, why in moves}
+            self._end_audition()
+            self._ghosts = {pid: g for pid, g in ghosts.items() if g[0] != self._values[pid]}
+            return self._emit(source, "proposal", {}, {"proposal": len(self._ghosts)})
+
+    def accept(self, pids, source: str) -> Change | None:
+        """Apply these ghosts' values as one undo step (one move, or a whole
+        module's with a long push); the accepted ghosts go."""
+        with self._lock:
+            self._guard()
+            pick = {pid: self._ghosts[pid][0] for pid in pids if pid in self._ghosts}
+            if not pick:
+                return None
+            ch = self.apply(pick, source)
+            for pid in pick:
+                self._ghosts.pop(pid, None)
+            return ch
+
+    def reject(self, pids, source: str) -> Change | None:
+        """Drop ghosts (all of them with ``pids`` None); nothing else changes."""
+        with self._lock:
+            self._guard()
+            gone = [p for p in (list(self._ghosts) if pids is None else pids) if p in self._ghosts]
+            if not gone:
+                return None
+            self._end_audition()
+            for pid in gone:
+                del self._ghosts[pid]
+            return self._emit(source, "proposal", {}, {"rejected": gone})
+
+    def audition(self, on: bool, source: str) -> Change | None:
+        """Hear the proposal (every ghost) in place of the current settings,
+        loudness-matched: lowered to the current settings' loudness, like a
+        snapshot. The session's values do not change; any hand's move, or
+        ``on`` False, returns to them."""
+        with self._lock:
+            self._guard()
+            if on == (self._audition is not None):
+                return None
+            if not on:
+                self._end_audition()
+                return self._emit(source, "listen", {}, {"audition": False})
+            if not self._ghosts:
+                raise UserError("no proposal to audition (ask the assistant first)")
+            if self.sink is None:
+                raise UserError("nothing to audition on: no audio running")
+            offset = self.sink.match_offset_db
+            self.sink.set({pid: v for pid, (v, _) in self._ghosts.items()})
+            self.sink.set_monitor("matched", min(max(offset, -HOLD_LU), HOLD_LU))
+            self._audition = offset
+            return self._emit(source, "listen", {}, {"audition": True})
+
+    def _end_audition(self) -> None:
+        if self._audition is None:
+            return
+        self._audition = None
+        if self.sink is not None:
+            self.sink.set(self._values)
+            self.sink.set_monitor(*self._listen)
+
     def tick(self, now: float | None = None) -> None:
         """Keep the playing snapshot's measured offset current once its 3 s
         window holds only it (a measurement, not a change: no revision)."""
@@ -517,6 +606,8 @@ class Session:
             self.sink.set({pid: new for pid, (_, new) in diff.items()})
         for pid, (_, new) in diff.items():
             self._values[pid] = new
+            if pid in self._ghosts and self._ghosts[pid][0] == new:
+                del self._ghosts[pid]           # a hand took the control to its ghost
 
     def _push_undo(self, step: _Step) -> None:
         self._undo.append(step)

@@ -41,7 +41,8 @@ def main():
     server = os.environ["JACK_DEFAULT_SERVER"]
     fs, block = cfg.get("fs", 48000), cfg.get("block", 128)
     eng = Engine(fs, block, device=cfg.get("device", "system"), values=cfg.get("values", {}),
-                 rt_cpu=cfg.get("rt_cpu", -1), reference_bytes=cfg.get("reference_mb", 0) << 20)
+                 rt_cpu=cfg.get("rt_cpu", -1), reference_bytes=cfg.get("reference_mb", 0) << 20,
+                 capture_seconds=cfg.get("capture_seconds", 0.0))
     if cfg.get("reference"):
         from firmware.references import Shelf
         eng.set_reference(Shelf(eng, fs).read(cfg["reference"], 0).selector)
@@ -117,6 +118,7 @@ def main():
               "main_policy": list(thread_policy(th.main_thread().ident)),
               "callback_cpus": thread_cpus(eng.callback_thread),
               "main_cpus": thread_cpus(th.main_thread().ident)}
+    captured = eng.capture()[0] if cfg.get("capture_seconds") else None
     eng.stop()
     sd._terminate()
     # where did the marker come back?
@@ -127,6 +129,8 @@ def main():
     np.save(cfg["save"], rec) if cfg.get("save") else None
     if cfg.get("save_stimulus"):
         np.save(cfg["save_stimulus"], play)
+    if captured is not None:
+        np.save(cfg["save_capture"], captured)
     print(json.dumps(out))
 
 

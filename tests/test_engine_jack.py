@@ -125,6 +125,22 @@ def test_compare_and_reference_stay_under_the_ceiling_on_the_engine(jack_server,
     assert true_peak_db(rec) <= values.get("limiter.ceiling_dbtp", -1.0)
 
 
+def test_the_capture_ring_holds_what_the_box_heard(jack_server, tmp_path):
+    """The callback copies its input into the capture ring the assistant
+    listens to: the stimulus the loop cable played in is there, bit for bit."""
+    cap = tmp_path / "cap.npy"
+    out, rec, play = rig(jack_server, tmp_path, values={}, seconds=2.0, capture_seconds=1.5,
+                         save_capture=str(cap))
+    got = np.load(cap)
+    assert got.dtype == np.float32 and len(got) == int(1.5 * 48000)
+    # the ring's newest 1.5 s: find the stimulus' marker-free tail in it
+    probe = play[out["pre"] + 48000:out["pre"] + 48000 + 4800]
+    at = np.flatnonzero(np.all(np.lib.stride_tricks.sliding_window_view(got[:, 0], 8)
+                               == probe[:8, 0], axis=1))
+    assert len(at) == 1, "the stimulus is not in the capture"
+    assert np.array_equal(got[at[0]:at[0] + len(probe)], probe)
+
+
 def test_only_the_callback_thread_is_raised(jack_server, tmp_path):
     out, _, _ = rig(jack_server, tmp_path, seconds=0.5, report_rt=True)
     rt = out["rt"]

@@ -13,7 +13,7 @@ from ui.views import MenuView, Screen
 
 ITEMS = ["Meters", "Input", "EQ", "Glue", "Multiband", "Saturation", "Stereo", "Clipper",
          "Limiter", "Output", "Target", "Loudness", "Reduction", "Phase", "Snapshots",
-         "References", "Presets"]
+         "References", "Assistant", "Proposals", "Presets"]
 
 
 def test_menu_screenshot_is_the_page_scaled(tmp_path):

@@ -21,6 +21,11 @@ presets. The controls:
                encoder k double: save snapshot k as a preset (a name first)
   references   encoder 1 turn: choose the reference (heard at once if one plays)
                any encoder push: REF
+  assistant    encoder 1 turn: what to ask (match the reference, the target, a word), push: ask
+  proposals    encoder 1 turn: choose a move, push: accept it (one undo step), long: accept
+               its module's moves; encoder 2 push: audition on/off (matched, applies nothing);
+               encoder 4 push: reject the move, long: reject them all
+  module       a proposed value shows as a hollow tick on its bar; turning stops there
   presets      encoder 1 turn: choose, push: load   encoder 2 push: save as new (a name first)
                encoder 3 push: overwrite the chosen one (asks)   encoder 3 long: rename it
                encoder 4 push: delete the chosen one (asks)
@@ -30,7 +35,8 @@ presets. The controls:
 
 A command is a tuple whose first item names it: ("step", pid, steps, fine),
 ("default", pid), ("toggle", pid), ("compare",), ("undo",), ("redo",),
-("target", steps), ("ref",), ("ref_step", steps), ("recall", slot), ("store", slot), ("page", name),
+("target", steps), ("ref",), ("ref_step", steps), ("assist", i), ("accept", i),
+("accept_module", i), ("reject", i), ("reject_all",), ("audition",), ("recall", slot), ("store", slot), ("page", name),
 ("preset_load", i), ("preset_overwrite", i), ("preset_rename", i),
 ("preset_delete", i), ("snapshot_to_preset", slot), ("name_done", mode, text, arg),
 and whatever command a confirm page was asked to give on yes.
@@ -65,7 +71,8 @@ class Navigator:
         # the meters over time after the modules, so a module keeps its place
         # in the menu (hands and scripts count turns to reach it)
         self.items = (["Meters"] + [m.title for m in modules]
-                      + ["Target", *VIEWS, "Snapshots", "References", "Presets"])
+                      + ["Target", *VIEWS, "Snapshots", "References", "Assistant", "Proposals",
+                         "Presets"])
         self.page = "meters"
         self.cursor = 0
         self.module = 0
@@ -74,6 +81,10 @@ class Navigator:
         self.focus_t = -1e9
         self.preset_cursor = 0
         self.preset_count = 0          # set by whoever lists the presets
+        self.assist_cursor = 0
+        self.assist_count = 0          # set by whoever lists what the assistant can be asked
+        self.proposal_cursor = 0
+        self.proposal_count = 0        # set by whoever lists the proposal
         self.name_mode = ""            # new | rename | snapshot
         self.name_arg = None
         self.name_text: list[str] = []
@@ -106,6 +117,10 @@ class Navigator:
             self.page = "presets"
         elif name == "References":
             self.page = "references"
+        elif name == "Assistant":
+            self.page = "assist"
+        elif name == "Proposals":
+            self.page = "proposals"
         elif name in VIEWS:
             self.page = VIEWS[name]
         else:
@@ -217,6 +232,39 @@ class Navigator:
             return [("ref_step", 1 if a.steps > 0 else -1)]
         if a.kind == "press":
             return [("ref",)]
+        return []
+
+    @staticmethod
+    def _move(cursor: int, count: int, steps: int) -> int:
+        return min(max(cursor + (1 if steps > 0 else -1), 0), max(count - 1, 0))
+
+    def _assist(self, a, k, now):
+        if a.kind == "turn" and k == 0:
+            self.assist_cursor = self._move(self.assist_cursor, self.assist_count, a.steps)
+            return []
+        if a.kind == "press" and self.assist_count:
+            return [("assist", min(self.assist_cursor, self.assist_count - 1))]
+        return []
+
+    def _proposals(self, a, k, now):
+        n = self.proposal_count
+        self.proposal_cursor = min(max(self.proposal_cursor, 0), max(n - 1, 0))
+        if a.kind == "turn" and k == 0:
+            self.proposal_cursor = self._move(self.proposal_cursor, n, a.steps)
+            return []
+        if k == 1 and a.kind == "press":
+            return [("audition",)]
+        if n == 0:
+            return []
+        i = self.proposal_cursor
+        if k == 0 and a.kind == "press":
+            return [("accept", i)]
+        if k == 0 and a.kind == "long":
+            return [("accept_module", i)]
+        if k == 3 and a.kind == "press":
+            return [("reject", i)]
+        if k == 3 and a.kind == "long":
+            return [("reject_all",)]
         return []
 
     def _snapshots(self, a, k, now):

@@ -14,8 +14,9 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .views import (ConfirmView, LoudnessView, MenuView, MeterView, ModuleView, NameView, PhaseView,
-                    PresetsView, ReductionView, ReferencesView, Screen, SnapshotView, TargetView)
+from .views import (AssistView, ConfirmView, LoudnessView, MenuView, MeterView, ModuleView, NameView,
+                    PhaseView, PresetsView, ProposalsView, ReductionView, ReferencesView, Screen,
+                    SnapshotView, TargetView)
 
 W, H = 128, 64
 CHAR_W = 6            # the bitmap font's advance
@@ -79,6 +80,15 @@ def hbar(d, x, y, w, h, frac, origin=0.0) -> None:
     elif 0 < o < 1:
         # at the origin: a one-pixel mark so the position is still visible
         d.line((x + 1 + a, y + 1, x + 1 + a, y + h - 2), fill=1)
+
+
+def ghost_tick(d, x, y, w, h, frac) -> None:
+    """The assistant's proposed position on a bar: a hollow tick a pixel taller
+    than the bar either side, readable on its filled and its empty part."""
+    inner = w - 2
+    px = x + 1 + round(min(max(frac, 0.0), 1.0) * inner)
+    px = min(max(px, x + 1), x + w - 2)
+    d.rectangle((px - 1, y - 1, px + 1, y + h), fill=0, outline=1)
 
 
 def _title(d, img, title: str, right: str = "", invert_right: bool = False) -> None:
@@ -224,6 +234,10 @@ def _module(img, d, v: ModuleView, badge) -> None:
         if unit:
             text(d, (img.width - text_width(unit), 31), unit)
         hbar(d, 0, 52, img.width, 9, p.fraction, p.origin)
+        if p.ghost is not None:
+            ghost_tick(d, 0, 52, img.width, 9, p.ghost)
+            g = f">{p.ghost_text.split(' ')[0]}"
+            text(d, (img.width - text_width(g), 12), g)
         return
     for i, p in enumerate(v.params[:4]):
         y = 12 + i * 13
@@ -232,6 +246,8 @@ def _module(img, d, v: ModuleView, badge) -> None:
         val = p.text[: (bx - 50) // CHAR_W]
         text(d, (bx - 2 - text_width(val), y), val)
         hbar(d, bx, y + 1, 26, 7, p.fraction, p.origin)
+        if p.ghost is not None:
+            ghost_tick(d, bx, y + 1, 26, 7, p.ghost)
 
 
 def _menu(img, d, v: MenuView, badge) -> None:
@@ -298,6 +314,51 @@ def _references(img, d, v: ReferencesView, badge) -> None:
         text(d, (img.width - text_width(right) - 1, y), right, fill=fill)
     if n < 4:
         _footer(img, d, "turn: choose push: play")
+
+
+def _rows(img, d, items: list[str], cursor: int, y0: int, rows: int, step: int = 11) -> None:
+    """A list with the cursor's row inverted, scrolled to keep it in view."""
+    first = min(max(cursor - rows // 2, 0), max(len(items) - rows, 0))
+    for r, i in enumerate(range(first, min(first + rows, len(items)))):
+        y = y0 + r * step
+        if i == cursor:
+            d.rectangle((0, y - 1, img.width - 1, y + 8), fill=1)
+        text(d, (1, y), items[i][: img.width // CHAR_W], fill=0 if i == cursor else 1)
+
+
+def _wrap(s: str, width: int, lines: int) -> list[str]:
+    out, cur = [], ""
+    for w in s.split():
+        if len(cur) + len(w) + (1 if cur else 0) > width:
+            out.append(cur)
+            cur = w[:width]
+        else:
+            cur = f"{cur} {w}".strip()
+    out.append(cur)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1] + "~"
+    return out
+
+
+def _assist(img, d, v: AssistView, badge) -> None:
+    _title(d, img, "ASSISTANT", f"{v.cursor + 1}/{len(v.items)}" if v.items else "")
+    _rows(img, d, v.items, v.cursor, 12, 3)
+    _footer(img, d, "listening..." if v.busy else (v.note or "push: propose"))
+
+
+def _proposals(img, d, v: ProposalsView, badge) -> None:
+    n = len(v.rows)
+    _title(d, img, "PROPOSALS", "AUDITION" if v.auditioning else (f"{v.cursor + 1}/{n}" if n else ""),
+           invert_right=v.auditioning)
+    if not n:
+        text(d, (1, 13), "none: ask the")
+        text(d, (1, 24), "assistant first")
+        return
+    _rows(img, d, [f"{lab:7s} {a}>{b}" for lab, a, b in v.rows], v.cursor, 12, 3, 10)
+    d.line((0, 42, img.width - 1, 42), fill=1)
+    for i, ln in enumerate(_wrap(v.reason, img.width // CHAR_W, 2)):
+        text(d, (0, 44 + i * 10), ln)
 
 
 def _footer(img, d, s: str) -> None:
@@ -368,6 +429,7 @@ PAGES = {"meters": (_meters, MeterView), "module": (_module, ModuleView),
          "menu": (_menu, MenuView), "target": (_target, TargetView),
          "snapshots": (_snapshots, SnapshotView), "presets": (_presets, PresetsView),
          "references": (_references, ReferencesView), "loudness": (_loudness, LoudnessView),
+         "assist": (_assist, AssistView), "proposals": (_proposals, ProposalsView),
          "reduction": (_reduction, ReductionView), "phase": (_phase, PhaseView),
          "name": (_name, NameView), "confirm": (_confirm, ConfirmView)}
 

@@ -17,6 +17,8 @@ class ParamView:
     fraction: float         # position along the control's taper, 0..1
     origin: float = 0.0     # where the bar starts (the default's position)
     short: str = ""         # the label in at most 7 characters (dsp/schema.py), for lists
+    ghost: float | None = None     # the assistant's proposed position along the taper, 0..1
+    ghost_text: str = ""           # and its value, formatted
 
 
 @dataclass
@@ -115,6 +117,22 @@ class ReferencesView:
 
 
 @dataclass
+class AssistView:
+    items: list[str]                    # what the assistant can be asked
+    cursor: int
+    busy: bool = False                  # listening and rendering: a proposal is on its way
+    note: str = ""                      # the last answer, in a line
+
+
+@dataclass
+class ProposalsView:
+    rows: list[tuple[str, str, str]]    # (label, from, to), formatted
+    cursor: int
+    reason: str                         # the chosen move's reason
+    auditioning: bool = False
+
+
+@dataclass
 class ConfirmView:
     question: str
 
@@ -131,7 +149,7 @@ class Badge:
 @dataclass
 class Screen:
     page: str                    # meters | module | menu | target | snapshots | presets |
-                                 # references | name | confirm
+                                 # references | assist | proposals | name | confirm
     body: object
     status: str = ""             # faults, xruns, messages
     alert: bool = False          # status drawn inverted, on every page

@@ -396,6 +396,13 @@ def _band_for(book: _EqBook, kind: str, freq: float) -> str | None:
     for b in names:
         if b in book.shape and abs(math.log2(book.shape[b][0] / freq)) <= 0.5:
             return b
+        v = book.values
+        if (b not in book.shape and v[f"eq.{b}_gain_db"] != 0.0
+                and abs(math.log2(v[f"eq.{b}_freq_hz"] / freq)) <= 0.5):
+            # a band the engineer set near there: the move goes on it, where it is
+            book.shape[b] = (v[f"eq.{b}_freq_hz"], v[f"eq.{b}_q"],
+                             ("stereo", "mid", "side")[int(v[f"eq.{b}_mode"])])
+            return b
     return next((b for b in names if not book.in_use(b)), None)
 def _word_glue(plan: _Plan, word: str, wd, m: Glue, k: float, fs: int, capture: np.ndarray) -> None:
     """Glue to reach m.gr_db x Amount of gain reduction on the loud part: the

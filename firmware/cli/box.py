@@ -46,7 +46,7 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("screenshot", help="save a page of the screen as PNG")
     p.add_argument("page", help="meters, loudness, reduction, phase, menu, target, snapshots, "
-                   "references, presets, name, confirm, or a module: "
+                   "references, assist, proposals, presets, name, confirm, or a module: "
                    + ", ".join(params.MODULES))
     p.add_argument("out", metavar="OUT.png")
     chain_opts(p, "default")
@@ -54,6 +54,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--scale", type=int, default=4, help="pixel size in the PNG (default 4)")
     p.add_argument("--reference", action="append", default=[], metavar="FILE",
                    help="a reference track to load (the references page plays the first)")
+    p.add_argument("--say", action="append", default=[], metavar="WORD",
+                   help="ask the assistant first (its proposals and ghosts on the pages)")
     p.add_argument("--state-dir", help="whose presets the presets page lists (default: see run)")
     p.set_defaults(func=cmd_screenshot)
 
@@ -151,7 +153,8 @@ def cmd_screenshot(args) -> int:
 
     user = UserPresets(os.path.join(args.state_dir or default_dir(), "presets"))
     out = screenshot(args.page, args.out, session_from(args.preset, args.set, user_dir=user.folder),
-                     args.input, args.scale, presets=user, references=args.reference)
+                     args.input, args.scale, presets=user, references=args.reference,
+                     say=args.say)
     print(f"wrote {out}")
     return 0
 

@@ -20,6 +20,8 @@ Real-time contract (read this before touching it):
   1 us bins in the arena.
 - Reference tracks (dsp/references.py) are float32 frames in the arena's
   last region, written by the control thread into a slot that is not playing.
+- It copies every input frame into a capture ring (float32, the last few
+  minutes) that the assistant listens to from the control thread.
 - Loop-cable measurement: when armed, it takes its input from a stimulus in
   the arena and records the real input beside it, sample-aligned with what it
   plays; the control thread fills both before arming and reads them after the
@@ -44,7 +46,8 @@ H_MEAS, H_MPOS, H_MLEN = _H.each(3)   # loop-cable measurement: idle/armed/done,
 H_TS = _H.take(2)        # a timespec the clock writes into
 H_DMAX = _H.take()       # the longest callback, ns
 H_R0, H_RN = _H.each(2)  # the reference tracks' memory: first word, words (float32 inside)
-_H.take(16 - _H.size)    # spare: the coefficient sets start 128 bytes in
+H_C0, H_CN, H_CPOS = _H.each(3)   # the capture ring: first word, frames, next frame to write
+_H.take(24 - _H.size)    # spare: the coefficient sets start 192 bytes in
 HEADER = _H.size
 MEAS_IDLE, MEAS_ARMED, MEAS_DONE = 0.0, 1.0, 2.0
 # callback durations: a histogram of 1 us bins (the last bin holds the rest)
@@ -54,7 +57,7 @@ DUR_BINS = 10000
 class Arena:
     """Offsets of everything in the arena after its header."""
 
-    def __init__(self, measure_frames: int = 0, reference_bytes: int = 0):
+    def __init__(self, measure_frames: int = 0, reference_bytes: int = 0, capture_frames: int = 0):
         a = Layout(HEADER)
         self.t_len = K.T_TOTAL + 1                 # + the sequence number's tail copy
         self.t0 = a.take(self.t_len)
@@ -68,6 +71,8 @@ class Arena:
         self.measure_frames = measure_frames
         self.ref = a.take(f32_words(len(memory_array(reference_bytes))))
         self.ref_words = a.size - self.ref
+        self.cap = a.take(f32_words(2 * capture_frames))
+        self.capture_frames = capture_frames
         self.size = a.size
 
 
@@ -143,6 +148,19 @@ def compile_callback():
         x = carray(inp, (frames, 2), dtype=np.float32)
         y = carray(out, (frames, 2), dtype=np.float32)
         src = x
+        cn = int(A[H_CN])
+        if cn > 0:
+            # what the box hears, for the assistant: the input into the capture ring
+            c0 = int(A[H_C0])
+            C = A[c0:c0 + cn].view(np.float32)
+            pos = int(A[H_CPOS])
+            for i in range(frames):
+                C[2 * pos] = x[i, 0]
+                C[2 * pos + 1] = x[i, 1]
+                pos += 1
+                if pos >= cn:
+                    pos = 0
+            A[H_CPOS] = pos
         if A[H_MEAS] == MEAS_ARMED:
             # loop-cable measurement: the stimulus replaces the input and the
             # input (the cable's return) is recorded, both from arena memory

@@ -24,9 +24,10 @@ from dsp.meters import Meter
 
 from ..errors import DeviceError, UserError
 from . import portaudio
-from .callback import (DUR_BINS, H_ACTIVE, H_CALLBACKS, H_DMAX, H_FRAMES, H_MEAS, H_MLEN, H_MPOS,
-                       H_R0, H_RN, H_SIZE, H_THREAD, H_TORN, H_XRUNS, MEAS_ARMED, MEAS_DONE,
-                       MEAS_IDLE, Arena, compile_callback, compile_passthrough)
+from .callback import (DUR_BINS, H_ACTIVE, H_C0, H_CALLBACKS, H_CN, H_CPOS, H_DMAX, H_FRAMES,
+                       H_MEAS, H_MLEN, H_MPOS, H_R0, H_RN, H_SIZE, H_THREAD, H_TORN, H_XRUNS,
+                       MEAS_ARMED, MEAS_DONE, MEAS_IDLE, Arena, compile_callback,
+                       compile_passthrough)
 from .realtime import set_thread_cpu, set_thread_fifo
 
 RATES = (44100, 48000, 88200, 96000)
@@ -36,7 +37,7 @@ BLOCKS = (64, 128, 256, 512)
 class Engine:
     def __init__(self, fs: int = 48000, block: int = 128, device=None, values: dict | None = None,
                  rt_priority: int = 70, measure_seconds: float = 0.0, rt_cpu: int = -1,
-                 reference_bytes: int = 0):
+                 reference_bytes: int = 0, capture_seconds: float = 0.0):
         if fs not in RATES:
             raise UserError(f"sample rate {fs} Hz: the box runs at {', '.join(map(str, RATES))} Hz")
         if block not in BLOCKS:
@@ -52,11 +53,19 @@ class Engine:
         self.rt_priority = rt_priority
         self.rt_cpu = rt_cpu
         self.rt_status = "not started"
-        self.L = Arena(int(round(measure_seconds * fs)), reference_bytes)
+        if not 0.0 <= capture_seconds <= 600.0:
+            raise UserError(f"capture length {capture_seconds} s: out of range 0..600 s")
+        self.L = Arena(int(round(measure_seconds * fs)), reference_bytes,
+                       int(round(capture_seconds * fs)))
         self.arena = np.zeros(self.L.size)
         self.arena[H_SIZE] = self.L.size
         self.arena[H_R0] = self.L.ref
         self.arena[H_RN] = self.L.ref_words
+        self.arena[H_C0] = self.L.cap
+        self.arena[H_CN] = self.L.capture_frames
+        # the callback writes the capture ring: touch its pages now, so it
+        # never takes a page fault there
+        self.arena[self.L.cap:self.L.cap + self.L.capture_frames].fill(0.0)
         self._design = Designer(fs, params.check_values(values or {}))
         self._seq = 1
         self._flip_at = -1.0
@@ -240,6 +249,21 @@ class Engine:
         A[H_ACTIVE] = float(target)                  # publish
         self._flip_at = A[H_CALLBACKS]
         return done
+
+    def capture(self) -> tuple[np.ndarray, int]:
+        """What the box heard lately (the capture ring, oldest first, at most
+        capture_seconds; only what was heard since it started), as (audio
+        float32 frames x 2, rate). Read without a lock: the newest block may
+        be half written, which a few minutes of listening does not notice."""
+        n = self.L.capture_frames
+        if n == 0:
+            raise UserError("this engine keeps no capture (Engine(capture_seconds=...))")
+        ring = self.arena[self.L.cap:self.L.cap + (2 * n + 1) // 2].view(np.float32)[:2 * n]
+        ring = ring.reshape(n, 2)
+        pos = int(self.arena[H_CPOS])
+        heard = min(int(self.arena[H_FRAMES]), n)
+        x = np.concatenate([ring[pos:], ring[:pos]])[n - heard:]
+        return np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0), self.fs
 
     @property
     def match_offset_db(self) -> float:

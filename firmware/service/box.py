@@ -69,7 +69,8 @@ def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = Non
 
         from ..store import pintable
 
-        ctl = Controller(session, EngineMeter(engine), "panel", presets, reference_folder)
+        ctl = Controller(session, EngineMeter(engine), "panel", presets, reference_folder,
+                         engine.capture)
         table = pintable.load(pins_path)
         try:
             display = LumaDisplay(open_display(table.display))
@@ -79,7 +80,8 @@ def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = Non
             display = NullDisplay()
         loop = UILoop(ctl, Panel(table, RPiGPIOBackend()), display, health(engine, boot))
     elif panel == "keys":
-        ctl = Controller(session, EngineMeter(engine), "keys", presets, reference_folder)
+        ctl = Controller(session, EngineMeter(engine), "keys", presets, reference_folder,
+                         engine.capture)
 
         def header():
             c = engine.counters()

@@ -18,6 +18,8 @@ from ..references import load_all
 from ..uiloop import FRAME_S
 from .notify import Notifier
 
+CAPTURE_S = 180.0      # what the box keeps of its input for the assistant: the last 3 minutes
+
 log = logging.getLogger("masterbox.run")
 
 
@@ -51,7 +53,7 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
     sd_notify = Notifier()
     sd_notify.status("starting: compiling the chain (audio passes through meanwhile)")
     eng = Engine(fs, block, device, session.values, rt_priority=rt_priority, rt_cpu=rt_cpu,
-                 reference_bytes=reference_mb << 20)
+                 reference_bytes=reference_mb << 20, capture_seconds=CAPTURE_S)
     memory = lock_memory()
     t_pass, t_full = eng.boot(on_passthrough=lambda: sd_notify.status(
         "passthrough: audio flows untouched while the chain compiles"))

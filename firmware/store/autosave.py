@@ -53,7 +53,7 @@ class Autosaver:
         return None if self.last_error is None else f"NOT SAVED: {self.last_error}"
 
     def _on_change(self, change) -> None:
-        if change.kind == "listen":
+        if change.kind in ("listen", "proposal"):     # heard or proposed, never the box's state
             return
         with self._cv:
             now = self._clock()
