@@ -22,7 +22,7 @@ from ui.navigation import ModuleEntry, Navigator
 from ui.navigation import NAME_CHARS
 from ui.views import (AssistView, Badge, ConfirmView, LoudnessView, MenuView, MeterView, ModuleView,
                       NameView, ParamView, PhaseView, PresetsView, ProposalsView, ReductionView,
-                      ReferencesView, Screen, SnapshotView, TargetView)
+                      ReferencesView, RemoteView, Screen, SnapshotView, TargetView)
 
 from .errors import UserError
 from .history import LOUDNESS_S, STRIP_S, History
@@ -75,15 +75,17 @@ def _number(pid: str, v: float) -> str:
 
 class Controller:
     def __init__(self, session: Session, meter=None, source: str = "panel", presets=None,
-                 reference_folder: str = "", capture=None):
+                 reference_folder: str = "", capture=None, profile_folder: str = ""):
         """``presets``: the user's presets (store/presets.UserPresets), or None
         when the box has no state folder (the presets page then lists the
         built-ins and cannot save). ``reference_folder``: where the box reads
         reference tracks (shown when there are none). ``capture()``: what the
-        assistant listens to, (audio, rate)."""
+        assistant listens to, (audio, rate); ``profile_folder``: the profiles
+        it can match (assist --learn-profile writes them)."""
         self.reference_folder = reference_folder
         self.history = History(tuple(k for k, _ in GR_LABELS))
-        self.assistant = AssistantHand(session, capture)
+        self.assistant = AssistantHand(session, capture, profile_folder)
+        self.remote: list = []          # the remote surfaces running (firmware/remote), for their page
         self.session = session
         self.meter = meter
         self.source = source
@@ -337,6 +339,9 @@ class Controller:
             body = NameView(title, "".join(nav.name_text), nav.name_pos, NAME_CHARS)
         elif page == "confirm":
             body = ConfirmView(nav.question)
+        elif page == "remote":
+            body = RemoteView([ln for r in self.remote for ln in r.status()],
+                              self.remote[0].code if self.remote else "")
         elif page == "assist":
             items = self.assistant.items()
             nav.assist_count = len(items)
@@ -371,17 +376,21 @@ class Controller:
         return Screen(page, body, self.status if alert else "", alert, badge)
 
 
+PROFILE = "Profile: "
+
+
 class AssistantHand:
     """The panel's way to ask the assistant: the asking runs on a worker
     thread (a proposal takes seconds: the panel stays live), the answer is
     collected by the UI loop and handed to the session as ghosts. Nothing is
     applied."""
 
-    def __init__(self, session: Session, capture=None):
+    def __init__(self, session: Session, capture=None, profile_folder: str = ""):
         """``capture()`` returns (audio, rate): what the box heard lately (the
         engine's capture ring) or the laptop mode's source."""
         self.session = session
         self.capture = capture
+        self.profile_folder = profile_folder
         self.busy = False
         self.note = ""
         self._result = None
@@ -391,7 +400,14 @@ class AssistantHand:
         from .assistant.words import WORDS
 
         first = ["Match reference"] if self.session.references else []
-        return first + ["Target loudness"] + list(WORDS)
+        return first + [PROFILE + n for n in self._profiles()] + ["Target loudness"] + list(WORDS)
+
+    def _profiles(self) -> list[str]:
+        try:
+            names = sorted(os.listdir(self.profile_folder)) if self.profile_folder else []
+        except OSError:
+            return []
+        return [n[:-5] for n in names if n.endswith(".json")]
 
     def ask(self, item: str, now: float) -> None:
         if self.busy:
@@ -401,9 +417,13 @@ class AssistantHand:
         x, fs = self.capture()
         values = self.session.values
         target = self.session.target
-        reference, words, aspects = None, (), ("dynamics",)      # the target's loudness
+        reference, profile, words, aspects = None, None, (), ("dynamics",)   # the target's loudness
         if item == "Match reference":
             reference, aspects = self._reference_audio(), ("tone", "dynamics", "width")
+        elif item.startswith(PROFILE):
+            from .assistant import profiles
+            profile = profiles.load(os.path.join(self.profile_folder, item[len(PROFILE):] + ".json"))
+            aspects = ("tone", "dynamics", "width")
         elif item != "Target loudness":
             words, aspects = (item,), ()
         self.busy = True
@@ -413,7 +433,7 @@ class AssistantHand:
             from .assistant.propose import propose
             try:
                 p = propose(x, fs, values, reference=reference, words=words, target=target,
-                            aspects=aspects)
+                            aspects=aspects, profile=profile)
                 out = (p, None)
             except Exception as e:          # said on the screen; the box runs on
                 out = (None, str(e))

@@ -159,12 +159,12 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
 
 # ---------------------------------------------------------------- screenshot
 PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "snapshots", "references",
-         "assist", "proposals", "presets", "name", "confirm")
+         "assist", "proposals", "presets", "name", "confirm", "remote")
 
 
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
                scale: int = 4, seconds: float | None = None, presets=None, references=(),
-               say=()) -> str:
+               say=(), osc_port: int | None = None) -> str:
     """Render one page (meters, loudness, reduction, phase, menu, target,
     snapshots, references, presets, name entry, a confirmation, or a module name) through
     luma's dummy device and save it as PNG (scaled up, pixels kept square),
@@ -172,7 +172,8 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     for it). ``presets``: the user's presets to list; ``references``: files
     to load as reference tracks (the references page plays the first);
     ``say``: words the assistant is asked first, so the proposals page and
-    the module pages show its ghosts."""
+    the module pages show its ghosts; ``osc_port``: an OSC surface to run
+    (the remote page shows it)."""
     from dsp.params import MODULES
     from ui.display import open_display, show
 
@@ -220,8 +221,15 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     else:
         ctl.nav.page = page
     ctl.alert_until = -1e9
+    if osc_port is not None:
+        from .remote.osc import OscServer
+        ctl.remote.append(OscServer(session, "127.0.0.1", osc_port, meter=player.meter))
     dev = open_display({"kind": "dummy"})
-    show(dev, screens.render(ctl.screen(now)))
+    try:
+        show(dev, screens.render(ctl.screen(now)))
+    finally:
+        for r in ctl.remote:
+            r.close()
     img = dev.image.convert("L").point(lambda v: 255 if v else 0)
     from PIL import Image
 
@@ -234,7 +242,8 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
 # ---------------------------------------------------------------- run --sim
 def run_sim(session: Session, source: str | None = None, record: str | None = None,
             sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None,
-            boot=None, references=(), reference_mb: int = DEFAULT_MEMORY_MB) -> int:
+            boot=None, references=(), reference_mb: int = DEFAULT_MEMORY_MB,
+            osc: tuple | None = None) -> int:
     out = out or sys.stdout
     sd = _default_output() if sound else None
     if sd is None:
@@ -248,6 +257,9 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
         ctl.presets = boot.presets
         if boot.message:
             ctl.flash(boot.message, time.monotonic(), 6.0)
+    if osc is not None:
+        from .remote.osc import OscServer
+        ctl.remote.append(OscServer(session, *osc, meter=player.meter).start())
     fs = player.fs
     writer = None
     if sd is None:
@@ -302,6 +314,8 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
     finally:
         stop.set()
         loop.close()
+        for r in ctl.remote:
+            r.close()
         if audio_thread is not None:
             audio_thread.join(timeout=2.0)
     if writer is not None:

@@ -248,3 +248,32 @@ def test_the_command_line_proposes_and_writes_only_when_asked(tmp_path, capsys, 
         assert main(bad) == 2, bad
         err = capsys.readouterr().err
         assert err.count("\n") == 1, err
+
+
+def test_a_learnt_profile_is_matched_like_a_reference(tmp_path, capsys, programme):
+    folder = tmp_path / "refs"
+    folder.mkdir()
+    sf.write(folder / "a.wav", programme[:20 * FS], FS, subtype="PCM_24")
+    sf.write(folder / "b.flac", programme[10 * FS:30 * FS], FS)
+    (folder / "notes.txt").write_text("not audio")
+    prof = tmp_path / "mine.json"
+    assert main(["assist", "--learn-profile", str(folder), str(prof)]) == 0
+    doc = json.loads(prof.read_text())
+    assert doc["files"] == ["a.wav", "b.flac"] and doc["name"] == "mine"
+    assert len(doc["tonal_mid_db"]) == len(doc["bands_hz"]) == 30
+    src = tmp_path / "mix.wav"
+    sf.write(src, DEVIATIONS["low shelf +4 dB at 100 Hz"](programme), FS, subtype="PCM_24")
+    capsys.readouterr()
+    assert main(["assist", str(src), "--profile", str(prof), "--amount", "100", "--json",
+                 "--only", "tone"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    moves = {m["param"]: m for m in out["proposals"]}
+    assert moves["eq.low_shelf_gain_db"]["to"] < -2.5
+    assert "'mine' profile" in moves["eq.low_shelf_gain_db"]["reason"]
+    bad = tmp_path / "bad.json"
+    for text in ("{not json", json.dumps({"format": 1}), json.dumps(dict(doc, tonal_mid_db=[0] * 3))):
+        bad.write_text(text)
+        assert main(["assist", str(src), "--profile", str(bad)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "profile" in err, err
+    assert main(["assist", "--learn-profile", str(tmp_path / "none"), str(prof)]) == 2

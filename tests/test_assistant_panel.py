@@ -1,5 +1,5 @@
-"""The assistant on the panel: every way of asking (the reference, the target,
-each word) leaves every value of the session as it was until a hand acts;
+"""The assistant on the panel: every way of asking (the reference, a learnt
+profile, the target, each word) leaves every value of the session as it was until a hand acts;
 accepting is one undo step per move (or per module with a long push), a turn
 stops at a ghost and takes it, rejecting clears it, and audition plays the
 proposal without changing the session. Ghosts are drawn where the values
@@ -38,7 +38,12 @@ def panel(programme, tmp_path):
     c = Chain(FS, presets.load("default"), reference_bytes=40 << 20)
     s = Session(c)
     assert load_all(s, [str(ref)], FS) == []
-    ctl = Controller(s, capture=lambda: (programme, FS))
+    from firmware.assistant import profiles
+
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    profiles.save(str(folder / "mine.json"), profiles.learn([str(ref)]), "mine")
+    ctl = Controller(s, capture=lambda: (programme, FS), profile_folder=str(folder))
     ctl.nav.page = "assist"
     return ctl
 
@@ -58,7 +63,8 @@ def ask(ctl, item):
 def test_every_way_of_asking_changes_nothing(panel):
     s = panel.session
     c = s.sink
-    for item in ["Match reference", "Target loudness", *WORDS]:
+    assert panel.assistant.items()[:3] == ["Match reference", "Profile: mine", "Target loudness"]
+    for item in ["Match reference", "Profile: mine", "Target loudness", *WORDS]:
         before, undo, rev_values = s.values, s.can_undo, c.values
         ask(panel, item)
         assert s.values == before and c.values == rev_values and s.can_undo == undo, item

@@ -50,9 +50,9 @@ def test_menu_reaches_every_item_and_back_returns(ctl):
         seen.append(ctl.nav.page)
         ctl.screen(T)                     # every page renders from the controller
     assert seen[0] == "meters"
-    assert seen[-9:] == ["target", "loudness", "reduction", "phase", "snapshots", "references",
-                         "assist", "proposals", "presets"]
-    assert seen[1:-9] == ["module"] * len(params.MODULES)
+    assert seen[-10:] == ["target", "loudness", "reduction", "phase", "snapshots", "references",
+                         "assist", "proposals", "presets", "remote"]
+    assert seen[1:-10] == ["module"] * len(params.MODULES)
     act(ctl, "back", "long")
     assert ctl.nav.page == "meters"
 

@@ -13,7 +13,7 @@ from ui.views import MenuView, Screen
 
 ITEMS = ["Meters", "Input", "EQ", "Glue", "Multiband", "Saturation", "Stereo", "Clipper",
          "Limiter", "Output", "Target", "Loudness", "Reduction", "Phase", "Snapshots",
-         "References", "Assistant", "Proposals", "Presets"]
+         "References", "Assistant", "Proposals", "Presets", "Remote"]
 
 
 def test_menu_screenshot_is_the_page_scaled(tmp_path):

@@ -75,7 +75,7 @@ def test_sim_in_tmux(tmp_path):
         lines = pane.wait(has("page: menu"))
         items = ["Meters", "Input", "EQ", "Glue", "Multiband", "Saturation", "Stereo", "Clipper",
                  "Limiter", "Output", "Target", "Loudness", "Reduction", "Phase", "Snapshots",
-                 "References", "Assistant", "Proposals", "Presets"]
+                 "References", "Assistant", "Proposals", "Presets", "Remote"]
         want = np.asarray(screens.render(Screen("menu", MenuView(items, 0))).convert("L")) > 127
         assert np.array_equal(screen_bits(lines), want.astype(np.uint8))
         pane.keys("q", "q", "q")                          # encoder 1 down the menu to Glue

@@ -26,6 +26,7 @@ presets. The controls:
                its module's moves; encoder 2 push: audition on/off (matched, applies nothing);
                encoder 4 push: reject the move, long: reject them all
   module       a proposed value shows as a hollow tick on its bar; turning stops there
+  remote       the pairing code and who is connected (any encoder: the menu)
   presets      encoder 1 turn: choose, push: load   encoder 2 push: save as new (a name first)
                encoder 3 push: overwrite the chosen one (asks)   encoder 3 long: rename it
                encoder 4 push: delete the chosen one (asks)
@@ -72,7 +73,7 @@ class Navigator:
         # in the menu (hands and scripts count turns to reach it)
         self.items = (["Meters"] + [m.title for m in modules]
                       + ["Target", *VIEWS, "Snapshots", "References", "Assistant", "Proposals",
-                         "Presets"])
+                         "Presets", "Remote"])
         self.page = "meters"
         self.cursor = 0
         self.module = 0
@@ -121,6 +122,8 @@ class Navigator:
             self.page = "assist"
         elif name == "Proposals":
             self.page = "proposals"
+        elif name == "Remote":
+            self.page = "remote"
         elif name in VIEWS:
             self.page = VIEWS[name]
         else:
@@ -196,7 +199,7 @@ class Navigator:
         self.page = "menu"
         return [("page", "menu")]
 
-    _loudness = _reduction = _phase = _meters
+    _loudness = _reduction = _phase = _remote = _meters
 
     def _menu(self, a, k, now):
         if a.kind == "turn" and k == 0:

@@ -15,8 +15,8 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from .views import (AssistView, ConfirmView, LoudnessView, MenuView, MeterView, ModuleView, NameView,
-                    PhaseView, PresetsView, ProposalsView, ReductionView, ReferencesView, Screen,
-                    SnapshotView, TargetView)
+                    PhaseView, PresetsView, ProposalsView, ReductionView, ReferencesView, RemoteView,
+                    Screen, SnapshotView, TargetView)
 
 W, H = 128, 64
 CHAR_W = 6            # the bitmap font's advance
@@ -361,6 +361,15 @@ def _proposals(img, d, v: ProposalsView, badge) -> None:
         text(d, (0, 44 + i * 10), ln)
 
 
+def _remote(img, d, v: RemoteView, badge) -> None:
+    _title(d, img, "REMOTE")
+    if v.code:
+        text(d, (0, 13), "pairing code")
+        big_text(img, (0, 24), v.code)
+    for i, ln in enumerate((v.lines or ["all remote surfaces off"])[:2]):
+        text(d, (0, 44 + i * 10) if v.code else (0, 13 + i * 11), ln[: img.width // CHAR_W])
+
+
 def _footer(img, d, s: str) -> None:
     y = img.height - LINE_H + 2
     d.line((0, y - 2, img.width - 1, y - 2), fill=1)
@@ -430,6 +439,7 @@ PAGES = {"meters": (_meters, MeterView), "module": (_module, ModuleView),
          "snapshots": (_snapshots, SnapshotView), "presets": (_presets, PresetsView),
          "references": (_references, ReferencesView), "loudness": (_loudness, LoudnessView),
          "assist": (_assist, AssistView), "proposals": (_proposals, ProposalsView),
+         "remote": (_remote, RemoteView),
          "reduction": (_reduction, ReductionView), "phase": (_phase, PhaseView),
          "name": (_name, NameView), "confirm": (_confirm, ConfirmView)}
 

@@ -133,6 +133,12 @@ class ProposalsView:
 
 
 @dataclass
+class RemoteView:
+    lines: list[str]                    # one per surface: what it listens on, who is paired
+    code: str = ""                      # the pairing code to type on the remote side
+
+
+@dataclass
 class ConfirmView:
     question: str
 
@@ -149,7 +155,7 @@ class Badge:
 @dataclass
 class Screen:
     page: str                    # meters | module | menu | target | snapshots | presets |
-                                 # references | assist | proposals | name | confirm
+                                 # references | assist | proposals | remote | name | confirm
     body: object
     status: str = ""             # faults, xruns, messages
     alert: bool = False          # status drawn inverted, on every page

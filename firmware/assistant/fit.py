@@ -27,6 +27,7 @@ LOW_SHELF_HZ = (50, 63, 80, 100, 125, 160, 200, 250, 315)
 HIGH_SHELF_HZ = (2000, 3150, 4000, 5000, 6300, 8000, 10000, 12500)
 BELL_QS = (0.7, 1.0, 1.4, 2.0, 2.8)
 BELL_LO, BELL_HI = 63.0, 12500.0
+SIDE_LO = 150.0           # no side bells below this: the low end stays as mono as it is
 SHELF_Q = 0.707
 
 
@@ -118,7 +119,7 @@ def fit(d: np.ndarray, free: tuple[str, ...], mode: str = "stereo",
     for bell in [b for b in ("bell1", "bell2", "bell3") if b in free]:
         r = d - model
         r = r - np.sum(r * w) / w.sum()
-        span = (CENTRES >= BELL_LO) & (CENTRES <= BELL_HI)
+        span = (CENTRES >= (SIDE_LO if mode == "side" else BELL_LO)) & (CENTRES <= BELL_HI)
         k = int(np.argmax(np.where(span, np.abs(r), -1.0)))
         best = None
         for q in BELL_QS:

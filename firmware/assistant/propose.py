@@ -199,9 +199,10 @@ def _measured(band: str, freq: float, mode: str, d: np.ndarray, against: str) ->
 
 def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None = None,
             ref_fs: int | None = None, words=(), target: str = "streaming", amount: float = 50.0,
-            aspects=ASPECTS) -> Proposal:
+            aspects=ASPECTS, profile: tuple | None = None) -> Proposal:
     """Listen to x (its loudest 30 s, as the chain makes it with ``values``)
-    and propose moves; see the module's doc. Applies nothing."""
+    and propose moves; see the module's doc. Applies nothing. ``profile``:
+    (name, Analysis) from profiles.load, matched like a reference."""
     t0 = time.monotonic()
     if not 0.0 <= amount <= 100.0:
         raise UserError(f"amount {amount:g} %: out of range 0..100 %")
@@ -218,7 +219,13 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
     y0, _ = _render(fs, values, capture)
     a0 = analyse(y0, fs)
     notes: list[str] = []
+    if reference is not None and profile is not None:
+        raise UserError("match a reference or a profile, not both")
+    against = "the reference"
     ref_a = None if reference is None else analyse(loudest_stretch(_at_rate(reference, ref_fs, fs), fs), fs)
+    if profile is not None:
+        against = f"the '{profile[0]}' profile"
+        ref_a = profile[1]
     if a0.valid_seconds < MIN_VALID_S:
         notes.append(f"too little audio to judge: {a0.valid_seconds:.1f} s above the loudness gates "
                      f"({MIN_VALID_S:g} s needed); nothing proposed")
@@ -230,18 +237,18 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
     if ref_a is not None:
         d_mid = ref_a.tonal_mid - a0.tonal_mid
         d_side = ref_a.tonal_side - a0.tonal_side
-        d_side_eq = _match_width(plan, ref_a, a0, d_side, k) if "width" in aspects else d_side
+        d_side_eq = _match_width(plan, ref_a, a0, d_side, k, against) if "width" in aspects else d_side
         w = F.weights()
         if all(np.max(np.abs((d - np.sum(d * w) / w.sum()) * w)) < NOTHING_DB for d in (d_mid, d_side_eq)):
-            notes.append("the tonal balance is within 0.5 dB of the reference in every band: no EQ needed")
+            notes.append(f"the tonal balance is within 0.5 dB of {against} in every band: no EQ needed")
         elif "tone" in aspects:
-            _match_tone(plan, book, d_mid, d_side, d_side_eq, k, fs, capture, a0)
-    loudness_word = _words(plan, book, word_list, k, tgt, fs, capture, d_mid, notes)
+            _match_tone(plan, book, d_mid, d_side, d_side_eq, k, fs, capture, a0, against)
+    loudness_word = _words(plan, book, word_list, k, tgt, fs, capture, d_mid, notes, against)
     book.place(plan)
     if not loudness_word and "dynamics" in aspects:
         matched = ref_a is not None and "dynamics" in aspects
         _loudness(plan, fs, capture, ref_a.integrated_lufs if matched else tgt.lufs, k, tgt,
-                  "the reference" if matched else f"the {tgt.name} target")
+                  against if matched else f"the {tgt.name} target")
     # what the chain does with all of it, measured
     y1, _ = _render(fs, plan.now, capture)
     a1 = analyse(y1, fs)
@@ -271,7 +278,8 @@ def _at_rate(x: np.ndarray, fs_in: int | None, fs: int) -> np.ndarray:
     return np.concatenate([r.process(x), r.finish()])
 
 
-def _match_width(plan: _Plan, ref: Analysis, a0: Analysis, d_side: np.ndarray, k: float) -> np.ndarray:
+def _match_width(plan: _Plan, ref: Analysis, a0: Analysis, d_side: np.ndarray, k: float,
+                 against: str) -> np.ndarray:
     """Width toward the reference's side-to-mid level, per band over 200 Hz -
     10 kHz (a stereo EQ move leaves that as it is), within 80-130 %. Returns
     the side's difference with the width move's share taken out."""
@@ -282,13 +290,14 @@ def _match_width(plan: _Plan, ref: Analysis, a0: Analysis, d_side: np.ndarray, k
         return d_side
     full = min(max(cur * 10 ** (dw / 20), min(cur, WIDTH_MIN)), max(cur, WIDTH_MAX))
     new = round(cur + k * (full - cur))
-    plan.set("stereo.width_pct", new, f"side {abs(dw):.1f} dB {'below' if dw > 0 else 'above'} the "
-             f"reference over 200 Hz-10 kHz -> width {cur:.0f} -> {new:.0f} %")
+    plan.set("stereo.width_pct", new, f"side {abs(dw):.1f} dB {'below' if dw > 0 else 'above'} "
+             f"{against} over 200 Hz-10 kHz -> width {cur:.0f} -> {new:.0f} %")
     plan.set("stereo.on", 1.0, "the stereo stage carries the width move")
     return d_side - 20 * np.log10(full / cur)
 
 
-def _match_tone(plan: _Plan, book: _EqBook, d_mid, d_side, d_side_eq, k, fs, capture, a0) -> None:
+def _match_tone(plan: _Plan, book: _EqBook, d_mid, d_side, d_side_eq, k, fs, capture, a0,
+                against: str) -> None:
     """EQ bands fitted to the reference's tonal balance (mid by stereo bands,
     what is left in the side by side bands), scaled by Amount; then rendered
     through the chain and the gains corrected once toward what it fell short of."""
@@ -301,7 +310,7 @@ def _match_tone(plan: _Plan, book: _EqBook, d_mid, d_side, d_side_eq, k, fs, cap
         if abs(g) >= 0.1:
             book.add(b.band, b.freq_hz, b.q, b.mode,
                      _measured(b.band, b.freq_hz, b.mode, d_side if b.mode == "side" else d_mid,
-                               "the reference"), g, from_fit=True)
+                               against), g, from_fit=True)
     if not book.shape:
         return
     trial = _Plan(plan.now)
@@ -320,14 +329,14 @@ def _match_tone(plan: _Plan, book: _EqBook, d_mid, d_side, d_side_eq, k, fs, cap
             book.parts[b.band][0][1] += float(g)
 
 
-def _words(plan, book, word_list, k, tgt, fs, capture, d_mid, notes) -> bool:
+def _words(plan, book, word_list, k, tgt, fs, capture, d_mid, notes, against) -> bool:
     """Each word's moves, scaled by Amount and adapted to the analysis.
     Returns whether a word moved the loudness (then it is not matched too)."""
     loudness_word = False
     for word, wd in word_list:
         for m in wd.moves:
             if isinstance(m, Eq):
-                _word_eq(book, word, wd, m, k, d_mid, notes)
+                _word_eq(book, word, wd, m, k, d_mid, notes, against)
             elif isinstance(m, Add):
                 if m.param == "limiter.drive_db":
                     loudness_word = True
@@ -371,7 +380,7 @@ def _both(ref: Analysis, a: Analysis) -> float:
                             + F.rms(ref.tonal_side - a.tonal_side, w) ** 2))
 
 
-def _word_eq(book: _EqBook, word: str, wd, m: Eq, k: float, d_mid, notes) -> None:
+def _word_eq(book: _EqBook, word: str, wd, m: Eq, k: float, d_mid, notes, against: str) -> None:
     kind, gain, freq, q, why = m.kind, m.gain_db, m.freq_hz, m.q, wd.why
     if word == "warmer" and d_mid is not None and kind == "bell":
         sel = (CENTRES >= 150) & (CENTRES <= 500)
@@ -380,8 +389,8 @@ def _word_eq(book: _EqBook, word: str, wd, m: Eq, k: float, d_mid, notes) -> Non
         if heavy > 1.0:
             # already heavy down there: warm it by taking top away instead
             kind, gain, freq, q = "high_shelf", -1.0, 8000.0, F.SHELF_Q
-            why = (f"warm, but the mix is already {heavy:.1f} dB heavier at 150-500 Hz than the "
-                   "reference: less top instead")
+            why = (f"warm, but the mix is already {heavy:.1f} dB heavier at 150-500 Hz than "
+                   f"{against}: less top instead")
     band = _band_for(book, kind, freq)
     if band is None:
         notes.append(f"'{word}': no free EQ band for its {kind.replace('_', ' ')} move")

@@ -17,10 +17,14 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("assist", help="listen to a file and propose moves, with reasons "
                                       "(applies nothing)")
-    p.add_argument("input", metavar="IN")
+    p.add_argument("input", metavar="IN", nargs="?")
     chain_opts(p, "neutral")
     p.add_argument("--reference", metavar="REF", help="a finished master to match (tone, "
                    "loudness and dynamics, width)")
+    p.add_argument("--profile", metavar="FILE",
+                   help="a profile learnt with --learn-profile, matched like a reference")
+    p.add_argument("--learn-profile", nargs=2, metavar=("DIR", "OUT.json"),
+                   help="learn a profile from the audio files in DIR (no IN)")
     p.add_argument("--say", action="append", default=[], metavar="WORD",
                    help=f"a word for the sound: {', '.join(WORDS)} (repeatable; quote two words)")
     p.add_argument("--target", default="streaming", choices=tuple(TARGETS),
@@ -37,10 +41,23 @@ def add_parsers(sub) -> None:
 
 def cmd_assist(args) -> int:
     from ..assistant.propose import propose
+    from ..errors import UserError
+
+    if args.learn_profile:
+        if args.input:
+            raise UserError("--learn-profile takes a folder, not IN")
+        return learn_profile(*args.learn_profile)
+    if not args.input:
+        raise UserError("assist needs IN (the file to listen to), or --learn-profile DIR OUT.json")
+    profile = None
+    if args.profile:
+        from ..assistant import profiles
+        if args.reference:
+            raise UserError("--reference or --profile, not both")
+        profile = profiles.load(args.profile)
     from ..offline import audiofile
     from ..store import presets
     from ..store.atomic import check_writable
-    from ..errors import UserError
 
     if args.write_preset:
         if not args.write_preset.endswith(".toml"):
@@ -63,7 +80,8 @@ def cmd_assist(args) -> int:
         ref = ref.repeat(2, axis=1)
     print(f"listening to the loudest 30 s of {args.input}...", file=sys.stderr)
     p = propose(x, fs, values, reference=ref, ref_fs=ref_fs, words=args.say, target=args.target,
-                amount=args.amount, aspects=tuple(args.only or ("tone", "dynamics", "width")))
+                amount=args.amount, aspects=tuple(args.only or ("tone", "dynamics", "width")),
+                profile=profile)
     if args.json:
         print(json.dumps(_plain(p.to_dict()), indent=1))
     else:
@@ -92,3 +110,27 @@ def report(p, args) -> str:
         out.append(f"  {m.param:28s} {m.old:>8g} -> {m.new:<8g} {m.reason}")
     out.append(f"(Amount {args.amount:g} %; nothing applied; {p.seconds:.1f} s)")
     return "\n".join(out)
+
+
+def learn_profile(folder: str, out: str) -> int:
+    import os
+
+    from ..assistant import profiles
+    from ..errors import UserError
+    from ..references import folder_files
+    from ..store.atomic import check_writable
+
+    if not os.path.isdir(folder):
+        raise UserError(f"--learn-profile {folder}: not a folder")
+    if not out.endswith(".json"):
+        raise UserError(f"--learn-profile {out}: a profile file ends in .json")
+    check_writable(out)
+    files = folder_files(folder)
+
+    def progress(i, n, path):
+        print(f"[{i}/{n}] {os.path.basename(path)}", file=sys.stderr)
+    p = profiles.learn(files, progress)
+    profiles.save(out, p, os.path.splitext(os.path.basename(out))[0])
+    print(f"wrote {out}: a profile of {len(files)} files, {p['integrated_lufs']} LUFS, "
+          f"PLR {p['plr_lu']} LU on average")
+    return 0

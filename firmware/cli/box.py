@@ -40,13 +40,17 @@ def add_parsers(sub) -> None:
                    "also reads its reference folder")
     p.add_argument("--reference-memory-mb", type=int,
                    help="memory for reference tracks (default 256: 4 slots of 1.9 min at 48 kHz)")
+    p.add_argument("--osc", type=int, metavar="PORT",
+                   help="serve OSC on this UDP port (off by default; pair first)")
+    p.add_argument("--osc-bind", metavar="ADDR",
+                   help="the address OSC listens on (default 127.0.0.1, or the config's)")
     p.add_argument("--no-sound", action="store_true",
                    help="--sim: do not use a sound device; pace in real time and record")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("screenshot", help="save a page of the screen as PNG")
     p.add_argument("page", help="meters, loudness, reduction, phase, menu, target, snapshots, "
-                   "references, assist, proposals, presets, name, confirm, or a module: "
+                   "references, assist, proposals, presets, name, confirm, remote, or a module: "
                    + ", ".join(params.MODULES))
     p.add_argument("out", metavar="OUT.png")
     chain_opts(p, "default")
@@ -56,6 +60,7 @@ def add_parsers(sub) -> None:
                    help="a reference track to load (the references page plays the first)")
     p.add_argument("--say", action="append", default=[], metavar="WORD",
                    help="ask the assistant first (its proposals and ghosts on the pages)")
+    p.add_argument("--osc", type=int, metavar="PORT", help="run an OSC surface (the remote page)")
     p.add_argument("--state-dir", help="whose presets the presets page lists (default: see run)")
     p.set_defaults(func=cmd_screenshot)
 
@@ -98,6 +103,11 @@ def cmd_run(args) -> int:
     for f in args.reference:
         audiofile.check_input(f)              # a bad file named before anything starts
     ref_folder = (cfg and cfg["references"]) or os.path.join(state_dir, "references")
+    osc_port = args.osc if args.osc is not None else (cfg["osc_port"] if cfg else 0)
+    if not 0 <= osc_port <= 65535:
+        raise UserError(f"--osc {osc_port}: out of range 1..65535")
+    osc = ((args.osc_bind or (cfg["osc_bind"] if cfg else "127.0.0.1")), osc_port,
+           cfg["remote_password"] if cfg else "") if osc_port else None
     session = session_from(args.preset or (cfg["preset"] if cfg else "neutral"), args.set,
                            user_dir=boot.presets.folder)
     if args.sim:
@@ -109,7 +119,7 @@ def cmd_run(args) -> int:
         try:
             return run_sim(session, args.input, args.record, sound=not args.no_sound,
                            seconds=args.seconds, boot=boot, references=args.reference,
-                           reference_mb=mb)
+                           reference_mb=mb, osc=osc)
         finally:
             boot.close()
     from ..service.run import run_box
@@ -136,10 +146,12 @@ def cmd_run(args) -> int:
         from ..service.box import open_panel
 
         def ui(engine, session):
-            return open_panel(engine, session, panel, pins_path, boot, ref_folder)
+            return open_panel(engine, session, panel, pins_path, boot, ref_folder,
+                              os.path.join(state_dir, "profiles"))
     try:
         return run_box(session, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu,
-                       references=folder_files(ref_folder) + args.reference, reference_mb=mb)
+                       references=folder_files(ref_folder) + args.reference, reference_mb=mb,
+                       osc=osc)
     finally:
         boot.close()
 
@@ -154,7 +166,7 @@ def cmd_screenshot(args) -> int:
     user = UserPresets(os.path.join(args.state_dir or default_dir(), "presets"))
     out = screenshot(args.page, args.out, session_from(args.preset, args.set, user_dir=user.folder),
                      args.input, args.scale, presets=user, references=args.reference,
-                     say=args.say)
+                     say=args.say, osc_port=args.osc)
     print(f"wrote {out}")
     return 0
 

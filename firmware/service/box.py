@@ -58,7 +58,7 @@ def saving(boot, last: dict) -> str | None:
 
 
 def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = None,
-               boot=None, reference_folder: str = "") -> UILoop:
+               boot=None, reference_folder: str = "", profile_folder: str = "") -> UILoop:
     """The UI loop for ``panel`` ("gpio" or "keys") on a running engine;
     ``reference_folder`` is shown where there are no reference tracks."""
     presets = boot.presets if boot is not None else None
@@ -70,7 +70,7 @@ def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = Non
         from ..store import pintable
 
         ctl = Controller(session, EngineMeter(engine), "panel", presets, reference_folder,
-                         engine.capture)
+                         engine.capture, profile_folder)
         table = pintable.load(pins_path)
         try:
             display = LumaDisplay(open_display(table.display))
@@ -81,7 +81,7 @@ def open_panel(engine, session, panel: str = "gpio", pins_path: str | None = Non
         loop = UILoop(ctl, Panel(table, RPiGPIOBackend()), display, health(engine, boot))
     elif panel == "keys":
         ctl = Controller(session, EngineMeter(engine), "keys", presets, reference_folder,
-                         engine.capture)
+                         engine.capture, profile_folder)
 
         def header():
             c = engine.counters()

@@ -16,6 +16,10 @@ Every key, with its default:
     references = ""        # reference tracks (up to 4 audio files, read at start; a mounted
                            # USB stick, say); "" = the references folder in state_dir
     reference_memory_mb = 256   # memory for them: 4 slots of 1.9 min each at 48 kHz, 0 = none
+    osc_port = 0           # OSC over UDP on this port; 0 = off (remote surfaces are off by default)
+    osc_bind = "127.0.0.1" # the address it listens on: the box's LAN address to reach it
+    remote_password = ""   # the pairing code remote surfaces must send; "" = a fresh code each
+                           # start, shown on the Remote page
 
 Unknown keys and bad values are rejected with a message naming them.
 """
@@ -25,7 +29,8 @@ from ..errors import UserError
 from ..store import tomlfile
 
 DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "rt_cpu": -1, "preset": "neutral",
-            "panel": "gpio", "pins": "", "state_dir": "", "references": "", "reference_memory_mb": 256}
+            "panel": "gpio", "pins": "", "state_dir": "", "references": "", "reference_memory_mb": 256,
+            "osc_port": 0, "osc_bind": "127.0.0.1", "remote_password": ""}
 CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512),
            "panel": ("gpio", "none")}
 
@@ -46,6 +51,8 @@ def load(path: str) -> dict:
                             f"{', '.join(map(str, CHOICES[key]))}")
         if key == "rt_priority" and not 0 <= value <= 99:
             raise UserError(f"config {path}: rt_priority = {value} is out of range 0..99")
+        if key == "osc_port" and not 0 <= value <= 65535:
+            raise UserError(f"config {path}: osc_port = {value} is out of range 0..65535 (0 = off)")
         if key == "reference_memory_mb" and not 0 <= value <= 4096:
             raise UserError(f"config {path}: reference_memory_mb = {value} is out of range 0..4096")
         if key == "rt_cpu" and not -1 <= value <= 1023:

@@ -37,11 +37,12 @@ def list_devices(out=None) -> int:
 
 
 def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_cpu=-1,
-            ui=None, references=(), reference_mb: int = 0) -> int:
+            ui=None, references=(), reference_mb: int = 0, osc: tuple | None = None) -> int:
     """The engine on the session's values, with its health check; ``ui(engine,
     session)`` (optional) builds the panel and screen once audio runs, and is
     stepped ~30 times a second. ``references``: audio files loaded as
-    reference tracks into ``reference_mb`` of memory once audio runs."""
+    reference tracks into ``reference_mb`` of memory once audio runs. ``osc``:
+    (bind address, port, password) to serve OSC on, or None (off)."""
     out = out or sys.stdout
     stop = {"now": False}
 
@@ -70,10 +71,17 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
     if session.references:
         out.write(f"references: {', '.join(r.name for r in session.references)}\n")
     out.flush()
+    remote = []
+    if osc is not None:
+        from ..remote.osc import OscServer
+        from .box import EngineMeter
+        remote.append(OscServer(session, *osc, meter=EngineMeter(eng)).start())
+        out.write(f"OSC on {osc[0]}:{remote[-1].port} (pair first: the code is on the Remote page)\n")
     panel = None
     if ui is not None:
         try:
             panel = ui(eng, session)
+            panel.ctl.remote = remote
             if problems:
                 panel.ctl.flash(problems[0], time.monotonic(), 6.0)
         except Exception as e:          # audio first: a missing panel leaves the box headless
@@ -141,6 +149,8 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
                 break
     finally:
         sd_notify.stopping()
+        for r in remote:
+            r.close()
         if panel is not None:
             panel.close()
         eng.stop()
