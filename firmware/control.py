@@ -12,6 +12,7 @@ Compare and snapshots are loudness-matched by the chain's monitor stage
 """
 from __future__ import annotations
 
+import collections
 import math
 import os
 import threading
@@ -86,6 +87,9 @@ class Controller:
         self.history = History(tuple(k for k, _ in GR_LABELS))
         self.assistant = AssistantHand(session, capture, profile_folder)
         self.remote: list = []          # the remote surfaces running (firmware/remote), for their page
+        self.midi = None                # the MIDI surface (firmware/remote/midi.py), when on
+        self._remote_actions = collections.deque(maxlen=256)   # panel actions from other threads
+        self.midi_learning: str | None = None
         self.session = session
         self.meter = meter
         self.source = source
@@ -115,6 +119,17 @@ class Controller:
         if self.nav.page == "presets":
             self._list_presets()
         return cmds
+
+    def act_later(self, action: Action) -> None:
+        """A panel action from another thread (a MIDI controller's encoders and
+        buttons): the UI loop handles it on its own thread, in order."""
+        self._remote_actions.append(action)
+
+    def take_actions(self) -> list[Action]:
+        out = []
+        while self._remote_actions:
+            out.append(self._remote_actions.popleft())
+        return out
 
     def _list_presets(self) -> list[tuple[str, bool]]:
         from .store.presets import builtin_names
@@ -222,6 +237,12 @@ class Controller:
             self.assistant.ask(self.assistant.items()[c[1]], now)
         elif kind in ("accept", "accept_module", "reject", "reject_all", "audition"):
             self._apply_proposal(c)
+        elif kind == "learn":
+            self.midi_learning = c[1]
+            if self.midi is not None:
+                self.midi.learn(c[1])
+            self.flash(f"MIDI learn: move a control for {params.get(c[1]).label}"
+                       if self.midi is not None else "MIDI is off (config midi_device)", now, 4.0)
         elif kind == "ref":
             s.toggle_reference(src)
         elif kind == "ref_step":
@@ -270,6 +291,10 @@ class Controller:
 
     def tick(self, now: float) -> None:
         self.session.tick(now)
+        if self.midi is not None and self.midi.learned:
+            self.flash(self.midi.learned, now, 4.0)
+            self.midi.learned = ""
+            self.midi_learning = None
         said = self.assistant.collect()
         if said is not None:
             self.flash(said, now, 4.0)
@@ -341,7 +366,7 @@ class Controller:
             body = ConfirmView(nav.question)
         elif page == "remote":
             body = RemoteView([ln for r in self.remote for ln in r.status()],
-                              self.remote[0].code if self.remote else "")
+                              next((r.code for r in self.remote if r.code), ""))
         elif page == "assist":
             items = self.assistant.items()
             nav.assist_count = len(items)

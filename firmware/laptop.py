@@ -243,7 +243,7 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
 def run_sim(session: Session, source: str | None = None, record: str | None = None,
             sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None,
             boot=None, references=(), reference_mb: int = DEFAULT_MEMORY_MB,
-            osc: tuple | None = None) -> int:
+            osc: tuple | None = None, midi: str = "") -> int:
     out = out or sys.stdout
     sd = _default_output() if sound else None
     if sd is None:
@@ -260,6 +260,11 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
     if osc is not None:
         from .remote.osc import OscServer
         ctl.remote.append(OscServer(session, *osc, meter=player.meter).start())
+    midi_port = None
+    if midi:
+        from .remote.midi import JackMidiPort, MidiSurface, RawMidiPort
+        ctl.midi = MidiSurface(session, act=ctl.act_later, presets=ctl.presets)
+        midi_port = (JackMidiPort(ctl.midi) if midi == "jack" else RawMidiPort(midi, ctl.midi))
     fs = player.fs
     writer = None
     if sd is None:
@@ -316,6 +321,9 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
         loop.close()
         for r in ctl.remote:
             r.close()
+        if midi_port is not None:
+            midi_port.close()
+            ctl.midi.close()
         if audio_thread is not None:
             audio_thread.join(timeout=2.0)
     if writer is not None:

@@ -172,7 +172,7 @@ class UILoop:
 
     def step(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
-        for a in self.inputs.poll(now):
+        for a in self.inputs.poll(now) + self.ctl.take_actions():
             try:
                 self.ctl.handle(a, now)
             except Exception as e:          # a bad move must not stop the box

@@ -15,6 +15,7 @@ presets. The controls:
   menu         encoder 1 turn: move, any push: open
   module       encoder k turn: parameter k (pushed in while turning: fine steps)
                encoder k push: next four parameters   encoder k long: parameter k to default
+               encoder k double: MIDI learn (the next MIDI control that moves drives it)
                bypass: the module on / off
   target       encoder 1 turn: the delivery target
   snapshots    encoder k push: recall A-D (heard loudness-matched)   encoder k long: store
@@ -37,7 +38,8 @@ presets. The controls:
 A command is a tuple whose first item names it: ("step", pid, steps, fine),
 ("default", pid), ("toggle", pid), ("compare",), ("undo",), ("redo",),
 ("target", steps), ("ref",), ("ref_step", steps), ("assist", i), ("accept", i),
-("accept_module", i), ("reject", i), ("reject_all",), ("audition",), ("recall", slot), ("store", slot), ("page", name),
+("accept_module", i), ("reject", i), ("reject_all",), ("audition",), ("learn", pid),
+("recall", slot), ("store", slot), ("page", name),
 ("preset_load", i), ("preset_overwrite", i), ("preset_rename", i),
 ("preset_delete", i), ("snapshot_to_preset", slot), ("name_done", mode, text, arg),
 and whatever command a confirm page was asked to give on yes.
@@ -223,6 +225,8 @@ class Navigator:
         if a.kind == "long":
             self.focus, self.focus_t = k, now
             return [("default", ids[k])]
+        if a.kind == "double":
+            return [("learn", ids[k])]
         return []
 
     def _target(self, a, k, now):

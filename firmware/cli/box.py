@@ -42,6 +42,9 @@ def add_parsers(sub) -> None:
                    help="memory for reference tracks (default 256: 4 slots of 1.9 min at 48 kHz)")
     p.add_argument("--osc", type=int, metavar="PORT",
                    help="serve OSC on this UDP port (off by default; pair first)")
+    p.add_argument("--midi", metavar="DEVICE",
+                   help="a MIDI controller: its rawmidi device (/dev/snd/midiC1D0), or jack for a "
+                        "JACK MIDI port (off by default)")
     p.add_argument("--osc-bind", metavar="ADDR",
                    help="the address OSC listens on (default 127.0.0.1, or the config's)")
     p.add_argument("--no-sound", action="store_true",
@@ -108,6 +111,7 @@ def cmd_run(args) -> int:
         raise UserError(f"--osc {osc_port}: out of range 1..65535")
     osc = ((args.osc_bind or (cfg["osc_bind"] if cfg else "127.0.0.1")), osc_port,
            cfg["remote_password"] if cfg else "") if osc_port else None
+    midi = args.midi if args.midi is not None else (cfg["midi_device"] if cfg else "")
     session = session_from(args.preset or (cfg["preset"] if cfg else "neutral"), args.set,
                            user_dir=boot.presets.folder)
     if args.sim:
@@ -119,7 +123,7 @@ def cmd_run(args) -> int:
         try:
             return run_sim(session, args.input, args.record, sound=not args.no_sound,
                            seconds=args.seconds, boot=boot, references=args.reference,
-                           reference_mb=mb, osc=osc)
+                           reference_mb=mb, osc=osc, midi=midi)
         finally:
             boot.close()
     from ..service.run import run_box
@@ -151,7 +155,7 @@ def cmd_run(args) -> int:
     try:
         return run_box(session, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu,
                        references=folder_files(ref_folder) + args.reference, reference_mb=mb,
-                       osc=osc)
+                       osc=osc, midi_device=midi)
     finally:
         boot.close()
 

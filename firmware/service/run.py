@@ -20,6 +20,21 @@ from .notify import Notifier
 
 CAPTURE_S = 180.0      # what the box keeps of its input for the assistant: the last 3 minutes
 
+
+class _MidiOn:
+    """A MIDI port and its surface, closed together; a line for the Remote page."""
+
+    def __init__(self, port, surface):
+        self.port, self.surface = port, surface
+        self.code = ""
+
+    def status(self) -> list[str]:
+        return [f"MIDI {len(self.surface.session.bindings)} learned"]
+
+    def close(self) -> None:
+        self.port.close()
+        self.surface.close()
+
 log = logging.getLogger("masterbox.run")
 
 
@@ -37,12 +52,14 @@ def list_devices(out=None) -> int:
 
 
 def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_cpu=-1,
-            ui=None, references=(), reference_mb: int = 0, osc: tuple | None = None) -> int:
+            ui=None, references=(), reference_mb: int = 0, osc: tuple | None = None,
+            midi_device: str = "") -> int:
     """The engine on the session's values, with its health check; ``ui(engine,
     session)`` (optional) builds the panel and screen once audio runs, and is
     stepped ~30 times a second. ``references``: audio files loaded as
     reference tracks into ``reference_mb`` of memory once audio runs. ``osc``:
-    (bind address, port, password) to serve OSC on, or None (off)."""
+    (bind address, port, password) to serve OSC on, or None (off);
+    ``midi_device``: a rawmidi device for a MIDI controller ("" = off)."""
     out = out or sys.stdout
     stop = {"now": False}
 
@@ -88,6 +105,14 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
             log.error("panel: %s", e)
             out.write(f"panel not available ({e}); running headless\n")
             out.flush()
+    if midi_device:
+        from ..remote.midi import MidiSurface, RawMidiPort
+        ctl = panel.ctl if panel is not None else None
+        surface = MidiSurface(session, act=ctl.act_later if ctl else None)
+        remote.append(_MidiOn(RawMidiPort(midi_device, surface), surface))
+        if ctl is not None:
+            ctl.midi = surface
+        out.write(f"MIDI on {midi_device}\n")
     last = eng.counters()
     t_run = time.monotonic()     # --seconds counts running time, not the compile before it
     stalled = 0
