@@ -159,7 +159,7 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
 
 # ---------------------------------------------------------------- screenshot
 PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "snapshots", "references",
-         "assist", "proposals", "presets", "name", "confirm", "remote")
+         "assist", "proposals", "presets", "name", "confirm", "remote", "web")
 
 
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
@@ -221,6 +221,8 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     else:
         ctl.nav.page = page
     ctl.alert_until = -1e9
+    if page == "web":
+        return _page_screenshot(session, player, out)
     if osc_port is not None:
         from .remote.osc import OscServer
         ctl.remote.append(OscServer(session, "127.0.0.1", osc_port, meter=player.meter))
@@ -239,11 +241,40 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     return out
 
 
+def _page_screenshot(session: Session, player, out: str) -> str:
+    """The browser page (firmware/remote/web.py), paired, in headless chromium
+    (firmware/lab/browser.py), saved as PNG."""
+    import asyncio
+
+    from .lab.browser import Browser, find
+    from .remote.web import WebServer
+
+    if find() is None:
+        raise UserError("screenshot web: no chromium (scripts/setup.sh installs it)")
+    srv = WebServer(session, "127.0.0.1", 0, code="000000", meter=player.meter).start()
+
+    async def shoot():
+        async with Browser(1280, 1500) as b:
+            await b.open(f"http://127.0.0.1:{srv.port}/")
+            await b.wait("document.getElementById('in-output.trim_db') !== null")
+            await b.eval("document.getElementById('code').value = '000000';"
+                         "document.getElementById('pair').requestSubmit()")
+            await b.wait("!document.getElementById('in-output.trim_db').disabled")
+            await b.wait("document.getElementById('st').textContent !== '--.-'")
+            await asyncio.sleep(1.0)                 # a second of meter history
+            await b.screenshot(out)
+    try:
+        asyncio.run(shoot())
+    finally:
+        srv.close()
+    return out
+
+
 # ---------------------------------------------------------------- run --sim
 def run_sim(session: Session, source: str | None = None, record: str | None = None,
             sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None,
             boot=None, references=(), reference_mb: int = DEFAULT_MEMORY_MB,
-            osc: tuple | None = None, midi: str = "") -> int:
+            net: dict | None = None, midi: str = "") -> int:
     out = out or sys.stdout
     sd = _default_output() if sound else None
     if sd is None:
@@ -257,9 +288,9 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
         ctl.presets = boot.presets
         if boot.message:
             ctl.flash(boot.message, time.monotonic(), 6.0)
-    if osc is not None:
-        from .remote.osc import OscServer
-        ctl.remote.append(OscServer(session, *osc, meter=player.meter).start())
+    if net:
+        from . import remote as surfaces
+        ctl.remote.extend(surfaces.start(session, player.meter, **net))
     midi_port = None
     if midi:
         from .remote.midi import JackMidiPort, MidiSurface, RawMidiPort

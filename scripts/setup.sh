@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# ffmpeg: check's lossy peaks (AAC, MP3); libebur128-1: the meter tests' second opinion
-APT_PKGS=(libsndfile1 libportaudio2 jackd2 systemd tmux ffmpeg libebur128-1)
+# ffmpeg: check's lossy peaks (AAC, MP3); libebur128-1: the meter tests' second opinion;
+# chromium: the browser page's tests (headless, driven over its DevTools protocol)
+APT_PKGS=(libsndfile1 libportaudio2 jackd2 systemd tmux ffmpeg libebur128-1 chromium)
 PY=${PYTHON:-python3}
 
 need=()

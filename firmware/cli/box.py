@@ -45,6 +45,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--midi", metavar="DEVICE",
                    help="a MIDI controller: its rawmidi device (/dev/snd/midiC1D0), or jack for a "
                         "JACK MIDI port (off by default)")
+    p.add_argument("--web", type=int, metavar="PORT",
+                   help="serve the browser page on this TCP port (off by default; pair first)")
     p.add_argument("--osc-bind", metavar="ADDR",
                    help="the address OSC listens on (default 127.0.0.1, or the config's)")
     p.add_argument("--no-sound", action="store_true",
@@ -53,7 +55,8 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("screenshot", help="save a page of the screen as PNG")
     p.add_argument("page", help="meters, loudness, reduction, phase, menu, target, snapshots, "
-                   "references, assist, proposals, presets, name, confirm, remote, or a module: "
+                   "references, assist, proposals, presets, name, confirm, remote, web (the "
+                   "browser page), or a module: "
                    + ", ".join(params.MODULES))
     p.add_argument("out", metavar="OUT.png")
     chain_opts(p, "default")
@@ -107,10 +110,14 @@ def cmd_run(args) -> int:
         audiofile.check_input(f)              # a bad file named before anything starts
     ref_folder = (cfg and cfg["references"]) or os.path.join(state_dir, "references")
     osc_port = args.osc if args.osc is not None else (cfg["osc_port"] if cfg else 0)
-    if not 0 <= osc_port <= 65535:
-        raise UserError(f"--osc {osc_port}: out of range 1..65535")
-    osc = ((args.osc_bind or (cfg["osc_bind"] if cfg else "127.0.0.1")), osc_port,
-           cfg["remote_password"] if cfg else "") if osc_port else None
+    web_port = args.web if args.web is not None else (cfg["web_port"] if cfg else 0)
+    for flag, port in (("--osc", osc_port), ("--web", web_port)):
+        if not 0 <= port <= 65535:
+            raise UserError(f"{flag} {port}: out of range 1..65535")
+    net = {"osc": ((args.osc_bind or (cfg["osc_bind"] if cfg else "127.0.0.1")), osc_port)
+           if osc_port else None,
+           "web": ((cfg["web_bind"] if cfg else "127.0.0.1"), web_port) if web_port else None,
+           "password": cfg["remote_password"] if cfg else ""}
     midi = args.midi if args.midi is not None else (cfg["midi_device"] if cfg else "")
     session = session_from(args.preset or (cfg["preset"] if cfg else "neutral"), args.set,
                            user_dir=boot.presets.folder)
@@ -123,7 +130,7 @@ def cmd_run(args) -> int:
         try:
             return run_sim(session, args.input, args.record, sound=not args.no_sound,
                            seconds=args.seconds, boot=boot, references=args.reference,
-                           reference_mb=mb, osc=osc, midi=midi)
+                           reference_mb=mb, net=net, midi=midi)
         finally:
             boot.close()
     from ..service.run import run_box
@@ -155,7 +162,7 @@ def cmd_run(args) -> int:
     try:
         return run_box(session, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu,
                        references=folder_files(ref_folder) + args.reference, reference_mb=mb,
-                       osc=osc, midi_device=midi)
+                       net=net, midi_device=midi)
     finally:
         boot.close()
 

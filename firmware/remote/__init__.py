@@ -1,6 +1,33 @@
 """Remote surfaces: hands on the same session from outside the panel, each
-off by default, none able to change the box before it has paired.
+off by default, the network ones unable to change the box before pairing.
 
     osc.py    OSC over UDP: set and read parameters, snapshots, compare,
               listening, undo; subscriptions that push changes and meters
+    midi.py   a MIDI controller (ALSA rawmidi file or JACK MIDI): NRPN,
+              14-bit and relative controls, learn, pick-up, feedback
+    web.py    the browser page (aiohttp; assets in web/): every parameter,
+              meters, the EQ curve, proposals, the session log
 """
+from __future__ import annotations
+
+import secrets
+
+
+def start(session, meter, osc=None, web=None, password: str = "") -> list:
+    """The network surfaces asked for, running: ``osc`` and ``web`` are
+    (bind address, port) or None. One pairing code for all of them (the
+    password, or a fresh code shown on the Remote page)."""
+    code = password or f"{secrets.randbelow(10 ** 6):06d}"
+    out = []
+    try:
+        if osc is not None:
+            from .osc import OscServer
+            out.append(OscServer(session, *osc, password=code, meter=meter).start())
+        if web is not None:
+            from .web import WebServer
+            out.append(WebServer(session, *web, code=code, meter=meter).start())
+    except Exception:
+        for s in out:
+            s.close()
+        raise
+    return out

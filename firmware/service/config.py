@@ -21,6 +21,8 @@ Every key, with its default:
     remote_password = ""   # the pairing code remote surfaces must send; "" = a fresh code each
                            # start, shown on the Remote page
     midi_device = ""       # a MIDI controller: its ALSA rawmidi device (/dev/snd/midiC1D0); "" = off
+    web_port = 0           # the browser page on this TCP port; 0 = off
+    web_bind = "127.0.0.1" # the address it listens on: the box's LAN address to reach it
 
 Unknown keys and bad values are rejected with a message naming them.
 """
@@ -31,7 +33,8 @@ from ..store import tomlfile
 
 DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "rt_cpu": -1, "preset": "neutral",
             "panel": "gpio", "pins": "", "state_dir": "", "references": "", "reference_memory_mb": 256,
-            "osc_port": 0, "osc_bind": "127.0.0.1", "remote_password": "", "midi_device": ""}
+            "osc_port": 0, "osc_bind": "127.0.0.1", "remote_password": "", "midi_device": "",
+            "web_port": 0, "web_bind": "127.0.0.1"}
 CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512),
            "panel": ("gpio", "none")}
 
@@ -52,6 +55,8 @@ def load(path: str) -> dict:
                             f"{', '.join(map(str, CHOICES[key]))}")
         if key == "rt_priority" and not 0 <= value <= 99:
             raise UserError(f"config {path}: rt_priority = {value} is out of range 0..99")
+        if key in ("osc_port", "web_port") and not 0 <= value <= 65535:
+            raise UserError(f"config {path}: {key} = {value} is out of range 0..65535 (0 = off)")
         if key == "osc_port" and not 0 <= value <= 65535:
             raise UserError(f"config {path}: osc_port = {value} is out of range 0..65535 (0 = off)")
         if key == "reference_memory_mb" and not 0 <= value <= 4096:

@@ -52,13 +52,13 @@ def list_devices(out=None) -> int:
 
 
 def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_cpu=-1,
-            ui=None, references=(), reference_mb: int = 0, osc: tuple | None = None,
+            ui=None, references=(), reference_mb: int = 0, net: dict | None = None,
             midi_device: str = "") -> int:
     """The engine on the session's values, with its health check; ``ui(engine,
     session)`` (optional) builds the panel and screen once audio runs, and is
     stepped ~30 times a second. ``references``: audio files loaded as
-    reference tracks into ``reference_mb`` of memory once audio runs. ``osc``:
-    (bind address, port, password) to serve OSC on, or None (off);
+    reference tracks into ``reference_mb`` of memory once audio runs. ``net``:
+    the network surfaces to start (remote.start's osc, web, password);
     ``midi_device``: a rawmidi device for a MIDI controller ("" = off)."""
     out = out or sys.stdout
     stop = {"now": False}
@@ -88,12 +88,12 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
     if session.references:
         out.write(f"references: {', '.join(r.name for r in session.references)}\n")
     out.flush()
-    remote = []
-    if osc is not None:
-        from ..remote.osc import OscServer
-        from .box import EngineMeter
-        remote.append(OscServer(session, *osc, meter=EngineMeter(eng)).start())
-        out.write(f"OSC on {osc[0]}:{remote[-1].port} (pair first: the code is on the Remote page)\n")
+    from .. import remote as surfaces
+    from .box import EngineMeter
+
+    remote = surfaces.start(session, EngineMeter(eng), **(net or {}))
+    for r in remote:
+        out.write(f"{r.status()[0]} (pair first: the code is on the Remote page)\n")
     panel = None
     if ui is not None:
         try:

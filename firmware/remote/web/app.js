@@ -1,0 +1,175 @@
+// masterbox's browser page: built from the schema the box sends, kept in step
+// by revisioned deltas, moved through the same session as the panel.
+"use strict";
+let ws = null, revision = -1, schema = [], values = {}, state = {}, token = "";
+let history = [];
+token = sessionStorage.getItem("masterbox-token") || "";
+const $ = (id) => document.getElementById(id);
+
+function fmt(p, v) {
+  if (p.choices.length) return p.choices[Math.round(v)];
+  const d = (p.fmt.match(/\.(\d)/) || [0, 1])[1];
+  const t = p.fmt.includes("g}") ? String(Number(Number(v).toPrecision(+d)))
+    : Number(v).toFixed(Math.min(+d, 3));
+  return p.unit ? (p.unit.startsWith(":") ? t + p.unit : t + " " + p.unit) : t;
+}
+// slider position 0..1000 along the control's taper, as the panel's bars
+function toPos(p, v) {
+  if (p.taper === "log") return 1000 * Math.log(v / p.min) / Math.log(p.max / p.min);
+  return 1000 * (v - p.min) / (p.max - p.min);
+}
+function fromPos(p, x) {
+  const f = x / 1000;
+  if (p.taper === "log") return p.min * Math.exp(f * Math.log(p.max / p.min));
+  const v = p.min + f * (p.max - p.min);
+  return Math.round(v / p.fine_step) * p.fine_step;
+}
+
+function build() {
+  const root = $("modules");
+  root.innerHTML = "";
+  const byModule = {};
+  for (const p of schema) (byModule[p.id.split(".")[0]] ||= []).push(p);
+  for (const [m, ps] of Object.entries(byModule)) {
+    const sec = document.createElement("section");
+    sec.className = "card";
+    sec.innerHTML = `<h2>${m}</h2>`;
+    for (const p of ps) {
+      const row = document.createElement("div");
+      row.className = "row";
+      let input;
+      if (p.choices.length) {
+        input = document.createElement("select");
+        p.choices.forEach((c, i) => input.add(new Option(c, i)));
+      } else {
+        input = document.createElement("input");
+        input.type = "range"; input.min = 0; input.max = 1000; input.step = 1;
+      }
+      input.id = "in-" + p.id;
+      input.dataset.param = p.id;
+      input.disabled = !token;
+      input.addEventListener("input", () => {
+        const v = p.choices.length ? +input.value : fromPos(p, +input.value);
+        send({type: "set", param: p.id, value: v});
+      });
+      const label = document.createElement("label");
+      label.textContent = p.label;
+      label.title = p.doc || p.id;
+      const out = document.createElement("span");
+      out.id = "val-" + p.id;
+      row.append(label, input, out);
+      sec.append(row);
+    }
+    root.append(sec);
+  }
+  for (const p of schema) show(p.id);
+}
+
+function show(pid) {
+  const p = schema.find((q) => q.id === pid);
+  const input = $("in-" + pid), out = $("val-" + pid);
+  if (!p || !input) return;
+  const v = values[pid];
+  if (document.activeElement !== input) input.value = p.choices.length ? v : toPos(p, v);
+  const ghost = (state.proposal || {})[pid];
+  out.innerHTML = fmt(p, v) + (ghost ? ` <span class="ghost">&rarr; ${fmt(p, ghost.to)}</span>` : "");
+}
+
+function showState() {
+  $("compare").classList.toggle("on", state.listen && state.listen.mode === "bypass");
+  $("solo").value = state.solo || "stereo";
+  $("snapshots").innerHTML = (state.snapshots || []).map((s, i) =>
+    `<button data-recall="${i}" ${s.values ? "" : "disabled"} class="${state.active_slot === i ? "on" : ""}">${s.slot}</button>` +
+    `<button data-store="${i}">store ${s.slot}</button>`).join(" ");
+  const prop = Object.entries(state.proposal || {});
+  $("plist").innerHTML = prop.length ? prop.map(([pid, g]) =>
+    `<div><b>${pid}</b> &rarr; ${g.to} <button data-accept="${pid}">accept</button>` +
+    `<button data-reject="${pid}">reject</button><br><small>${g.reason}</small></div>`).join("") : "none";
+  for (const p of schema) show(p.id);
+}
+
+function curve(c) {
+  if (!c) return;
+  const x = (f) => 600 * Math.log(f / 20) / Math.log(1000);
+  const y = (db) => 100 - db * (100 / 15);
+  const path = (a) => c.f.map((f, i) => `${i ? "L" : "M"}${x(f).toFixed(1)},${y(a[i]).toFixed(1)}`).join("");
+  $("curve").innerHTML = `<line x1="0" x2="600" y1="100" y2="100" stroke="#444"/>` +
+    `<path d="${path(c.side)}" stroke="#c96" fill="none"/><path id="midcurve" d="${path(c.mid)}" stroke="#9cf" fill="none" stroke-width="2"/>`;
+}
+
+function addLog(rows) {
+  const ol = $("loglist");
+  for (const r of rows) {
+    const li = document.createElement("li");
+    const t = new Date(r.time * 1000).toLocaleTimeString();
+    li.textContent = r.param ? `${t} ${r.source} ${r.param} ${r.from} -> ${r.to}` : `${t} ${r.source} ${r.kind}`;
+    ol.prepend(li);
+  }
+  while (ol.children.length > 200) ol.lastChild.remove();
+}
+
+function meters(m) {
+  const f = (v) => (v === null || v === undefined) ? "--.-" : v.toFixed(1);
+  $("st").textContent = f(m.short_term_lufs);
+  $("figures").innerHTML = `M ${f(m.momentary_lufs)} &nbsp; I ${f(m.integrated_lufs)} &nbsp; ` +
+    `TP ${f(m.true_peak_dbtp)} dBTP &nbsp; LRA ${f(m.loudness_range_lu)} &nbsp; corr ${f(m.correlation_recent)}<br>` +
+    "GR " + Object.entries(m.gr || {}).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(" &nbsp; ");
+  history.push(m.short_term_lufs);
+  if (history.length > 600) history.shift();
+  const cv = $("history"), g = cv.getContext("2d");
+  g.fillStyle = "#000"; g.fillRect(0, 0, cv.width, cv.height);
+  g.strokeStyle = "#9cf"; g.beginPath();
+  history.forEach((v, i) => { if (v !== null) g.lineTo(i, cv.height * (-v - 6) / 30); });
+  g.stroke();
+}
+
+function send(m) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(m)); }
+
+function onMessage(e) {
+  const m = JSON.parse(e.data);
+  if (m.type === "snapshot") {
+    revision = m.revision; values = m.values; schema = m.schema; state = m.state;
+    build(); showState(); curve(m.eq_curve); $("loglist").innerHTML = ""; addLog(m.log);
+  } else if (m.type === "change") {
+    if (revision >= 0 && m.revision !== revision + 1) { send({type: "resync", revision}); return; }
+    revision = m.revision;
+    for (const [pid, [, nv]] of Object.entries(m.values)) { values[pid] = nv; show(pid); }
+    if (m.state) { state = m.state; showState(); }
+    if (m.eq_curve) curve(m.eq_curve);
+    addLog(Object.entries(m.values).map(([p, [o, n]]) => ({time: m.time, source: m.source, param: p, from: o, to: n}))
+      .concat(Object.keys(m.values).length ? [] : [{time: m.time, source: m.source, kind: m.kind}]));
+  } else if (m.type === "meters") {
+    meters(m);
+  } else if (m.type === "paired") {
+    token = m.token;
+    sessionStorage.setItem("masterbox-token", token);
+    $("pair").hidden = true; $("paired").hidden = false;
+    document.querySelectorAll("[data-param]").forEach((el) => (el.disabled = false));
+    $("logtxt").href = "/log.txt?token=" + token; $("logjson").href = "/log.json?token=" + token;
+  } else if (m.type === "error") {
+    $("conn").textContent = m.text;
+  }
+}
+
+function connect() {
+  ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+  ws.onopen = () => { $("conn").textContent = "connected"; $("conn").className = "ok";
+    if (token) send({type: "pair", token});
+    if (revision >= 0) send({type: "resync", revision}); };
+  ws.onmessage = onMessage;
+  ws.onclose = () => { $("conn").textContent = "reconnecting"; $("conn").className = ""; setTimeout(connect, 1000); };
+}
+
+$("pair").addEventListener("submit", (e) => { e.preventDefault(); send({type: "pair", code: $("code").value}); });
+$("compare").addEventListener("click", () => send({type: "compare", on: !(state.listen && state.listen.mode === "bypass")}));
+$("solo").addEventListener("change", () => send({type: "listen", mode: $("solo").value}));
+$("undo").addEventListener("click", () => send({type: "undo"}));
+$("redo").addEventListener("click", () => send({type: "redo"}));
+document.addEventListener("click", (e) => {
+  const d = e.target.dataset;
+  if (d.recall) send({type: "recall", slot: +d.recall});
+  if (d.store) send({type: "store", slot: +d.store});
+  if (d.accept) send({type: "accept", param: d.accept});
+  if (d.reject) send({type: "reject", param: d.reject});
+});
+connect();

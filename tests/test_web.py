@@ -1,0 +1,183 @@
+"""The browser page: its protocol over a real websocket (aiohttp's client) and
+the page itself in a real headless chromium (Debian's, driven over its
+DevTools protocol: firmware/lab/browser.py). Nothing changes before pairing,
+a cross-origin websocket is refused, wrong codes wait, deltas come in
+revision order and a reconnecting client resyncs; a control moved on the
+page changes the audio (measured), a knob turned on the panel shows on the
+page, and the session log says who did what."""
+import asyncio
+import json
+
+import numpy as np
+import pytest
+
+from dsp.chain import Chain
+from dsp.meters import Meter
+from firmware.lab.browser import Browser, find
+from firmware.remote.web import FEED_LEN, WebServer
+from firmware.session import Session
+from firmware.store import presets
+
+
+@pytest.fixture
+def box():
+    chain = Chain(48000, presets.load("neutral"))
+    s = Session(chain)
+    meter = Meter(48000, 2)
+    meter.process(np.zeros((4800, 2), np.float32) + 0.1)
+    srv = WebServer(s, "127.0.0.1", 0, code="314159", meter=meter).start()
+    yield s, srv
+    srv.close()
+
+
+async def connect(srv, origin=True):
+    import aiohttp
+
+    http = aiohttp.ClientSession()
+    headers = {"Origin": f"http://127.0.0.1:{srv.port}"} if origin is True else \
+        ({"Origin": origin} if origin else {})
+    ws = await http.ws_connect(f"http://127.0.0.1:{srv.port}/ws", headers=headers)
+    return http, ws
+
+
+async def next_of(ws, kind, timeout=5.0):
+    while True:
+        m = json.loads((await asyncio.wait_for(ws.receive(), timeout)).data)
+        if m["type"] == kind:
+            return m
+
+
+def test_protocol_pairing_origin_deltas_and_resync(box):
+    s, srv = box
+
+    async def run():
+        import aiohttp
+
+        async with aiohttp.ClientSession() as http:
+            for origin in ({"Origin": "http://evil.example"}, {}):
+                with pytest.raises(aiohttp.WSServerHandshakeError) as e:
+                    await http.ws_connect(f"http://127.0.0.1:{srv.port}/ws", headers=origin)
+                assert e.value.status == 403
+            r = await http.get(f"http://127.0.0.1:{srv.port}/log.json")
+            assert r.status == 403                                      # the log needs pairing
+        http, ws = await connect(srv)
+        snap = await next_of(ws, "snapshot")
+        assert snap["values"] == s.values and snap["revision"] == s.revision
+        assert len(snap["schema"]) == len(s.values)
+        rev = s.revision
+        await ws.send_json({"type": "set", "param": "output.trim_db", "value": -6})
+        assert "not paired" in (await next_of(ws, "error"))["text"]
+        assert s.revision == rev and s.value("output.trim_db") == 0.0
+        for _ in range(3):
+            await ws.send_json({"type": "pair", "code": "000000"})
+            assert (await next_of(ws, "error"))["text"] == "wrong pairing code"
+        await ws.send_json({"type": "pair", "code": "314159"})
+        assert "wait" in (await next_of(ws, "error"))["text"]           # even the right code waits
+        srv._misses.clear()                                             # (the wait, elapsed)
+        await ws.send_json({"type": "pair", "code": "314159"})
+        token = (await next_of(ws, "paired"))["token"]
+        await ws.send_json({"type": "set", "param": "output.trim_db", "value": -6})
+        ch = await next_of(ws, "change")
+        assert ch["revision"] == rev + 1 and ch["source"] == "page"
+        assert ch["values"] == {"output.trim_db": [0.0, -6.0]}
+        assert s.value("output.trim_db") == -6.0 and s.sink.values["output.trim_db"] == -6.0
+        s.apply({"glue.ratio": 3.0}, "panel")                           # another hand
+        ch = await next_of(ws, "change")
+        assert ch["revision"] == rev + 2 and ch["source"] == "panel"
+        await ws.send_json({"type": "set", "param": "eq.bell2_gain_db", "value": 2})
+        ch = await next_of(ws, "change")
+        assert "eq_curve" in ch and max(ch["eq_curve"]["mid"]) == pytest.approx(2.0, abs=0.05)
+        await ws.send_json({"type": "set", "param": "glue.ratio", "value": 99})
+        assert "20" in (await next_of(ws, "error"))["text"]
+        await ws.close()
+        # a reconnecting page: its token pairs it, an old revision resyncs it
+        _, ws2 = await connect(srv)
+        await next_of(ws2, "snapshot")
+        await ws2.send_json({"type": "pair", "token": token})
+        await next_of(ws2, "paired")
+        await ws2.send_json({"type": "resync", "revision": rev})
+        assert (await next_of(ws2, "snapshot"))["revision"] == s.revision
+        m = await next_of(ws2, "meters")
+        assert m["short_term_lufs"] is not None
+        async with __import__("aiohttp").ClientSession() as h2:
+            rows = await (await h2.get(f"http://127.0.0.1:{srv.port}/log.json?token={token}")).json()
+            text = await (await h2.get(f"http://127.0.0.1:{srv.port}/log.txt?token={token}")).text()
+        assert [(r["source"], r["param"], r["from"], r["to"]) for r in rows if "param" in r][:2] == [
+            ("page", "output.trim_db", 0.0, -6.0), ("panel", "glue.ratio", 1.0, 3.0)]
+        assert "output.trim_db" in text and "0.0 dB -> -6.0 dB" in text
+        await ws2.close()
+        await http.close()
+    asyncio.run(run())
+
+
+def test_a_client_that_stops_reading_cannot_hold_the_box(box):
+    s, srv = box
+
+    async def run():
+        http, stuck = await connect(srv)                  # never reads again
+        _, live = await connect(srv)
+        await next_of(live, "snapshot")
+        await live.send_json({"type": "pair", "code": "314159"})
+        await next_of(live, "paired")
+        t0 = asyncio.get_running_loop().time()
+        for i in range(3000):
+            s.apply({"eq.bell1_gain_db": float(i % 24 - 12) / 2}, "panel")
+        applied = asyncio.get_running_loop().time() - t0
+        last = s.value("eq.bell1_gain_db")
+        while True:                                        # the live page ends on the last value
+            m = json.loads((await asyncio.wait_for(live.receive(), 20)).data)
+            vals = m.get("values", {})
+            if m["type"] == "snapshot" and vals.get("eq.bell1_gain_db") == last:
+                break
+            if m["type"] == "change" and m["revision"] == s.revision:
+                break
+        assert applied < 30                                # the session never waited on the network
+        assert all(len(f._q) <= FEED_LEN for f in s._feeds)   # memory stays bounded
+        await stuck.close()
+        await live.close()
+        await http.close()
+    asyncio.run(run())
+
+
+@pytest.mark.skipif(find() is None, reason="no chromium (make test installs it): the page's browser "
+                    "test is NOT run")
+def test_the_page_in_a_real_browser(box):
+    s, srv = box
+    chain = s.sink
+
+    def level_db():
+        t = np.arange(9600) / 48000
+        x = np.stack([0.1 * np.sin(2 * np.pi * 1000 * t)] * 2, 1).astype(np.float32)
+        c = Chain(48000, chain.values)
+        y = c.process(x)[4800:]
+        return 10 * np.log10(np.mean(y.astype(np.float64) ** 2))
+
+    async def run():
+        async with Browser() as b:
+            url = f"http://127.0.0.1:{srv.port}/"
+            await b.open(url)
+            await b.wait("document.getElementById('in-output.trim_db') !== null")
+            assert await b.eval("document.getElementById('in-output.trim_db').disabled")
+            # unpaired: a change sent through the page's own socket is refused
+            await b.eval("send({type: 'set', param: 'output.trim_db', value: -3})")
+            await b.wait("document.getElementById('conn').textContent.includes('not paired')")
+            assert s.value("output.trim_db") == 0.0
+            before = level_db()
+            await b.eval("document.getElementById('code').value = '314159';"
+                         "document.getElementById('pair').requestSubmit()")
+            await b.wait("!document.getElementById('in-output.trim_db').disabled")
+            # move the output trim on the page to -12 dB (its slider is linear over -24..0)
+            await b.eval("const i = document.getElementById('in-output.trim_db');"
+                         "i.value = 500; i.dispatchEvent(new Event('input'))")
+            for _ in range(100):
+                if s.value("output.trim_db") != 0.0:
+                    break
+                await asyncio.sleep(0.05)
+            assert s.value("output.trim_db") == pytest.approx(-12.0, abs=0.1)
+            assert level_db() - before == pytest.approx(-12.0, abs=0.2)
+            # a knob on the panel shows on the page
+            s.apply({"glue.ratio": 3.0}, "panel")
+            await b.wait("document.getElementById('val-glue.ratio').textContent.startsWith('3.0')")
+            await b.wait("document.getElementById('loglist').textContent.includes('panel glue.ratio')")
+            await b.wait("document.getElementById('st').textContent !== '--.-'")
+    asyncio.run(run())
