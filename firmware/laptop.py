@@ -274,7 +274,7 @@ def _page_screenshot(session: Session, player, out: str) -> str:
 def run_sim(session: Session, source: str | None = None, record: str | None = None,
             sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None,
             boot=None, references=(), reference_mb: int = DEFAULT_MEMORY_MB,
-            net: dict | None = None, midi: str = "") -> int:
+            net: dict | None = None, midi: str = "", midi_map: dict | None = None) -> int:
     out = out or sys.stdout
     sd = _default_output() if sound else None
     if sd is None:
@@ -294,6 +294,7 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
     midi_port = None
     if midi:
         from .remote.midi import JackMidiPort, MidiSurface, RawMidiPort
+        session.bindings.update(midi_map or {})
         ctl.midi = MidiSurface(session, act=ctl.act_later, presets=ctl.presets)
         midi_port = (JackMidiPort(ctl.midi) if midi == "jack" else RawMidiPort(midi, ctl.midi))
     fs = player.fs

@@ -238,3 +238,29 @@ def test_the_documented_map_is_the_generated_one():
     from firmware.cli.info import midi_map
     with open(os.path.join(os.path.dirname(__file__), "..", "docs", "midi-map.md")) as f:
         assert f.read() == midi_map(), "regenerate: masterbox params --midi-map > docs/midi-map.md"
+
+
+def test_a_map_file_binds_controls_and_bad_ones_say_why(tmp_path):
+    from firmware.errors import UserError
+    from firmware.remote.midi import load_map
+
+    good = tmp_path / "map.toml"
+    good.write_text('[[binding]]\nchannel = 2\ncc = 70\nparam = "limiter.drive_db"\n\n'
+                    '[[binding]]\ncc = 16\nmode = "abs14"\nparam = "output.trim_db"\n\n'
+                    '[[binding]]\nchannel = 16\nnrpn = 300\nparam = "glue.ratio"\n')
+    assert load_map(str(good)) == {
+        "cc:1:70": {"param": "limiter.drive_db", "mode": "abs"},
+        "cc:0:16": {"param": "output.trim_db", "mode": "abs14"},
+        "nrpn:15:300": {"param": "glue.ratio", "mode": "nrpn"}}
+    for text, says in (('[[binding]]\ncc = 70\nparam = "nope.x"\n', "unknown parameter"),
+                       ('[[binding]]\nchannel = 17\ncc = 1\nparam = "glue.ratio"\n', "1..16"),
+                       ('[[binding]]\ncc = 200\nparam = "glue.ratio"\n', "0..127"),
+                       ('[[binding]]\ncc = 40\nmode = "abs14"\nparam = "glue.ratio"\n', "0..31"),
+                       ('[[binding]]\nparam = "glue.ratio"\n', "one of cc"),
+                       ('[[binding]]\ncc = 1\nmode = "log"\nparam = "glue.ratio"\n', "mode"),
+                       ('[mapping]\n', "unknown key"), ("not toml [", "MIDI map")):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text)
+        with pytest.raises(UserError, match=says) as e:
+            load_map(str(bad))
+        assert "\n" not in str(e.value)

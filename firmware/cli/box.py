@@ -119,6 +119,10 @@ def cmd_run(args) -> int:
            "web": ((cfg["web_bind"] if cfg else "127.0.0.1"), web_port) if web_port else None,
            "password": cfg["remote_password"] if cfg else ""}
     midi = args.midi if args.midi is not None else (cfg["midi_device"] if cfg else "")
+    midi_map = {}
+    if midi and cfg and cfg["midi_map"]:
+        from ..remote.midi import load_map
+        midi_map = load_map(cfg["midi_map"])          # checked before anything starts
     session = session_from(args.preset or (cfg["preset"] if cfg else "neutral"), args.set,
                            user_dir=boot.presets.folder)
     if args.sim:
@@ -130,7 +134,7 @@ def cmd_run(args) -> int:
         try:
             return run_sim(session, args.input, args.record, sound=not args.no_sound,
                            seconds=args.seconds, boot=boot, references=args.reference,
-                           reference_mb=mb, net=net, midi=midi)
+                           reference_mb=mb, net=net, midi=midi, midi_map=midi_map)
         finally:
             boot.close()
     from ..service.run import run_box
@@ -162,7 +166,7 @@ def cmd_run(args) -> int:
     try:
         return run_box(session, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu,
                        references=folder_files(ref_folder) + args.reference, reference_mb=mb,
-                       net=net, midi_device=midi)
+                       net=net, midi_device=midi, midi_map=midi_map)
     finally:
         boot.close()
 

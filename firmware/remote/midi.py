@@ -358,6 +358,53 @@ def _nrpn_bytes(ch: int, number: int, v: int) -> bytes:
                   s, 101, 127, s, 100, 127))
 
 
+def load_map(path: str) -> dict:
+    """Bindings from a TOML map file, in the session's form ({"cc:CH:NUM" or
+    "nrpn:CH:NUM": {"param", "mode"}}, channels 0-15 inside, 1-16 in the file):
+
+        [[binding]]
+        channel = 1            # 1-16
+        cc = 70                # or nrpn = 300
+        mode = "abs"           # abs | abs14 | rel2c | rel64 (nrpn for an NRPN)
+        param = "limiter.drive_db"
+    """
+    from ..errors import UserError
+    from ..store import tomlfile
+
+    doc = tomlfile.read(path, "MIDI map")
+    extra = set(doc) - {"binding"}
+    if extra:
+        raise UserError(f"MIDI map {path}: unknown key {sorted(extra)[0]!r} (use [[binding]] tables)")
+    out = {}
+    for i, b in enumerate(doc.get("binding", []), start=1):
+        where = f"MIDI map {path}: binding {i}"
+        if not isinstance(b, dict):
+            raise UserError(f"{where}: not a table")
+        unknown = set(b) - {"channel", "cc", "nrpn", "mode", "param"}
+        if unknown:
+            raise UserError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+        ch = b.get("channel", 1)
+        if not (isinstance(ch, int) and 1 <= ch <= 16):
+            raise UserError(f"{where}: channel {ch!r} is out of range 1..16")
+        pid = b.get("param")
+        if pid not in params.defaults():
+            raise UserError(f"{where}: unknown parameter {pid!r} (see masterbox params)")
+        if ("cc" in b) == ("nrpn" in b):
+            raise UserError(f"{where}: give one of cc = 0..127 or nrpn = 0..16383")
+        if "cc" in b:
+            num, top, mode = b["cc"], 127 if b.get("mode") != "abs14" else 31, b.get("mode", "abs")
+            if mode not in ("abs", "abs14", "rel2c", "rel64"):
+                raise UserError(f"{where}: mode {mode!r}: use abs, abs14, rel2c or rel64")
+            key = f"cc:{ch - 1}:{num}"
+        else:
+            num, top, mode = b["nrpn"], 16383, "nrpn"
+            key = f"nrpn:{ch - 1}:{num}"
+        if not (isinstance(num, int) and 0 <= num <= top):
+            raise UserError(f"{where}: number {num!r} is out of range 0..{top}")
+        out[key] = {"param": pid, "mode": mode}
+    return out
+
+
 # ---------------------------------------------------------------- transports
 class RawMidiPort:
     """An ALSA rawmidi device file (/dev/snd/midiCxDy): bytes in on a thread,

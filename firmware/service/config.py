@@ -21,6 +21,7 @@ Every key, with its default:
     remote_password = ""   # the pairing code remote surfaces must send; "" = a fresh code each
                            # start, shown on the Remote page
     midi_device = ""       # a MIDI controller: its ALSA rawmidi device (/dev/snd/midiC1D0); "" = off
+    midi_map = ""          # a TOML file of bindings over the default map (docs/midi-map.md)
     web_port = 0           # the browser page on this TCP port; 0 = off
     web_bind = "127.0.0.1" # the address it listens on: the box's LAN address to reach it
 
@@ -33,7 +34,7 @@ from ..store import tomlfile
 
 DEFAULTS = {"device": "", "rate": 48000, "block": 128, "rt_priority": 70, "rt_cpu": -1, "preset": "neutral",
             "panel": "gpio", "pins": "", "state_dir": "", "references": "", "reference_memory_mb": 256,
-            "osc_port": 0, "osc_bind": "127.0.0.1", "remote_password": "", "midi_device": "",
+            "osc_port": 0, "osc_bind": "127.0.0.1", "remote_password": "", "midi_device": "", "midi_map": "",
             "web_port": 0, "web_bind": "127.0.0.1"}
 CHOICES = {"rate": (44100, 48000, 88200, 96000), "block": (64, 128, 256, 512),
            "panel": ("gpio", "none")}

@@ -53,13 +53,14 @@ def list_devices(out=None) -> int:
 
 def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_cpu=-1,
             ui=None, references=(), reference_mb: int = 0, net: dict | None = None,
-            midi_device: str = "") -> int:
+            midi_device: str = "", midi_map: dict | None = None) -> int:
     """The engine on the session's values, with its health check; ``ui(engine,
     session)`` (optional) builds the panel and screen once audio runs, and is
     stepped ~30 times a second. ``references``: audio files loaded as
     reference tracks into ``reference_mb`` of memory once audio runs. ``net``:
     the network surfaces to start (remote.start's osc, web, password);
-    ``midi_device``: a rawmidi device for a MIDI controller ("" = off)."""
+    ``midi_device``: a rawmidi device for a MIDI controller ("" = off), with
+    ``midi_map``'s bindings over the learned ones."""
     out = out or sys.stdout
     stop = {"now": False}
 
@@ -108,6 +109,7 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
     if midi_device:
         from ..remote.midi import MidiSurface, RawMidiPort
         ctl = panel.ctl if panel is not None else None
+        session.bindings.update(midi_map or {})
         surface = MidiSurface(session, act=ctl.act_later if ctl else None)
         remote.append(_MidiOn(RawMidiPort(midi_device, surface), surface))
         if ctl is not None:
