@@ -264,3 +264,14 @@ def test_a_map_file_binds_controls_and_bad_ones_say_why(tmp_path):
         with pytest.raises(UserError, match=says) as e:
             load_map(str(bad))
         assert "\n" not in str(e.value)
+
+
+def test_pick_up_when_the_knob_passes_the_value(surface):
+    s, m, ctl, sent = surface
+    s.bindings["cc:0:30"] = {"param": "glue.threshold_db", "mode": "abs"}   # -40..0
+    cur = s.value("glue.threshold_db")
+    assert -36 < cur < -12
+    m.receive(bytes([0xB0, 30, 10]))                  # far below: nothing
+    assert s.value("glue.threshold_db") == cur
+    m.receive(bytes([0xB0, 30, 90]))                  # a fast turn jumps over it: taken
+    assert s.value("glue.threshold_db") == pytest.approx(-40 + 40 * 90 / 127)

@@ -27,12 +27,13 @@ Controls (the default map, generated from the schema, overridable in TOML):
   relative CC (two's complement or offset 64) or NRPN; kept with the session.
 
 Absolute controls pick up (soft takeover): a knob whose position disagrees
-with the box moves nothing until it passes the box's value.
+with the box moves nothing until it reaches or passes the box's value.
 """
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 
@@ -45,6 +46,7 @@ BUTTON_CC = {25: "bypass", 26: "compare", 27: "back"}
 PICKUP = 1.5 / 128              # an absolute control is taken within this of the box's value
 FEEDBACK_HZ = 50.0              # at most this many feedback bursts a second
 MODES = ("abs", "abs14", "rel2c", "rel64", "nrpn")
+PER_CYCLE = 64                  # MIDI events written to a JACK port in one period, at most
 
 
 # ---------------------------------------------------------------- parsing
@@ -185,6 +187,8 @@ class MidiSurface:
         self.picked: dict[str, bool] = {}
         self.learning: str | None = None
         self.learned: str = ""
+        self._batch: dict[str, float] = {}
+        self._last_in: dict[str, float] = {}      # each absolute control's last position
         self._lock = threading.Lock()
         self._dirty: set[str] = set()
         self._next_feedback = 0.0
@@ -195,11 +199,28 @@ class MidiSurface:
 
     # ------------------------------------------------------------ in
     def receive(self, data: bytes) -> None:
+        """Everything in ``data``: the moves of one read go to the session as
+        one change (the latest value of each control), so a dense stream
+        costs one redesign per read, not one per message; order is kept
+        around program changes and panel actions, which go as they come."""
+        self._batch = {}
         for msg in self.parser.feed(data):
             try:
                 self._message(*msg)
             except Exception as e:              # a bad value is said in the log, not fatal
                 log.warning("MIDI %s: %s", msg, e)
+        self._apply_batch()
+
+    def _value(self, pid: str) -> float:
+        return self._batch.get(pid, self.session.value(pid))
+
+    def _set(self, pid: str, value: float) -> None:
+        self._batch[pid] = params.check_value(pid, value)
+
+    def _apply_batch(self) -> None:
+        if self._batch:
+            batch, self._batch = self._batch, {}
+            self.session.apply(batch, "midi", gesture="midi:" + ",".join(sorted(batch)))
 
     def learn(self, pid: str) -> None:
         """Bind the next control that moves to ``pid``."""
@@ -210,6 +231,7 @@ class MidiSurface:
         if kind == "pc":
             if self.learning:
                 return
+            self._apply_batch()
             self._program(ch, a)
             return
         if kind != "cc":
@@ -246,6 +268,7 @@ class MidiSurface:
 
         if kind == "turn" and steps == 0:
             return
+        self._apply_batch()
         self.act(Action(control, kind, steps))
 
     def _bound(self, binding: dict, ch: int, a: int, b: int) -> None:
@@ -253,8 +276,7 @@ class MidiSurface:
         if mode in ("rel2c", "rel64"):
             steps = relative(b, mode)
             if steps:
-                self.session.apply({pid: params.step_value(pid, self.session.value(pid), steps)},
-                                   "midi", gesture=f"midi:{pid}")
+                self._set(pid, params.step_value(pid, self._value(pid), steps))
         elif mode == "abs14":
             self.msb14[(ch, a)] = b                 # the LSB (CC a + 32) completes it
             self._absolute(pid, (b << 7) / 16383.0)
@@ -271,20 +293,22 @@ class MidiSurface:
         if pid is None:
             return
         if what == "step":
-            self.session.apply({pid: params.step_value(pid, self.session.value(pid), v, fine=True)},
-                               "midi", gesture=f"midi:{pid}")
+            self._set(pid, params.step_value(pid, self._value(pid), v, fine=True))
         else:
             self._absolute(pid, v / 16383.0)
 
     def _absolute(self, pid: str, f: float) -> None:
         """Soft takeover: the control moves the value once it is at it."""
-        cur = value_fraction(pid, self.session.value(pid))
+        cur = value_fraction(pid, self._value(pid))
+        prev = self._last_in.get(pid)
+        self._last_in[pid] = f
         if not self.picked.get(pid):
-            if abs(f - cur) > PICKUP:
+            # taken when it comes within PICKUP of the box's value, or passes it
+            crossed = prev is not None and min(prev, f) <= cur <= max(prev, f)
+            if abs(f - cur) > PICKUP and not crossed:
                 return
             self.picked[pid] = True
-        self.session.apply({pid: params.check_value(pid, fraction_value(pid, f))}, "midi",
-                           gesture=f"midi:{pid}")
+        self._set(pid, fraction_value(pid, f))
 
     def _program(self, ch: int, prog: int) -> None:
         if self.bank[ch] == 0:
@@ -473,8 +497,18 @@ class JackMidiPort:
             for _offset, data in self.inport.incoming_midi_events():
                 self._in.append(bytes(data))
             self.outport.clear_buffer()
-            while self._out:
-                self.outport.write_midi_event(0, self._out.popleft())
+            n = 0
+            while self._out and n < PER_CYCLE:
+                self.outport.write_midi_event(0, self._out[0])
+                self._out.popleft()             # only once written: a full buffer waits a cycle
+                n += 1
+
+        # JACK runs this callback in its own thread, which needs the GIL every
+        # cycle; Python hands the GIL over every 5 ms by default, longer than a
+        # period, so a busy thread elsewhere would make JACK late: hand it over
+        # sooner while the port exists
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._interval, 0.0005))
 
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="midi", daemon=True)
@@ -487,8 +521,11 @@ class JackMidiPort:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            data = bytearray()
             while self._in:
-                self.surface.receive(self._in.popleft())
+                data += self._in.popleft()
+            if data:
+                self.surface.receive(bytes(data))
             self.surface.flush()
             time.sleep(0.002)
 
@@ -497,3 +534,4 @@ class JackMidiPort:
         self._thread.join(timeout=1.0)
         self.client.deactivate()
         self.client.close()
+        sys.setswitchinterval(self._interval)
