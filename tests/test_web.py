@@ -181,3 +181,43 @@ def test_the_page_in_a_real_browser(box):
             await b.wait("document.getElementById('loglist').textContent.includes('panel glue.ratio')")
             await b.wait("document.getElementById('st').textContent !== '--.-'")
     asyncio.run(run())
+
+
+def test_reference_tracks_from_the_page(tmp_path):
+    import soundfile as sf
+
+    from firmware.references import load_all
+
+    t = np.arange(3 * 48000) / 48000
+    for name in ("a.wav", "b.wav"):
+        sf.write(tmp_path / name, np.stack([0.2 * np.sin(2 * np.pi * 500 * t)] * 2, 1), 48000)
+    s = Session(Chain(48000, presets.load("neutral"), reference_bytes=8 << 20))
+    assert load_all(s, [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")], 48000) == []
+    srv = WebServer(s, "127.0.0.1", 0, code="314159").start()
+
+    async def run():
+        http, ws = await connect(srv)
+        snap = await next_of(ws, "snapshot")
+        assert [r["name"] for r in snap["state"]["references"]] == ["a.wav", "b.wav"]
+        await ws.send_json({"type": "reference", "on": True})
+        assert "not paired" in (await next_of(ws, "error"))["text"]
+        await ws.send_json({"type": "pair", "code": "314159"})
+        await next_of(ws, "paired")
+        await ws.send_json({"type": "reference", "index": 1, "on": True})
+        ch = await next_of(ws, "change")
+        while s.listening[0] != "reference":
+            ch = await next_of(ws, "change")
+        assert s.reference_index == 1 and s.sink.monitor[0] == "reference"
+        assert ch["state"]["listen"]["mode"] == "reference"
+        await ws.send_json({"type": "reference", "on": False})
+        while True:
+            ch = await next_of(ws, "change")
+            if ch["state"]["listen"]["mode"] == "processed":
+                break
+        assert s.listening[0] == "processed"
+        await ws.close()
+        await http.close()
+    try:
+        asyncio.run(run())
+    finally:
+        srv.close()

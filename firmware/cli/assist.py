@@ -131,6 +131,7 @@ def learn_profile(folder: str, out: str) -> int:
         print(f"[{i}/{n}] {os.path.basename(path)}", file=sys.stderr)
     p = profiles.learn(files, progress)
     profiles.save(out, p, os.path.splitext(os.path.basename(out))[0])
-    print(f"wrote {out}: a profile of {len(files)} files, {p['integrated_lufs']} LUFS, "
+    print(f"wrote {out}: a profile of {len(files)} file{'s' if len(files) != 1 else ''}, "
+          f"{p['integrated_lufs']} LUFS, "
           f"PLR {p['plr_lu']} LU on average")
     return 0

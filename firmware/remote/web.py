@@ -12,8 +12,8 @@ per session revision, in order ({"type": "change", "revision", ...}); a
 client that reconnects sends {"type": "resync", "revision": N} and gets the
 missing deltas or, if they are gone, a new snapshot. Meters go out ten times
 a second, latest value wins. A client asks with {"type": "pair", "code"},
-then {"type": "set", "param", "value"}, "compare", "listen", "recall",
-"store", "undo", "redo", "accept", "reject".
+then {"type": "set", "param", "value"}, "compare", "listen", "reference"
+(on, index), "recall", "store", "undo", "redo", "accept", "reject".
 
 Security: off by default; when on it listens on the configured address and
 port only. Nothing changes before pairing (the code on the Remote page, or
@@ -343,6 +343,11 @@ class WebServer:
             s.recall(int(m["slot"]), src)
         elif kind == "store":
             s.store(int(m["slot"]), src)
+        elif kind == "reference":
+            if "index" in m:
+                s.select_reference(int(m["index"]), src)
+            if bool(m.get("on")) != (s.listening[0] == "reference"):
+                s.toggle_reference(src)
         elif kind == "undo":
             s.undo(src)
         elif kind == "redo":

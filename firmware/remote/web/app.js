@@ -78,6 +78,10 @@ function show(pid) {
 function showState() {
   $("compare").classList.toggle("on", state.listen && state.listen.mode === "bypass");
   $("solo").value = state.solo || "stereo";
+  $("ref").classList.toggle("on", state.listen && state.listen.mode === "reference");
+  $("ref").disabled = !(state.references || []).length;
+  $("refs").innerHTML = (state.references || []).map((r, i) =>
+    `<option value="${i}" ${state.reference === i ? "selected" : ""}>${r.name} (${r.lufs.toFixed(1)} LUFS)</option>`).join("");
   $("snapshots").innerHTML = (state.snapshots || []).map((s, i) =>
     `<button data-recall="${i}" ${s.values ? "" : "disabled"} class="${state.active_slot === i ? "on" : ""}">${s.slot}</button>` +
     `<button data-store="${i}">store ${s.slot}</button>`).join(" ");
@@ -164,6 +168,9 @@ $("pair").addEventListener("submit", (e) => { e.preventDefault(); send({type: "p
 $("compare").addEventListener("click", () => send({type: "compare", on: !(state.listen && state.listen.mode === "bypass")}));
 $("solo").addEventListener("change", () => send({type: "listen", mode: $("solo").value}));
 $("undo").addEventListener("click", () => send({type: "undo"}));
+$("ref").addEventListener("click", () => send({type: "reference", on: !(state.listen && state.listen.mode === "reference")}));
+$("refs").addEventListener("change", () => send({type: "reference", index: +$("refs").value,
+  on: state.listen && state.listen.mode === "reference"}));
 $("redo").addEventListener("click", () => send({type: "redo"}));
 document.addEventListener("click", (e) => {
   const d = e.target.dataset;
