@@ -118,6 +118,13 @@ def _too_long(name: str, n: float, max_frames: int, fs: int) -> DspError:
                     f"at {fs} Hz (raise references.memory_mb)")
 
 
+def audio(memory: np.ndarray, selector: tuple) -> np.ndarray:
+    """A placed reference's audio, (frames, 2) float32, copied out of the memory."""
+    first, n, _ = selector
+    w = WORDS_PER_FRAME
+    return memory[w * first:w * (first + n)].reshape(n, w)[:, :2].copy()
+
+
 class ReferenceBank:
     def __init__(self, memory: np.ndarray, fs: int):
         if memory.dtype != np.float32 or memory.ndim != 1:

@@ -56,6 +56,16 @@ def fraction(p: params.Param, v: float) -> float:
     return (v - p.min) / (p.max - p.min)
 
 
+def value_at(p: params.Param, f: float) -> float:
+    """The value at position f (0..1) along a control's taper: fraction's inverse."""
+    f = min(max(f, 0.0), 1.0)
+    if p.choices:
+        return float(round(f * (len(p.choices) - 1)))
+    if p.taper == "log":
+        return p.min * math.exp(f * math.log(p.max / p.min))
+    return p.min + f * (p.max - p.min)
+
+
 def _title_of(filename: str) -> str:
     """A reference's file name without its extension: what fits on a line."""
     return os.path.splitext(filename)[0]
@@ -469,10 +479,9 @@ class AssistantHand:
 
     def _reference_audio(self):
         s = self.session
-        r = s.references[s.reference_index]
-        first, n, _ = r.selector
-        mem = s.sink.reference_memory
-        return mem[3 * first:3 * (first + n)].reshape(n, 3)[:, :2].copy()
+        from dsp.references import audio
+
+        return audio(s.sink.reference_memory, s.references[s.reference_index].selector)
 
     def collect(self) -> str | None:
         """The finished answer, once: given to the session as ghosts; returns

@@ -73,7 +73,7 @@ def test_protocol_pairing_origin_deltas_and_resync(box):
             assert (await next_of(ws, "error"))["text"] == "wrong pairing code"
         await ws.send_json({"type": "pair", "code": "314159"})
         assert "wait" in (await next_of(ws, "error"))["text"]           # even the right code waits
-        srv._misses.clear()                                             # (the wait, elapsed)
+        srv.pairing.misses.clear()                                      # (the wait, elapsed)
         await ws.send_json({"type": "pair", "code": "314159"})
         token = (await next_of(ws, "paired"))["token"]
         await ws.send_json({"type": "set", "param": "output.trim_db", "value": -6})

@@ -64,7 +64,7 @@ def response(b: Band) -> np.ndarray:
     return _shape(kind, float(b.freq_hz), float(b.q), float(round(b.gain_db, 3)))
 
 
-def _lstsq(cols: list[np.ndarray], d: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
+def lstsq(cols: list[np.ndarray], d: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
     """Gains for ``cols`` (and a free constant) minimising the weighted error;
     returns (gains, rms of the residual over the weighted bands)."""
     A = np.stack(cols + [np.ones_like(d)], 1) * w[:, None]
@@ -106,7 +106,7 @@ def fit(d: np.ndarray, free: tuple[str, ...], mode: str = "stereo",
                 if fh is not None:
                     cols.append(_shape("high_shelf", fh, SHELF_Q) / UNIT_DB)
                     names.append(("high_shelf", fh))
-                g, err = _lstsq(cols, d, w)
+                g, err = lstsq(cols, d, w)
                 g = np.clip(g, -MAX_DB, MAX_DB)
                 if best is None or err < best[0]:
                     best = (err, names, g)
@@ -124,7 +124,7 @@ def fit(d: np.ndarray, free: tuple[str, ...], mode: str = "stereo",
         best = None
         for q in BELL_QS:
             col = _shape("bell", float(CENTRES[k]), q) / UNIT_DB
-            g, err = _lstsq([col], r, w)
+            g, err = lstsq([col], r, w)
             if best is None or err < best[0]:
                 best = (err, q, float(np.clip(g[0], -MAX_DB, MAX_DB)))
         _, q, gain = best

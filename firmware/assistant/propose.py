@@ -324,7 +324,7 @@ def _match_tone(plan: _Plan, book: _EqBook, d_mid, d_side, d_side_eq, k, fs, cap
         if not group:
             continue
         cols = [F.response(F.Band(b.band, b.freq_hz, F.UNIT_DB, b.q, b.mode)) / F.UNIT_DB for b in group]
-        dg, _ = F._lstsq(cols, short, w)
+        dg, _ = F.lstsq(cols, short, w)
         for b, g in zip(group, dg):
             book.parts[b.band][0][1] += float(g)
 

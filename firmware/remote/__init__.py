@@ -7,17 +7,18 @@ off by default, the network ones unable to change the box before pairing.
               14-bit and relative controls, learn, pick-up, feedback
     web.py    the browser page (aiohttp; assets in web/): every parameter,
               meters, the EQ curve, proposals, the session log
+    pairing.py  the pairing code and the wait after wrong codes
 """
 from __future__ import annotations
-
-import secrets
 
 
 def start(session, meter, osc=None, web=None, password: str = "") -> list:
     """The network surfaces asked for, running: ``osc`` and ``web`` are
     (bind address, port) or None. One pairing code for all of them (the
     password, or a fresh code shown on the Remote page)."""
-    code = password or f"{secrets.randbelow(10 ** 6):06d}"
+    from .pairing import new_code
+
+    code = new_code(password)
     out = []
     try:
         if osc is not None:

@@ -150,15 +150,9 @@ def pid_of_nrpn(n: int) -> str | None:
 
 def fraction_value(pid: str, f: float) -> float:
     """The value at position f (0..1) along a control's taper."""
-    import math
+    from ..control import value_at
 
-    p = params.get(pid)
-    f = min(max(f, 0.0), 1.0)
-    if p.choices:
-        return float(round(f * (len(p.choices) - 1)))
-    if p.taper == "log":
-        return p.min * math.exp(f * math.log(p.max / p.min))
-    return p.min + f * (p.max - p.min)
+    return value_at(params.get(pid), f)
 
 
 def value_fraction(pid: str, v: float) -> float:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import math
-import secrets
 import socket
 import struct
 import threading
@@ -34,14 +33,14 @@ import time
 
 from dsp import params
 
+from .pairing import Pairing
+
 log = logging.getLogger("masterbox.osc")
 
 PREFIX = "/masterbox"
 HEARTBEAT_S = 10.0
 MAX_RATE_HZ = 30.0
 DEFAULT_RATE_HZ = 10.0
-WRONG_CODES = 3                 # wrong codes from a host before it waits
-WAIT_S = 10.0                   # ... this long, doubling on each further miss
 MAX_PACKET = 65507
 
 
@@ -141,9 +140,9 @@ class OscServer:
         self.session = session
         self.meter = meter
         self.clock = clock
-        self.code = password or f"{secrets.randbelow(10 ** 6):06d}"
+        self.pairing = Pairing(password, clock)
+        self.code = self.pairing.code
         self.paired: set[str] = set()
-        self._misses: dict[str, tuple[int, float]] = {}     # host -> (wrong codes, wait until)
         self._subs: dict[tuple, _Subscriber] = {}
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
@@ -234,20 +233,12 @@ class OscServer:
             self._error(addr, str(e)[:200])
 
     def _pair(self, host: str, addr, args) -> None:
-        now = self.clock()
-        misses, until = self._misses.get(host, (0, 0.0))
-        if now < until:
-            self._error(addr, f"too many wrong codes: wait {until - now:.0f} s")
+        why = self.pairing.attempt(host, str(args[0]) if args else "")
+        if why is not None:
+            self._error(addr, why)
             return
-        if args and str(args[0]) == self.code:
-            self.paired.add(host)
-            self._misses.pop(host, None)
-            self._send(addr, f"{PREFIX}/paired", 1)
-            return
-        misses += 1
-        wait = WAIT_S * 2 ** (misses - WRONG_CODES) if misses >= WRONG_CODES else 0.0
-        self._misses[host] = (misses, now + wait)
-        self._error(addr, "wrong pairing code")
+        self.paired.add(host)
+        self._send(addr, f"{PREFIX}/paired", 1)
 
     def _change(self, path: str, pid: str, known: bool, args: list, addr) -> None:
         s, src = self.session, "osc"

@@ -42,6 +42,8 @@ import numpy as np
 
 from dsp import params
 
+from .pairing import Pairing
+
 log = logging.getLogger("masterbox.web")
 
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web")
@@ -49,8 +51,6 @@ METER_HZ = 10.0
 SEND_TIMEOUT_S = 2.0
 FEED_LEN = 256
 LOG_LEN = 10000
-WRONG_CODES = 3
-WAIT_S = 10.0
 CURVE_POINTS = 160
 
 
@@ -119,7 +119,8 @@ class WebServer:
                  meter=None, clock=time.monotonic):
         self.session = session
         self.bind, self.port = bind, port
-        self.code = code or f"{secrets.randbelow(10 ** 6):06d}"
+        self.pairing = Pairing(code, clock)
+        self.code = self.pairing.code
         self.meter = meter
         self.clock = clock
         self.log = SessionLog(session)
@@ -127,7 +128,6 @@ class WebServer:
         self.clients: set = set()
         self._busy: set = set()         # clients a meter update is still going to
         self.dropped = 0
-        self._misses: dict[str, tuple[int, float]] = {}
         self._loop = None
         self._runner = None
         self._ready = threading.Event()
@@ -361,18 +361,10 @@ class WebServer:
         return None
 
     def _pair(self, client, code: str) -> dict:
-        now = self.clock()
-        host = client["host"]
-        misses, until = self._misses.get(host, (0, 0.0))
-        if now < until:
-            return {"type": "error", "text": f"too many wrong codes: wait {until - now:.0f} s"}
-        if code == self.code:
-            client["paired"] = True
-            self._misses.pop(host, None)
-            token = secrets.token_urlsafe(16)
-            self.tokens.add(token)
-            return {"type": "paired", "token": token}
-        misses += 1
-        self._misses[host] = (misses, now + (WAIT_S * 2 ** (misses - WRONG_CODES)
-                                             if misses >= WRONG_CODES else 0.0))
-        return {"type": "error", "text": "wrong pairing code"}
+        why = self.pairing.attempt(client["host"], code)
+        if why is not None:
+            return {"type": "error", "text": why}
+        client["paired"] = True
+        token = secrets.token_urlsafe(16)
+        self.tokens.add(token)
+        return {"type": "paired", "token": token}

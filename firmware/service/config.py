@@ -58,8 +58,6 @@ def load(path: str) -> dict:
             raise UserError(f"config {path}: rt_priority = {value} is out of range 0..99")
         if key in ("osc_port", "web_port") and not 0 <= value <= 65535:
             raise UserError(f"config {path}: {key} = {value} is out of range 0..65535 (0 = off)")
-        if key == "osc_port" and not 0 <= value <= 65535:
-            raise UserError(f"config {path}: osc_port = {value} is out of range 0..65535 (0 = off)")
         if key == "reference_memory_mb" and not 0 <= value <= 4096:
             raise UserError(f"config {path}: reference_memory_mb = {value} is out of range 0..4096")
         if key == "rt_cpu" and not -1 <= value <= 1023:
