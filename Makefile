@@ -2,7 +2,7 @@
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test fuzz bench check-arm64 clean install uninstall
+.PHONY: setup demo test test-long fuzz bench check-arm64 clean install uninstall
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	./scripts/setup.sh
@@ -12,8 +12,14 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/masterbox demo --out-dir out
 
+# under ~10 minutes: everything but the checks marked long
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -m "not long"
+
+# the checks of 15 s or more each (~3 minutes): the demo as a console script, a
+# cold numba compile, the longest JACK streams, two hundred power cuts
+test-long: $(STAMP)
+	$(VENV)/bin/python -m pytest -q -m long
 
 # the command line against many more generated hostile inputs than make test runs
 fuzz: $(STAMP)

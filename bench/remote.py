@@ -3,13 +3,18 @@ on a private JACK dummy server, eight browser-page clients on websockets (in
 another process, as browsers are), and a MIDI controller sending 1000
 messages a second into the box's own MIDI path (a rawmidi device file; a
 pseudo-terminal stands in for /dev/snd/midiC1D0 on a machine without ALSA
-MIDI), for 60 s. Prints: xruns while idle and under load (the
-same length each), messages sent, whether the final state equals the last
+MIDI), for 60 s. Prints: xruns while idle before the load, under it, and
+idle again after it (the same length each: two idle figures say how much
+the machine itself varies), messages sent, whether the final state equals the last
 value sent for every control (nothing lost or reordered), whether every page
 ends on that state, and the process's memory at the start and end of the
-load. No peer is named for these figures.
+load. The page clients stand in for browsers on other machines and run at
+nice 10. No peer is named for these figures.
 
-    .venv/bin/python bench/remote.py [--seconds 60]
+    .venv/bin/python bench/remote.py [--seconds 60] [--rt-cpu N]
+
+--rt-cpu pins the audio thread to CPU N (the box's `rt_cpu`) and keeps the page
+clients off it.
 """
 from __future__ import annotations
 
@@ -69,7 +74,7 @@ def pages(port: int, seconds: float) -> None:
     print(json.dumps(seen))
 
 
-def child(seconds: float) -> None:
+def child(seconds: float, rt_cpu: int = -1) -> None:
     sys.path.insert(0, ROOT)
     from dsp import params
     from firmware.engine import Engine
@@ -79,7 +84,7 @@ def child(seconds: float) -> None:
     from firmware.session import Session
     from firmware.store import presets
 
-    eng = Engine(48000, 128, device="system", values=presets.load("default"))
+    eng = Engine(48000, 128, device="system", values=presets.load("default"), rt_cpu=rt_cpu)
     eng.open()
     eng.start()
     s = Session(eng)
@@ -106,7 +111,8 @@ def child(seconds: float) -> None:
 
     web = WebServer(s, "127.0.0.1", 0, code="000000", meter=EngineMeter(eng)).start()
     viewers = subprocess.Popen([sys.executable, __file__, "--pages", str(web.port), "--seconds",
-                                str(seconds + 6)], stdout=subprocess.PIPE, text=True)
+                                str(seconds + 6)], stdout=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: _background(rt_cpu))
     time.sleep(2.0)                                          # the pages connect and pair
     rss0 = rss_mb()
     x0 = eng.counters()["xruns"]
@@ -146,10 +152,20 @@ def child(seconds: float) -> None:
     port.close()
     os.close(master)
     web.close()
+    x0 = eng.counters()["xruns"]
+    time.sleep(seconds)                                     # idle again, surfaces closed
+    out["xruns_idle_after"] = eng.counters()["xruns"] - x0
     eng.stop()
     import sounddevice as sd
     sd._terminate()
     print(json.dumps(out))
+
+
+def _background(rt_cpu: int) -> None:
+    """The page clients: nice 10, and off the audio thread's CPU when it is pinned."""
+    os.nice(10)
+    if rt_cpu >= 0:
+        os.sched_setaffinity(0, set(range(os.cpu_count())) - {rt_cpu})
 
 
 def main():
@@ -157,9 +173,10 @@ def main():
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--child", action="store_true")
     ap.add_argument("--pages", type=int, metavar="PORT")
+    ap.add_argument("--rt-cpu", type=int, default=-1, metavar="N")
     a = ap.parse_args()
     if a.child:
-        child(a.seconds)
+        child(a.seconds, a.rt_cpu)
         return
     if a.pages:
         pages(a.pages, a.seconds)
@@ -170,17 +187,20 @@ def main():
     server, proc = jackd(128)
     try:
         env = dict(os.environ, JACK_DEFAULT_SERVER=server)
-        r = subprocess.run([sys.executable, __file__, "--child", "--seconds", str(a.seconds)],
-                           capture_output=True, text=True, env=env, timeout=a.seconds * 3 + 120)
+        r = subprocess.run([sys.executable, __file__, "--child", "--seconds", str(a.seconds),
+                            "--rt-cpu", str(a.rt_cpu)],
+                           capture_output=True, text=True, env=env, timeout=a.seconds * 4 + 120)
         if r.returncode != 0:
             raise SystemExit(r.stderr[-3000:])
         o = json.loads(r.stdout.strip().splitlines()[-1])
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    print(f"JACK dummy server, 48 kHz, 128 frames; {a.seconds:g} s idle, then {a.seconds:g} s of load")
+    print(f"JACK dummy server, 48 kHz, 128 frames; {a.seconds:g} s idle, {a.seconds:g} s of load, "
+          f"{a.seconds:g} s idle")
     print(f"audio thread: {o['rt']}")
-    print(f"xruns: idle {o['xruns_idle']}, under load {o['xruns_load']}")
+    print(f"xruns: idle before {o['xruns_idle']}, under load {o['xruns_load']}, "
+          f"idle after {o['xruns_idle_after']}")
     for phase in ("idle", "load"):
         d = o[f"callback_{phase}"]
         print(f"callback duration ({phase}): p50 {d.get('p50_us')} us, p99 {d.get('p99_us')} us, "

@@ -60,13 +60,14 @@ class Chain:
         return self._design.listen[2]
 
     # ------------------------------------------------------------ parameters
-    def set(self, changes: dict) -> tuple[str, ...]:
-        """Validate and apply parameter changes (the kernel ramps to them);
-        returns the modules that were redesigned."""
+    def set(self, changes: dict, morph_s: float | None = None) -> tuple[str, ...]:
+        """Validate and apply parameter changes (the kernel ramps to them in
+        ~20 ms, or along a straight line over ``morph_s`` seconds); returns
+        the modules that were redesigned."""
         new = dict(self.values)
         for pid, val in changes.items():
             new[pid] = params.check_value(pid, val)
-        return self._publish(new, None)
+        return self._publish(new, None, morph_s)
 
     def set_monitor(self, mode: str, ref_db: float = 0.0) -> None:
         """What is heard: "processed", "bypass" (the input, matched to the
@@ -102,8 +103,8 @@ class Chain:
         """The reference tracks' float32 memory (dsp/references.py)."""
         return self.R
 
-    def _publish(self, values: dict, listen) -> tuple[str, ...]:
-        done = self._design.update(values, listen)
+    def _publish(self, values: dict, listen, morph_s: float | None = None) -> tuple[str, ...]:
+        done = self._design.update(values, listen, morph_s)
         if done:
             self._seq += 1
             self.T[K.T_SEQ] = self._seq

@@ -18,10 +18,13 @@ import math
 import numpy as np
 
 from . import modules
+from .errors import DspError
 from .kernels import chain as K
+from .kernels.common import LINEAR
 from .modules.common import SMOOTH_TAU_S, alpha
 
 RAMP_TAUS = 14             # after 14 time constants (residual 8e-7) the ramp snaps
+MORPH_MAX_S = 2.0          # the longest straight-line morph a set may ask for
 LISTEN_DEFAULT = ("processed", 0.0, "stereo", modules.monitor.NO_REFERENCE)
 
 
@@ -43,8 +46,8 @@ class Designer:
         """``values`` must be complete and validated (params.check_values)."""
         self.fs = float(fs)
         self.T = np.zeros(K.T_TOTAL)
-        self.T[K.T_K] = 1.0 - alpha(SMOOTH_TAU_S, fs)
-        self.T[K.T_RAMPN] = math.ceil(RAMP_TAUS * SMOOTH_TAU_S * fs)
+        self._ramp = (1.0 - alpha(SMOOTH_TAU_S, fs), math.ceil(RAMP_TAUS * SMOOTH_TAU_S * fs))
+        self.T[K.T_K], self.T[K.T_RAMPN] = self._ramp
         self.T[K.T_FS] = fs
         listen = _full(listen, LISTEN_DEFAULT)
         modules.monitor.check(*listen)
@@ -60,13 +63,18 @@ class Designer:
         else:
             m.design(self.values, self.fs, T)
 
-    def update(self, values: dict[str, float], listen: tuple | None = None) -> tuple[str, ...]:
+    def update(self, values: dict[str, float], listen: tuple | None = None,
+               morph_s: float | None = None) -> tuple[str, ...]:
         """Bring the set up to ``values`` (complete, validated) and ``listen``
         (monitor mode, reference LU[, listening mode[, reference track]]: the
         fields left out stay). Returns the names of what was redesigned, in
-        chain order. A bad mode raises before anything changes."""
+        chain order. A bad mode raises before anything changes. ``morph_s``:
+        the kernels reach this set along a straight line over that many
+        seconds (a snapshot's morph) instead of the usual ~20 ms glide."""
         listen = self.listen if listen is None else _full(listen, self.listen)
         modules.monitor.check(*listen)
+        if morph_s is not None and not 0.0 < morph_s <= MORPH_MAX_S:
+            raise DspError(f"morph time {morph_s:g} s: out of range (0, {MORPH_MAX_S:g}] s")
         changed = {pid.split(".", 1)[0] for pid, v in values.items() if self.values.get(pid) != v}
         relisten = listen != self.listen
         self.values = dict(values)
@@ -80,6 +88,11 @@ class Designer:
             if changed.intersection(m.READS) or (m is modules.monitor and relisten):
                 self._design(m)
                 done.append(m.STAGE)
+        if done:
+            # the ramp belongs to this set: a call that redesigns nothing publishes
+            # nothing, and must not touch a morph the kernels are running
+            self.T[K.T_K], self.T[K.T_RAMPN] = (self._ramp if morph_s is None
+                                                else (LINEAR, max(1, round(morph_s * self.fs))))
         return tuple(done)
 
 

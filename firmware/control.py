@@ -26,12 +26,13 @@ from ui.views import (AssistView, Badge, ConfirmView, LoudnessView, MenuView, Me
                       ReferencesView, RemoteView, Screen, SnapshotView, TargetView)
 
 from .errors import UserError
-from .history import LOUDNESS_S, STRIP_S, History
+from .history import GR_LABELS, LOUDNESS_S, STRIP_S, History
 from .offline.targets import TARGETS
 from .session import SLOTS, Session
 
-GR_LABELS = (("glue", "G"), ("multiband.low", "L"), ("multiband.mid", "M"),
-             ("multiband.high", "H"), ("clipper", "C"), ("limiter", "X"))
+# what a turn on the snapshots page walks through: compare, then perform morphs
+RECALL_CHOICES = (("compare", None),) + tuple(("perform", float(ms)) for ms in (50, 100, 200, 300, 500))
+
 
 
 def module_entries() -> list[ModuleEntry]:
@@ -94,7 +95,7 @@ class Controller:
         assistant listens to, (audio, rate); ``profile_folder``: the profiles
         it can match (assist --learn-profile writes them)."""
         self.reference_folder = reference_folder
-        self.history = History(tuple(k for k, _ in GR_LABELS))
+        self.history = History()
         self.assistant = AssistantHand(session, capture, profile_folder)
         self.remote: list = []          # the remote surfaces running (firmware/remote), for their page
         self.midi = None                # the MIDI surface (firmware/remote/midi.py), when on
@@ -231,7 +232,7 @@ class Controller:
             _, pid, steps, fine = c
             old = s.value(pid)
             new = params.step_value(pid, old, steps, fine)
-            ghost = s.ghosts.get(pid)
+            ghost = s.ghosts.get(pid) if s.proposal_slot is None else None
             if ghost is not None and min(old, new) < ghost[0] < max(old, new):
                 new = ghost[0]                 # a turn stops at the proposal (and so accepts it)
             s.apply({pid: new}, src, gesture=pid)
@@ -265,6 +266,13 @@ class Controller:
         elif kind == "store":
             s.store(c[1], src)
             self.flash(f"stored {SLOTS[c[1]]}", now)
+        elif kind == "recall_mode":
+            mode, ms = s.recall_mode
+            at = 0 if mode == "compare" else min(range(1, len(RECALL_CHOICES)),
+                                                  key=lambda i: abs(RECALL_CHOICES[i][1] - ms))
+            mode, ms = RECALL_CHOICES[min(max(at + c[1], 0), len(RECALL_CHOICES) - 1)]
+            s.set_recall_mode(mode, ms, src)
+            self.flash("recall: compare" if mode == "compare" else f"recall: morph {ms:g} ms", now)
         elif kind == "recall":
             if s.recall(c[1], src) is None:
                 self.flash(f"{SLOTS[c[1]]} is empty (long push stores)", now)
@@ -389,7 +397,8 @@ class Controller:
             rows = [(params.get(pid).short, _number(pid, v[pid]), _number(pid, g))
                     for pid, (g, _) in ghosts.items()]
             why = list(ghosts.values())[cur][1] if ghosts else ""
-            body = ProposalsView(rows, cur, why, s.auditioning)
+            body = ProposalsView(rows, cur, why, s.auditioning,
+                                 "" if s.proposal_slot is None else SLOTS[s.proposal_slot])
         elif page == "references":
             body = ReferencesView([(_title_of(r.name), r.lufs, r.seconds) for r in s.references],
                                   s.reference_index, s.listening[0] == "reference",
@@ -397,7 +406,8 @@ class Controller:
         else:
             body = SnapshotView([(SLOTS[i], snap.values is not None, snap.offset_db)
                                  for i, snap in enumerate(s.snapshots())],
-                                s.active_slot, s.listening[0] == "matched")
+                                s.active_slot, s.listening[0] == "matched",
+                                None if s.recall_mode[0] == "compare" else s.recall_mode[1])
         mode, ref = s.listening
         offset = self.sink.match_offset_db if self.sink is not None else 0.0
         playing = None
@@ -495,8 +505,16 @@ class AssistantHand:
         if err is not None:
             self.note = err
             return f"assistant: {err}"
-        self.session.propose([(m.param, m.new, m.reason) for m in p.moves], "assistant")
+        slot = lift_slot(self.session) if p.snapshot else None
+        self.session.propose([(m.param, m.new, m.reason) for m in p.moves], "assistant", slot)
         n = len(self.session.ghosts)
         self.note = (f"{n} moves" + (f", {p.residual_db:.1f} dB off the reference" if p.residual_db
-                                     is not None else "")) if n else (p.notes[-1] if p.notes else "nothing to do")
+                                     is not None else "")
+                     + (f" into {SLOTS[slot]}" if slot is not None else "")
+                     ) if n else (p.notes[-1] if p.notes else "nothing to do")
         return self.note
+
+
+def lift_slot(session: Session) -> int:
+    """Where a proposed snapshot goes: the first empty slot, else D."""
+    return next((i for i, snap in enumerate(session.snapshots()) if snap.values is None), len(SLOTS) - 1)

@@ -10,10 +10,13 @@ import math
 RATE_HZ = 10
 LOUDNESS_S = 60
 STRIP_S = 10
+# the stages that reduce gain, as the sink names them, with their one-letter labels
+GR_LABELS = (("glue", "G"), ("multiband.low", "L"), ("multiband.mid", "M"),
+             ("multiband.high", "H"), ("clipper", "C"), ("limiter", "X"))
 
 
 class History:
-    def __init__(self, stages: tuple[str, ...]):
+    def __init__(self, stages: tuple[str, ...] = tuple(k for k, _ in GR_LABELS)):
         self.stages = stages
         self.short_term = collections.deque([math.nan] * (LOUDNESS_S * RATE_HZ), LOUDNESS_S * RATE_HZ)
         self.gr = {k: collections.deque([0.0] * (STRIP_S * RATE_HZ), STRIP_S * RATE_HZ) for k in stages}

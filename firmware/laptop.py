@@ -12,6 +12,7 @@ time and recorded to a file (written to a temporary name, renamed at the end).
 """
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import threading
@@ -60,9 +61,9 @@ class LockedChain:
     def gain_reduction_db(self):
         return self.chain.gain_reduction_db()
 
-    def set(self, changes):
+    def set(self, changes, morph_s=None):
         with self.lock:
-            return self.chain.set(changes)
+            return self.chain.set(changes, morph_s)
 
     def set_monitor(self, mode, ref_db=0.0):
         with self.lock:
@@ -200,8 +201,11 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     if say:
         from .assistant.propose import propose
 
+        from .control import lift_slot
+
         p = propose(player.x, player.fs, session.values, words=tuple(say), aspects=())
-        session.propose([(m.param, m.new, m.reason) for m in p.moves], "assistant")
+        session.propose([(m.param, m.new, m.reason) for m in p.moves], "assistant",
+                        lift_slot(session) if p.snapshot else None)
     if page in MODULES:
         ctl.nav.open_module(page)
         first = next((pid for pid in session.ghosts if pid.startswith(page + ".")), None)
@@ -222,7 +226,7 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
         ctl.nav.page = page
     ctl.alert_until = -1e9
     if page == "web":
-        return _page_screenshot(session, player, out)
+        return _page_screenshot(session, player, out, ctl.history)
     if osc_port is not None:
         from .remote.osc import OscServer
         ctl.remote.append(OscServer(session, "127.0.0.1", osc_port, meter=player.meter))
@@ -241,9 +245,10 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     return out
 
 
-def _page_screenshot(session: Session, player, out: str) -> str:
+def _page_screenshot(session: Session, player, out: str, history) -> str:
     """The browser page (firmware/remote/web.py), paired, in headless chromium
-    (firmware/lab/browser.py), saved as PNG."""
+    (firmware/lab/browser.py), saved as PNG; its meter history is what the
+    panel's recorded while the programme ran."""
     import asyncio
 
     from .lab.browser import Browser, find
@@ -251,7 +256,8 @@ def _page_screenshot(session: Session, player, out: str) -> str:
 
     if find() is None:
         raise UserError("screenshot web: no chromium (scripts/setup.sh installs it)")
-    srv = WebServer(session, "127.0.0.1", 0, code="000000", meter=player.meter).start()
+    srv = WebServer(session, "127.0.0.1", 0, code="000000", meter=player.meter,
+                    history=copy.deepcopy(history)).start()
 
     async def shoot():
         async with Browser(1280, 1500) as b:

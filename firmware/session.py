@@ -1,10 +1,11 @@
 """The session: one home for the box's whole state, and one way to change it.
 
 Everything the box is lives here, off the audio thread: parameter values,
-snapshots A-D with their loudness offsets, undo/redo, the delivery target, the
-listening mode, the active preset and whether it was modified since it was
-loaded. Every hand (panel, laptop keys, command line, presets, MIDI, OSC, the
-browser page, the assistant's accept) changes it through the same path:
+snapshots A-D with their loudness offsets and how they are recalled,
+undo/redo, the delivery target, the listening mode, the active preset and
+whether it was modified since it was loaded. Every hand (panel, laptop keys,
+command line, presets, MIDI, OSC, the browser page, the assistant's accept)
+changes it through the same path:
 
     hand -> Session.apply(changes, source) -> validate (schema) -> diff
          -> the sink redesigns the changed modules only and publishes them
@@ -43,6 +44,22 @@ UNDO_MERGE_S = 1.0        # turns of one control within this are one undo step
 UNDO_DEPTH = 500
 SETTLE_S = 3.5            # a snapshot's offset is trusted once a 3 s window holds only it
 HOLD_LU = 24.0            # the monitor stage's matching range
+# Recall modes: "compare" hears a snapshot loudness-matched and at once (judging
+# sound, not level); "perform" plays it as stored, morphing over morph_ms (a lift
+# recalled by hand at the chorus must be heard louder, and must not jump).
+RECALL_MODES = ("compare", "perform")
+MORPH_MS = (50.0, 500.0)
+MORPH_DEFAULT_MS = 200.0
+
+
+def check_recall(mode, morph_ms) -> tuple[str, float]:
+    """(mode, morph ms) checked: a recall mode and a morph time in range."""
+    if mode not in RECALL_MODES:
+        raise UserError(f"recall mode {mode!r}: use {' or '.join(RECALL_MODES)}")
+    if isinstance(morph_ms, bool) or not isinstance(morph_ms, (int, float)) \
+            or not MORPH_MS[0] <= morph_ms <= MORPH_MS[1]:
+        raise UserError(f"morph time {morph_ms!r} ms: out of range {MORPH_MS[0]:g}..{MORPH_MS[1]:g} ms")
+    return mode, float(morph_ms)
 
 
 @dataclass(frozen=True)
@@ -53,7 +70,7 @@ class Change:
     revision: int
     source: str
     kind: str          # values | undo | redo | preset | recall | store | target | listen
-                       # | restore | preset-saved | preset-renamed | proposal
+                       # | restore | preset-saved | preset-renamed | proposal | recall-mode
     values: dict = field(default_factory=dict)
     detail: dict = field(default_factory=dict)
     time: float = 0.0
@@ -127,6 +144,10 @@ class Session:
         self._solo = "stereo"           # what is heard after compare; never saved
         self._references: list = []     # dsp.references.Reference, by slot order; never saved
         self._ghosts: dict[str, tuple[float, str]] = {}   # the assistant's proposal: pid -> (value, why)
+        self._ghost_slot: int | None = None   # a proposal for a snapshot: accepted moves go there
+        self._lift_started = False            # its slot already holds an accepted move
+        self._recall_mode = "compare"
+        self._morph_ms = MORPH_DEFAULT_MS
         self._audition: float | None = None   # while a proposal is auditioned: the offset it is matched to
         self._ref_at: int | None = None  # the selected one's index in _references
         self._target = self._check_target(target)
@@ -183,6 +204,17 @@ class Session:
             return dict(self._ghosts)
 
     @property
+    def proposal_slot(self) -> int | None:
+        """The snapshot slot the proposal is for (a lift), or None: the
+        proposal is for the current settings."""
+        return self._ghost_slot
+
+    @property
+    def recall_mode(self) -> tuple[str, float]:
+        """(mode, morph time in ms): how a snapshot recall is heard."""
+        return self._recall_mode, self._morph_ms
+
+    @property
     def auditioning(self) -> bool:
         return self._audition is not None
 
@@ -226,6 +258,8 @@ class Session:
                                     "true_peak_dbtp": r.true_peak_dbtp} for r in self._references],
                     "reference": self._ref_at,
                     "proposal": {pid: {"to": v, "reason": why} for pid, (v, why) in self._ghosts.items()},
+                    "proposal_slot": self._ghost_slot,
+                    "recall": {"mode": self._recall_mode, "morph_ms": self._morph_ms},
                     "preset": self._preset, "modified": self.modified,
                     "preset_values": None if self._preset_values is None else dict(self._preset_values),
                     "bindings": dict(self.bindings)}
@@ -350,6 +384,7 @@ class Session:
             full = params.check_values(state["values"])
             self._end_audition()
             self._ghosts.clear()
+            self._ghost_slot = None
             diff = {pid: (self._values[pid], v) for pid, v in full.items() if self._values[pid] != v}
             if diff:
                 self._commit_values(diff)
@@ -364,6 +399,9 @@ class Session:
             self._preset_values = (dict(params.check_values(pv)) if pv is not None
                                    else (dict(self._values) if self._preset else None))
             self.bindings = dict(state.get("bindings") or {})
+            rec = state.get("recall") or {}
+            self._recall_mode, self._morph_ms = check_recall(rec.get("mode", "compare"),
+                                                             rec.get("morph_ms", MORPH_DEFAULT_MS))
             detail = self._back_to_processed()
             return self._emit(source, "restore", diff, {"preset": self._preset, **detail})
 
@@ -396,29 +434,50 @@ class Session:
             self._active_slot = slot
             return self._emit(source, "store", {}, {"slot": slot, "offset_db": off})
 
-    def recall(self, slot: int, source: str) -> Change | None:
-        """Recall snapshot ``slot`` as one undo step and hear it loudness-matched:
-        lowered to the loudness of the quietest stored snapshot, so switching
-        between them compares sound, not level. None if the slot is empty."""
+    def recall(self, slot: int, source: str, mode: str | None = None) -> Change | None:
+        """Recall snapshot ``slot`` as one undo step, heard the way ``mode``
+        (default: the session's recall mode) says. "compare": at once and
+        loudness-matched, lowered to the loudness of the quietest stored
+        snapshot, so switching between them compares sound, not level.
+        "perform": as stored (its level is part of it), every value moving
+        along a straight line over the morph time. None if the slot is empty."""
         self._check_slot(slot)
+        mode, _ = check_recall(self._recall_mode if mode is None else mode, self._morph_ms)
         with self._lock:
             self._guard()
             snap = self._snapshots[slot]
             if snap.values is None:
                 return None
             self._end_audition()
+            if mode == "perform":
+                self._set_listen("processed", 0.0)    # first: a later publish would end the morph
             diff = {pid: (self._values[pid], v) for pid, v in snap.values.items()
                     if self._values[pid] != v}
             if diff:
-                self._commit_values(diff)
+                self._commit_values(diff, self._morph_ms / 1000.0 if mode == "perform" else None)
                 self._push_undo(_Step(diff, None, self._clock()))
                 self._redo.clear()
             self._active_slot = slot
             self._recalled_at = self._clock()
+            if mode == "perform":
+                return self._emit(source, "recall", diff, {"slot": slot, "listen": "processed",
+                                                           "morph_ms": self._morph_ms})
             offs = [s.offset_db for s in self._snapshots if s.values is not None and s.offset_db is not None]
             ref = min(offs) if offs else (self.sink.match_offset_db if self.sink is not None else 0.0)
             self._set_listen("matched", min(max(ref, -HOLD_LU), HOLD_LU))
             return self._emit(source, "recall", diff, {"slot": slot, "listen": "matched"})
+
+    def set_recall_mode(self, mode: str | None, morph_ms: float | None, source: str) -> Change | None:
+        """How recalls are heard: ``mode`` compare or perform, ``morph_ms``
+        50-500 (None keeps either). Saved with the session."""
+        with self._lock:
+            self._guard()
+            new = check_recall(self._recall_mode if mode is None else mode,
+                                     self._morph_ms if morph_ms is None else morph_ms)
+            if new == (self._recall_mode, self._morph_ms):
+                return None
+            self._recall_mode, self._morph_ms = new
+            return self._emit(source, "recall-mode", {}, {"mode": new[0], "morph_ms": new[1]})
 
     def set_target(self, name: str, source: str) -> Change | None:
         with self._lock:
@@ -521,28 +580,53 @@ class Session:
             return self.select_reference((at + steps) % len(self._references), source)
 
     # ------------------------------------------------------------ the assistant's proposal
-    def propose(self, moves, source: str = "assistant") -> Change:
+    def propose(self, moves, source: str = "assistant", slot: int | None = None) -> Change:
         """Hold the assistant's proposal as ghosts: ``moves`` are (pid, value,
         reason). Nothing is applied: values change only through accept() or a
-        hand turning a control there. A new proposal replaces the last."""
+        hand turning a control there. A new proposal replaces the last. With
+        ``slot`` the proposal is a snapshot (a chorus lift): accepting stores
+        its moves, over the current values, in that slot, and the current
+        sound stays as it is."""
+        if slot is not None:
+            self._check_slot(slot)
         with self._lock:
             self._guard()
             ghosts = {pid: (params.check_value(pid, v), why) for pid, v, why in moves}
             self._end_audition()
             self._ghosts = {pid: g for pid, g in ghosts.items() if g[0] != self._values[pid]}
-            return self._emit(source, "proposal", {}, {"proposal": len(self._ghosts)})
+            self._ghost_slot = slot if self._ghosts else None
+            self._lift_started = False
+            detail = {"proposal": len(self._ghosts)}
+            if slot is not None:
+                detail["slot"] = slot
+            return self._emit(source, "proposal", {}, detail)
 
     def accept(self, pids, source: str) -> Change | None:
         """Apply these ghosts' values as one undo step (one move, or a whole
-        module's with a long push); the accepted ghosts go."""
+        module's with a long push); the accepted ghosts go. A snapshot
+        proposal's accepted moves go into its slot instead (the first accept
+        starts it from the current values)."""
         with self._lock:
             self._guard()
             pick = {pid: self._ghosts[pid][0] for pid in pids if pid in self._ghosts}
             if not pick:
                 return None
-            ch = self.apply(pick, source)
+            slot = self._ghost_slot
+            if slot is None:
+                ch = self.apply(pick, source)
+            else:
+                self._end_audition()
+                snap = self._snapshots[slot]
+                base = snap.values if snap.values is not None and self._lift_started else self._values
+                self._snapshots[slot] = Snapshot(dict(base, **pick), None)
+                self._lift_started = True
             for pid in pick:
                 self._ghosts.pop(pid, None)
+            if slot is not None:
+                if not self._ghosts:
+                    self._ghost_slot = None
+                ch = self._emit(source, "store", {}, {"slot": slot, "offset_db": None,
+                                                      "accepted": sorted(pick)})
             return ch
 
     def reject(self, pids, source: str) -> Change | None:
@@ -555,6 +639,8 @@ class Session:
             self._end_audition()
             for pid in gone:
                 del self._ghosts[pid]
+            if not self._ghosts:
+                self._ghost_slot = None
             return self._emit(source, "proposal", {}, {"rejected": gone})
 
     def audition(self, on: bool, source: str) -> Change | None:
@@ -599,14 +685,18 @@ class Session:
                     s.offset_db = self.sink.match_offset_db
 
     # ------------------------------------------------------------ internals
-    def _commit_values(self, diff: dict) -> None:
+    def _commit_values(self, diff: dict, morph_s: float | None = None) -> None:
         """Publish first: if the sink refuses (an engine whose callback stopped),
         the session keeps its old values and the error goes to the caller."""
         if self.sink is not None:
-            self.sink.set({pid: new for pid, (_, new) in diff.items()})
+            changes = {pid: new for pid, (_, new) in diff.items()}
+            if morph_s is None:
+                self.sink.set(changes)
+            else:
+                self.sink.set(changes, morph_s=morph_s)
         for pid, (_, new) in diff.items():
             self._values[pid] = new
-            if pid in self._ghosts and self._ghosts[pid][0] == new:
+            if pid in self._ghosts and self._ghosts[pid][0] == new and self._ghost_slot is None:
                 del self._ghosts[pid]           # a hand took the control to its ghost
 
     def _push_undo(self, step: _Step) -> None:

@@ -433,6 +433,7 @@ def test_an_unreached_target_says_so_plainly_and_exits_1(tmp_path, capsys):
     assert "reached -inf" not in out and "NOT REACHED" in out
 
 
+@pytest.mark.long
 def test_the_first_render_says_it_compiles_and_times_the_render_alone(tmp_path):
     """In a fresh numba cache the chain compiles first: the command says so
     while it happens and reports the render's own speed."""

@@ -161,6 +161,7 @@ def test_params_json_lists_schema_and_latency(capsys):
     assert "limiter.ceiling_dbtp" in ids and "eq.bell2_mode" in ids
 
 
+@pytest.mark.long
 def test_console_script_demo_runs(tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "masterbox")
     r = subprocess.run([exe, "demo", "--out-dir", str(tmp_path)], capture_output=True, text=True,

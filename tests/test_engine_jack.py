@@ -76,6 +76,7 @@ def test_hammered_updates_are_never_torn(jack_server, tmp_path):
     assert out["counters"]["callbacks"] > 400
 
 
+@pytest.mark.long
 def test_changes_while_streaming_are_click_free(jack_server, tmp_path):
     """A 220 Hz tone has no energy above 8 kHz; gain and EQ changes published
     mid-stream must not put any there (bare steps would: see test_chain)."""
@@ -220,6 +221,7 @@ def test_notify_sequence_from_start_to_stop(jack_server, tmp_path):
     assert msgs[-1].startswith("STOPPING=1")
 
 
+@pytest.mark.long
 def test_a_stalled_device_is_reopened_and_audio_resumes(jack_server, tmp_path):
     """The health check sees the callback counter stop (the server frozen with
     SIGSTOP for 4 s: to the box, a device that stopped delivering), says so,

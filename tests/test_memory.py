@@ -418,6 +418,7 @@ def test_the_laptop_mode_boots_into_the_state_it_was_left_in(tmp_path):
 
 
 # ---------------------------------------------------------------- power cuts
+@pytest.mark.long
 def test_two_hundred_power_cuts_never_restore_a_torn_or_mixed_state(tmp_path):
     """tests/power_cut.py: 200 boxes turned by a hand through the panel path
     and killed with SIGKILL at random moments, autosave scaled to a write

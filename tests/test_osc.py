@@ -125,6 +125,17 @@ def test_every_address_does_what_it_says(rig):
     send(cli, srv, "/masterbox/snapshot/recall", 0)
     settle(srv)
     assert s.value("glue.ratio") == 3.0 and s.listening[0] == "matched"
+    send(cli, srv, "/masterbox/snapshot/mode", "perform", 300)
+    send(cli, srv, "/masterbox/snapshot/recall", 1)
+    settle(srv)
+    assert s.recall_mode == ("perform", 300.0) and s.value("glue.ratio") == 4.0
+    assert s.listening[0] == "processed"                  # a perform recall is heard as stored
+    send(cli, srv, "/masterbox/snapshot/mode", "perform", 20)
+    assert "morph time 20.0 ms: out of range 50..500 ms" in reply(cli)[1][0]
+    send(cli, srv, "/masterbox/snapshot/mode", "compare")
+    send(cli, srv, "/masterbox/snapshot/recall", 0)
+    settle(srv)
+    assert s.recall_mode == ("compare", 300.0) and s.listening[0] == "matched"
     send(cli, srv, "/masterbox/compare", 1)
     settle(srv)
     assert s.listening[0] == "bypass" and s.sink.monitor[0] == "bypass"

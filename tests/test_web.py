@@ -221,3 +221,33 @@ def test_reference_tracks_from_the_page(tmp_path):
         asyncio.run(run())
     finally:
         srv.close()
+
+
+def test_a_late_page_gets_the_box_history_and_sets_the_recall_mode(box):
+    s, srv = box
+    from firmware.history import GR_LABELS, LOUDNESS_S, RATE_HZ, STRIP_S
+
+    import time
+    time.sleep(0.5)                      # no page open: the server samples the meters anyway
+
+    async def run():
+        http, ws = await connect(srv)
+        snap = await next_of(ws, "snapshot")
+        h = snap["history"]
+        assert h["rate_hz"] == RATE_HZ and len(h["short_term"]) == LOUDNESS_S * RATE_HZ
+        assert set(h["gr"]) == {k for k, _ in GR_LABELS}
+        assert all(len(v) == STRIP_S * RATE_HZ for v in h["gr"].values())
+        seen = [v for v in h["short_term"] if v is not None]
+        assert seen and seen[-1] == pytest.approx(srv.meter.results()["short_term_lufs"], abs=0.01)
+        assert snap["state"]["recall"] == {"mode": "compare", "morph_ms": 200.0}
+        await ws.send_json({"type": "pair", "code": "314159"})
+        await next_of(ws, "paired")
+        await ws.send_json({"type": "recall_mode", "mode": "perform", "morph_ms": 500})
+        ch = await next_of(ws, "change")
+        assert ch["state"]["recall"] == {"mode": "perform", "morph_ms": 500.0}
+        assert s.recall_mode == ("perform", 500.0)
+        await ws.send_json({"type": "recall_mode", "mode": "perform", "morph_ms": 5000})
+        assert "morph time" in (await next_of(ws, "error"))["text"]
+        await ws.close()
+        await http.close()
+    asyncio.run(run())

@@ -18,8 +18,10 @@ presets. The controls:
                encoder k double: MIDI learn (the next MIDI control that moves drives it)
                bypass: the module on / off
   target       encoder 1 turn: the delivery target
-  snapshots    encoder k push: recall A-D (heard loudness-matched)   encoder k long: store
+  snapshots    encoder k push: recall A-D   encoder k long: store
                encoder k double: save snapshot k as a preset (a name first)
+               any encoder turn: how a recall is heard: compare (loudness-matched, at
+               once) or perform (as stored, morphing over 50-500 ms: a lift at the chorus)
   references   encoder 1 turn: choose the reference (heard at once if one plays)
                any encoder push: REF
   assistant    encoder 1 turn: what to ask (match the reference, the target, a word), push: ask
@@ -39,7 +41,7 @@ A command is a tuple whose first item names it: ("step", pid, steps, fine),
 ("default", pid), ("toggle", pid), ("compare",), ("undo",), ("redo",),
 ("target", steps), ("ref",), ("ref_step", steps), ("assist", i), ("accept", i),
 ("accept_module", i), ("reject", i), ("reject_all",), ("audition",), ("learn", pid),
-("recall", slot), ("store", slot), ("page", name),
+("recall", slot), ("store", slot), ("recall_mode", steps), ("page", name),
 ("preset_load", i), ("preset_overwrite", i), ("preset_rename", i),
 ("preset_delete", i), ("snapshot_to_preset", slot), ("name_done", mode, text, arg),
 and whatever command a confirm page was asked to give on yes.
@@ -275,6 +277,8 @@ class Navigator:
         return []
 
     def _snapshots(self, a, k, now):
+        if a.kind == "turn":
+            return [("recall_mode", 1 if a.steps > 0 else -1)]
         if a.kind == "press":
             return [("recall", k)]
         if a.kind == "long":

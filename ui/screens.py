@@ -281,7 +281,8 @@ def _target(img, d, v: TargetView, badge) -> None:
 
 
 def _snapshots(img, d, v: SnapshotView, badge) -> None:
-    _title(d, img, "SNAPSHOTS", "matched" if v.matched else "")
+    _title(d, img, "SNAPSHOTS", "compare" if v.morph_ms is None else f"morph {v.morph_ms:.0f}ms",
+           invert_right=v.matched)
     for i, (name, stored, off) in enumerate(v.slots[:4]):
         y = 12 + i * 12
         line = f"{name} " + ((f"{off:+5.1f} LU" if off is not None else "stored")
@@ -349,7 +350,8 @@ def _assist(img, d, v: AssistView, badge) -> None:
 
 def _proposals(img, d, v: ProposalsView, badge) -> None:
     n = len(v.rows)
-    _title(d, img, "PROPOSALS", "AUDITION" if v.auditioning else (f"{v.cursor + 1}/{n}" if n else ""),
+    _title(d, img, f"LIFT > {v.slot}" if v.slot else "PROPOSALS",
+           "AUDITION" if v.auditioning else (f"{v.cursor + 1}/{n}" if n else ""),
            invert_right=v.auditioning)
     if not n:
         text(d, (1, 13), "none: ask the")

@@ -90,6 +90,7 @@ class SnapshotView:
     slots: list[tuple[str, bool, float | None]]   # (name, stored, offset LU over input)
     active: int | None
     matched: bool
+    morph_ms: float | None = None       # None: recalls compare (matched); else perform, morphing
 
 
 @dataclass
@@ -130,6 +131,7 @@ class ProposalsView:
     cursor: int
     reason: str                         # the chosen move's reason
     auditioning: bool = False
+    slot: str = ""                      # a snapshot proposal (a lift): the slot it goes into
 
 
 @dataclass

@@ -76,6 +76,12 @@ def smooth(T, t0, S, s0, count, k, snap):
             S[s0 + j] += k * (T[t0 + j] - S[s0 + j])
 
 
+# A coefficient set whose smoothing coefficient is LINEAR morphs instead: every
+# working value moves 1/left of its remaining distance each sample, a straight
+# line that lands on the target exactly at the ramp's end (a snapshot's morph).
+LINEAR = -1.0
+
+
 @njit(inline="always", **JIT)
 def ramp_frame(T, S, count, ramp, i, k):
     """The parameter ramp, written once for every kernel: frame i of a chunk
@@ -85,7 +91,7 @@ def ramp_frame(T, S, count, ramp, i, k):
     the ramp is still running at this frame. Identical whatever the block size."""
     left = ramp - i
     if left > 0:
-        smooth(T, 0, S, 0, count, k, left == 1)
+        smooth(T, 0, S, 0, count, k if k >= 0.0 else 1.0 / left, left == 1)
         return True
     return False
 

@@ -30,7 +30,7 @@ from ..errors import UserError
 from ..offline.targets import TARGETS
 from . import fit as F
 from .analysis import CENTRES, MIN_VALID_S, Analysis, analyse, loudest_stretch
-from .words import Add, Eq, Glue, HoldBassSide, Set, check as check_word
+from .words import Add, Eq, Glue, HoldBassSide, Louder, Set, check as check_word
 
 ASPECTS = ("tone", "dynamics", "width")
 WIDTH_MIN, WIDTH_MAX = 80.0, 130.0
@@ -62,6 +62,7 @@ class Proposal:
     before_db: float | None            # the same before them
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0               # time from asking to the answer
+    snapshot: bool = False             # a snapshot to store and recall by hand (a lift)
 
     def values(self, base: dict) -> dict:
         out = dict(base)
@@ -72,7 +73,8 @@ class Proposal:
     def to_dict(self) -> dict:
         return {"analysis": self.analysis, "reference": self.reference,
                 "proposals": [m.to_dict() for m in self.moves],
-                "residual_db": self.residual_db, "before_db": self.before_db, "notes": self.notes}
+                "residual_db": self.residual_db, "before_db": self.before_db, "notes": self.notes,
+                "snapshot": self.snapshot}
 
 
 def region(f: float) -> str:
@@ -213,6 +215,10 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
         raise UserError(f"target {target!r}: unknown (known: {', '.join(TARGETS)})")
     tgt = TARGETS[target]
     word_list = [(w, check_word(w)) for w in words]
+    snapshot = any(wd.snapshot for _, wd in word_list)
+    if snapshot and (len(word_list) > 1 or reference is not None or profile is not None):
+        raise UserError("'chorus lift' proposes a snapshot of its own: ask for it alone "
+                        "(no other word, reference or profile)")
     k = amount / 100.0
     values = params.check_values(values)
     capture = np.ascontiguousarray(loudest_stretch(np.asarray(x, np.float32), fs))
@@ -245,6 +251,11 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
             _match_tone(plan, book, d_mid, d_side, d_side_eq, k, fs, capture, a0, against)
     loudness_word = _words(plan, book, word_list, k, tgt, fs, capture, d_mid, notes, against)
     book.place(plan)
+    lift = [m.lu for _, wd in word_list for m in wd.moves if isinstance(m, Louder)]
+    if lift:
+        loudness_word = True
+        _loudness(plan, fs, capture, a0.integrated_lufs + lift[0] * k, 1.0, tgt,
+                  f"the lift's +{lift[0] * k:.2g} LU over the current sound", min_step=0.05)
     if not loudness_word and "dynamics" in aspects:
         matched = ref_a is not None and "dynamics" in aspects
         _loudness(plan, fs, capture, ref_a.integrated_lufs if matched else tgt.lufs, k, tgt,
@@ -264,9 +275,14 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
     moves = plan.moves()
     if not moves:
         notes.append("nothing to propose: the programme already meets what was asked")
+    elif snapshot:
+        notes.append(f"a snapshot, {a1.integrated_lufs - a0.integrated_lufs:+.1f} LU over the current "
+                     "sound: store it, then recall it by hand at the chorus (recall mode perform, "
+                     "morph 50-500 ms)")
     return Proposal(a0.summary(), ref_a.summary() if ref_a else None, moves,
                     None if residual is None else round(residual, 2),
-                    None if before is None else round(before, 2), notes, time.monotonic() - t0)
+                    None if before is None else round(before, 2), notes, time.monotonic() - t0,
+                    snapshot)
 
 
 def _at_rate(x: np.ndarray, fs_in: int | None, fs: int) -> np.ndarray:
@@ -441,14 +457,15 @@ def _word_glue(plan: _Plan, word: str, wd, m: Glue, k: float, fs: int, capture: 
     plan.set("glue.threshold_db", round(thr, 1), reason)
 
 
-def _loudness(plan: _Plan, fs: int, capture: np.ndarray, goal: float, k: float, tgt, against: str) -> None:
+def _loudness(plan: _Plan, fs: int, capture: np.ndarray, goal: float, k: float, tgt, against: str,
+              min_step: float = LOUDNESS_STEP_LU) -> None:
     """Limiter drive toward ``goal`` LUFS (a Amount's share of the way), the
     limiter on at the target's ceiling; measured on renders, not assumed."""
     y, _ = _render(fs, plan.now, capture)
     from dsp.meters import measure
     now = measure(y, fs)["integrated_lufs"]
     want = now + k * (goal - now)
-    if not math.isfinite(now) or abs(want - now) < LOUDNESS_STEP_LU:
+    if not math.isfinite(now) or abs(want - now) < min_step:
         return
     drive0 = plan.now["limiter.drive_db"]
     if want < now and drive0 == 0.0:

@@ -17,6 +17,10 @@ Sources:
   harshness lives at 2-5 kHz, mud at 200-400 Hz, air above 10 kHz, "bigger"
   is low end and width, "punch" is a compressor slow enough to let the
   attack through, "glue" is 1-2 dB of gentle bus compression.
+- "chorus lift" is a request over time, so it is not a move on the current
+  sound but a snapshot to recall by hand at the chorus: issue #17's reading,
+  +0.5-1 LU with a little more width and air than the current sound (at
+  Amount 50 % / 100 %).
 """
 from __future__ import annotations
 
@@ -51,6 +55,11 @@ class Glue:
 
 
 @dataclass(frozen=True)
+class Louder:
+    lu: float            # loudness to add over the current sound, measured on the render
+
+
+@dataclass(frozen=True)
 class HoldBassSide:
     below_hz: float      # after a width move: the side below this stays as it was
 
@@ -60,6 +69,7 @@ class Word:
     moves: tuple
     why: str             # the one-line reading given as the reason
     source: str
+    snapshot: bool = False   # proposed as a snapshot to recall, not as a move now
 
 
 WORDS: dict[str, Word] = {
@@ -96,13 +106,19 @@ WORDS: dict[str, Word] = {
                    "louder: more limiter drive (the ceiling holds)", "mastering practice"),
     "more dynamic": Word((Add("limiter.drive_db", -2.0),),
                          "more dynamic: less limiter drive", "the reverse of louder"),
+    "chorus lift": Word((Eq("high_shelf", 12500, 1.0), Add("stereo.width_pct", 8.0), HoldBassSide(150),
+                         Louder(1.0)),
+                        "a lift: a little louder, wider and airier than now",
+                        "issue #17: +0.5-1 LU, a little more width and air", snapshot=True),
 }
+ALIASES = {"lift": "chorus lift", "the chorus should lift": "chorus lift"}
 
 
 def check(word: str) -> Word:
     from ..errors import UserError
 
     w = word.strip().lower().replace("-", " ")
+    w = ALIASES.get(w, w)
     if w not in WORDS:
         raise UserError(f"assistant word {word!r}: use one of {', '.join(WORDS)}")
     return WORDS[w]

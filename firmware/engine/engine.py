@@ -179,14 +179,15 @@ class Engine:
         """The chain's latency in frames (the host's buffers come on top)."""
         return latency_frames(self.fs)
 
-    def set(self, changes: dict, timeout: float = 1.0) -> tuple[str, ...]:
+    def set(self, changes: dict, timeout: float = 1.0, morph_s: float | None = None) -> tuple[str, ...]:
         """Validate changes, redesign the modules they touch into the buffer the
         callback is not using, then publish it with one store. Returns what
-        was redesigned."""
+        was redesigned. ``morph_s``: the callback reaches them along a
+        straight line over that many seconds (dsp/design.py)."""
         new = dict(self.values)
         for pid, v in changes.items():
             new[pid] = params.check_value(pid, v)
-        return self._publish(new, None, timeout)
+        return self._publish(new, None, timeout, morph_s)
 
     def set_monitor(self, mode: str, ref_db: float = 0.0, timeout: float = 1.0) -> None:
         """Compare: "processed", "bypass" (loudness-matched) or "matched"
@@ -225,7 +226,7 @@ class Engine:
         T = self._design.T
         return reference_offset_db(self.arena[self.L.s:self.L.s + K.S_TOTAL], T)
 
-    def _publish(self, new: dict, listen, timeout: float) -> tuple[str, ...]:
+    def _publish(self, new: dict, listen, timeout: float, morph_s: float | None = None) -> tuple[str, ...]:
         A = self.arena
         # the buffer we are about to overwrite was active before the last flip:
         # wait until the callback has begun a block after that flip
@@ -235,7 +236,7 @@ class Engine:
                 if time.monotonic() > t_end:
                     raise DeviceError("audio callback is not running; cannot publish settings")
                 time.sleep(self.block / self.fs / 4)
-        done = self._design.update(new, listen)      # may raise: nothing published
+        done = self._design.update(new, listen, morph_s)   # may raise: nothing published
         if not done:
             return done
         self._seq += 1

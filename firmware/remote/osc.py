@@ -9,6 +9,7 @@ Addresses (values in the parameter's own units, as the schema has them):
     /masterbox/<module>/<param> VALUE    set (paired hosts only)
     /masterbox/<module>/<param>          reply with the value, same address
     /masterbox/snapshot/recall N         0-3 (A-D)      /masterbox/snapshot/store N
+    /masterbox/snapshot/mode compare|perform [MS]   how recalls are heard (morph 50-500 ms)
     /masterbox/compare 0|1               /masterbox/listen stereo|mono|mid|side|delta
     /masterbox/reference 0|1             /masterbox/undo    /masterbox/redo
     /masterbox/subscribe [PORT [HZ]]     push every change and the meters to PORT
@@ -248,6 +249,8 @@ class OscServer:
             s.recall(int(args[0]), src)
         elif path == "snapshot/store":
             s.store(int(args[0]), src)
+        elif path == "snapshot/mode":
+            s.set_recall_mode(str(args[0]), float(args[1]) if len(args) > 1 else None, src)
         elif path == "compare":
             s.listen("bypass" if int(args[0]) else "processed", src)
         elif path == "listen":

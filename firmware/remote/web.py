@@ -13,7 +13,10 @@ client that reconnects sends {"type": "resync", "revision": N} and gets the
 missing deltas or, if they are gone, a new snapshot. Meters go out ten times
 a second, latest value wins. A client asks with {"type": "pair", "code"},
 then {"type": "set", "param", "value"}, "compare", "listen", "reference"
-(on, index), "recall", "store", "undo", "redo", "accept", "reject".
+(on, index), "recall", "store", "recall_mode" (mode, morph_ms), "undo", "redo",
+"accept", "reject". The snapshot also carries the box's last minute of
+short-term loudness and ten seconds of gain reduction per stage, sampled
+from when the server started, so a page opened late still shows them.
 
 Security: off by default; when on it listens on the configured address and
 port only. Nothing changes before pairing (the code on the Remote page, or
@@ -42,6 +45,7 @@ import numpy as np
 
 from dsp import params
 
+from ..history import GR_LABELS, RATE_HZ, History
 from .pairing import Pairing
 
 log = logging.getLogger("masterbox.web")
@@ -116,7 +120,9 @@ def eq_curve(values: dict, fs: float = 48000.0) -> dict:
 
 class WebServer:
     def __init__(self, session, bind: str = "127.0.0.1", port: int = 8080, code: str = "",
-                 meter=None, clock=time.monotonic):
+                 meter=None, clock=time.monotonic, history: History | None = None):
+        """``history``: meter history to start from (a screenshot's), else
+        the server keeps its own from now on."""
         self.session = session
         self.bind, self.port = bind, port
         self.pairing = Pairing(code, clock)
@@ -124,6 +130,7 @@ class WebServer:
         self.meter = meter
         self.clock = clock
         self.log = SessionLog(session)
+        self.history = history or History()   # the box's, from when the page server started
         self.tokens: set[str] = set()
         self.clients: set = set()
         self._busy: set = set()         # clients a meter update is still going to
@@ -275,21 +282,24 @@ class WebServer:
                    "detail": ch.detail}
             if any(p.startswith("eq.") for p in ch.values):
                 doc["eq_curve"] = eq_curve(self.session.values)
-            if ch.kind in ("proposal", "listen", "store", "recall", "restore", "preset"):
+            if ch.kind in ("proposal", "listen", "store", "recall", "restore", "preset", "recall-mode"):
                 doc["state"] = self._state()
             await self._send(client, doc)
 
     async def _meters(self) -> None:
         while True:
             await asyncio.sleep(1.0 / METER_HZ)
-            if not self.clients or self.meter is None:
+            if self.meter is None:
                 continue
             r = self.meter.results()
             sink = self.session.sink
+            gr = sink.gain_reduction_db() if sink is not None else {}
+            self.history.sample(self.clock(), r, gr)     # kept with no page open, for the next one
+            if not self.clients:
+                continue
             doc = {"type": "meters", **{k: r.get(k) for k in (
                 "momentary_lufs", "short_term_lufs", "integrated_lufs", "true_peak_dbtp",
-                "loudness_range_lu", "correlation_recent")},
-                "gr": sink.gain_reduction_db() if sink is not None else {}}
+                "loudness_range_lu", "correlation_recent")}, "gr": gr}
             text = json.dumps(_json_safe(doc))
             for ws in list(self.clients):
                 # latest value wins: a client still sending the last one skips this one
@@ -313,13 +323,17 @@ class WebServer:
                 "active_slot": st["active_slot"], "target": st["target"], "preset": st["preset"],
                 "modified": st["modified"], "proposal": st["proposal"],
                 "references": st["references"], "reference": st["reference"],
+                "recall": st["recall"], "proposal_slot": st["proposal_slot"],
                 "can_undo": s.can_undo, "can_redo": s.can_redo}
 
     def _snapshot(self) -> dict:
         s = self.session
         return {"type": "snapshot", "revision": s.revision, "values": s.values,
                 "schema": params.schema_json(), "state": self._state(),
-                "eq_curve": eq_curve(s.values), "log": list(self.log.rows)[-50:]}
+                "eq_curve": eq_curve(s.values), "log": list(self.log.rows)[-50:],
+                "history": {"rate_hz": RATE_HZ, "short_term": list(self.history.short_term),
+                            "gr": {k: list(v) for k, v in self.history.gr.items()},
+                            "labels": dict(GR_LABELS)}}
 
     def _message(self, client, m: dict) -> dict | None:
         kind = m.get("type")
@@ -343,6 +357,8 @@ class WebServer:
             s.recall(int(m["slot"]), src)
         elif kind == "store":
             s.store(int(m["slot"]), src)
+        elif kind == "recall_mode":
+            s.set_recall_mode(str(m["mode"]), float(m["morph_ms"]) if "morph_ms" in m else None, src)
         elif kind == "reference":
             if "index" in m:
                 s.select_reference(int(m["index"]), src)

@@ -19,6 +19,7 @@ file never stops the box from booting.
     [preset_values.glue]        (the preset as loaded, for the modified mark)
     [snapshots.A]  offset_db = 1.5, then [snapshots.A.values.glue] ...
     [bindings]                  (MIDI bindings)
+    [recall]  mode = "perform", morph_ms = 200.0   (how snapshots are recalled)
 
 Listening modes are not saved: the box always boots into plain processed
 listening.
@@ -87,6 +88,8 @@ def to_text(state: dict, generation: int) -> bytes:
         doc["snapshots"] = snaps
     if state.get("bindings"):
         doc["bindings"] = state["bindings"]
+    if state.get("recall"):
+        doc["recall"] = {"mode": state["recall"]["mode"], "morph_ms": float(state["recall"]["morph_ms"])}
     body = tomli_w.dumps(doc).encode("utf-8")
     return b'checksum = "' + hashlib.sha256(body).hexdigest().encode() + b'"\n' + body
 
@@ -121,7 +124,7 @@ def from_text(data: bytes, where: str) -> tuple[dict, int]:
     if isinstance(gen, bool) or not isinstance(gen, int) or gen < 0:
         raise UserError(f"{where}: generation {gen!r} is not a whole number")
     known = {"schema_version", "generation", "saved_at", "target", "preset", "values",
-             "preset_values", "snapshots", "bindings"}
+             "preset_values", "snapshots", "bindings", "recall"}
     unknown = set(doc) - known
     if unknown:
         raise UserError(f"{where}: unknown key {sorted(unknown)[0]!r}")
@@ -151,11 +154,22 @@ def from_text(data: bytes, where: str) -> tuple[dict, int]:
     bindings = doc.get("bindings", {})
     if not isinstance(bindings, dict):
         raise UserError(f"{where}: bindings should be a table")
+    recall = doc.get("recall", {})
+    if not isinstance(recall, dict) or set(recall) - {"mode", "morph_ms"}:
+        raise UserError(f"{where}: recall should be a table of mode and morph_ms")
+    if recall:
+        from ..session import MORPH_DEFAULT_MS, check_recall
+        try:
+            mode, ms = check_recall(recall.get("mode", "compare"), recall.get("morph_ms", MORPH_DEFAULT_MS))
+        except UserError as e:
+            raise UserError(f"{where}: {e}") from None
+        recall = {"mode": mode, "morph_ms": ms}
     state = {"values": _values_from(doc.get("values", {}), f"{where}: values"),
              "preset": preset,
              "preset_values": (_values_from(doc["preset_values"], f"{where}: preset_values")
                                if "preset_values" in doc else None),
              "snapshots": snapshots, "target": target, "bindings": bindings,
+             "recall": recall or None,
              "saved_at": doc.get("saved_at")}
     return state, gen
 

@@ -2,7 +2,7 @@
 // by revisioned deltas, moved through the same session as the panel.
 "use strict";
 let ws = null, revision = -1, schema = [], values = {}, state = {}, token = "";
-let history = [];
+let history = [], grHistory = {}, grLabels = {};
 token = sessionStorage.getItem("masterbox-token") || "";
 const $ = (id) => document.getElementById(id);
 
@@ -85,6 +85,10 @@ function showState() {
   $("snapshots").innerHTML = (state.snapshots || []).map((s, i) =>
     `<button data-recall="${i}" ${s.values ? "" : "disabled"} class="${state.active_slot === i ? "on" : ""}">${s.slot}</button>` +
     `<button data-store="${i}">store ${s.slot}</button>`).join(" ");
+  const rc = state.recall || {mode: "compare"};
+  $("recallmode").value = rc.mode === "compare" ? "compare" : String(Math.round(rc.morph_ms));
+  $("ptitle").textContent = state.proposal_slot === null || state.proposal_slot === undefined
+    ? "Assistant's proposals" : `Assistant's proposal: a snapshot for ${"ABCD"[state.proposal_slot]} (accept stores it there)`;
   const prop = Object.entries(state.proposal || {});
   $("plist").innerHTML = prop.length ? prop.map(([pid, g]) =>
     `<div><b>${pid}</b> &rarr; ${g.to} <button data-accept="${pid}">accept</button>` +
@@ -120,11 +124,31 @@ function meters(m) {
     "GR " + Object.entries(m.gr || {}).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(" &nbsp; ");
   history.push(m.short_term_lufs);
   if (history.length > 600) history.shift();
+  for (const k of Object.keys(grHistory)) {
+    grHistory[k].push(Math.max((m.gr || {})[k] || 0, 0));
+    if (grHistory[k].length > 100) grHistory[k].shift();
+  }
+  drawHistory();
+}
+
+function drawHistory() {
   const cv = $("history"), g = cv.getContext("2d");
   g.fillStyle = "#000"; g.fillRect(0, 0, cv.width, cv.height);
   g.strokeStyle = "#9cf"; g.beginPath();
   history.forEach((v, i) => { if (v !== null) g.lineTo(i, cv.height * (-v - 6) / 30); });
   g.stroke();
+  // gain reduction per stage, the last ten seconds, 0-12 dB down from each row's top
+  const gs = $("grstrips"), h = gs.getContext("2d"), keys = Object.keys(grHistory);
+  const row = gs.height / Math.max(keys.length, 1);
+  h.fillStyle = "#000"; h.fillRect(0, 0, gs.width, gs.height);
+  keys.forEach((k, r) => {
+    h.fillStyle = "#666"; h.fillText(grLabels[k] || k, 2, r * row + row - 3);
+    h.fillStyle = "#c96";
+    grHistory[k].forEach((v, i) => {
+      const len = Math.min(v / 12, 1) * (row - 2);
+      if (len > 0) h.fillRect(20 + i * 5.8, r * row + 1, 5, Math.max(len, 1));
+    });
+  });
 }
 
 function send(m) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(m)); }
@@ -134,6 +158,11 @@ function onMessage(e) {
   if (m.type === "snapshot") {
     revision = m.revision; values = m.values; schema = m.schema; state = m.state;
     build(); showState(); curve(m.eq_curve); $("loglist").innerHTML = ""; addLog(m.log);
+    if (m.history) {
+      history = m.history.short_term.slice(); grHistory = {}; grLabels = m.history.labels || {};
+      for (const [k, v] of Object.entries(m.history.gr)) grHistory[k] = v.slice();
+      drawHistory();
+    }
   } else if (m.type === "change") {
     if (revision >= 0 && m.revision !== revision + 1) { send({type: "resync", revision}); return; }
     revision = m.revision;
@@ -172,6 +201,10 @@ $("ref").addEventListener("click", () => send({type: "reference", on: !(state.li
 $("refs").addEventListener("change", () => send({type: "reference", index: +$("refs").value,
   on: state.listen && state.listen.mode === "reference"}));
 $("redo").addEventListener("click", () => send({type: "redo"}));
+$("recallmode").addEventListener("change", () => {
+  const v = $("recallmode").value;
+  send(v === "compare" ? {type: "recall_mode", mode: "compare"} : {type: "recall_mode", mode: "perform", morph_ms: +v});
+});
 document.addEventListener("click", (e) => {
   const d = e.target.dataset;
   if (d.recall) send({type: "recall", slot: +d.recall});
