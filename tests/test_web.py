@@ -180,6 +180,25 @@ def test_the_page_in_a_real_browser(box):
             await b.wait("document.getElementById('val-glue.ratio').textContent.startsWith('3.0')")
             await b.wait("document.getElementById('loglist').textContent.includes('panel glue.ratio')")
             await b.wait("document.getElementById('st').textContent !== '--.-'")
+            # a preset chosen and loaded on the page, a perform recall mode chosen there
+            await b.eval("document.getElementById('presets').value = 'default';"
+                         "document.getElementById('pload').click()")
+            await b.wait("document.getElementById('pactive').textContent === 'default'")
+            assert s.preset == "default" and chain.values == presets.load("default")
+            await b.eval("const r = document.getElementById('recallmode');"
+                         "r.value = '300'; r.dispatchEvent(new Event('change'))")
+            await b.wait("document.getElementById('loglist').textContent.includes('recall-mode')")
+            assert s.recall_mode == ("perform", 300.0)
+            # the box's gain reduction history is drawn: the glue's strip is not empty
+            s.apply({"glue.threshold_db": -40.0, "glue.ratio": 4.0}, "panel")
+            t = np.arange(48000) / 48000
+            chain.process(np.stack([0.3 * np.sin(2 * np.pi * 1000 * t)] * 2, 1).astype(np.float32))
+            assert chain.gain_reduction_db()["glue"] > 3.0
+            glue_row = ("(() => { const c = document.getElementById('grstrips');"
+                        "const d = c.getContext('2d').getImageData(20, 0, c.width - 20, c.height / 6).data;"
+                        "for (let i = 0; i < d.length; i += 4) if (d[i] > 100) return true;"
+                        "return false; })()")
+            await b.wait(glue_row)
     asyncio.run(run())
 
 
@@ -251,3 +270,45 @@ def test_a_late_page_gets_the_box_history_and_sets_the_recall_mode(box):
         await ws.close()
         await http.close()
     asyncio.run(run())
+
+
+def test_presets_from_the_page_stay_in_the_preset_folder(tmp_path):
+    from firmware.store.presets import UserPresets
+
+    folder = tmp_path / "presets"
+    user = UserPresets(str(folder))
+    s = Session(Chain(48000, presets.load("neutral")))
+    srv = WebServer(s, "127.0.0.1", 0, code="314159", presets=user).start()
+
+    async def run():
+        http, ws = await connect(srv)
+        snap = await next_of(ws, "snapshot")
+        assert ["default", True] in snap["state"]["presets"]
+        await ws.send_json({"type": "preset_load", "name": "default"})
+        assert "not paired" in (await next_of(ws, "error"))["text"]
+        assert s.preset is None
+        await ws.send_json({"type": "pair", "code": "314159"})
+        await next_of(ws, "paired")
+        await ws.send_json({"type": "preset_load", "name": "default"})
+        ch = await next_of(ws, "change")
+        assert ch["state"]["preset"] == "default" and s.values == presets.load("default")
+        await ws.send_json({"type": "set", "param": "glue.ratio", "value": 4})
+        ch = await next_of(ws, "change")
+        assert ch["modified"] is True
+        await ws.send_json({"type": "preset_save", "name": "Page 1"})
+        ch = await next_of(ws, "change")
+        assert ch["state"]["preset"] == "Page 1" and ["Page 1", False] in ch["state"]["presets"]
+        assert user.load("Page 1")["glue.ratio"] == 4.0
+        for bad, why in (("../evil", "'/' is not allowed"), ("default", "built in"),
+                         ("Page 1", "exists")):
+            await ws.send_json({"type": "preset_save", "name": bad})
+            assert why in (await next_of(ws, "error"))["text"], bad
+        await ws.send_json({"type": "preset_save", "name": "Page 1", "overwrite": True})
+        await next_of(ws, "change")
+        assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["Page 1.toml"]
+        await ws.close()
+        await http.close()
+    try:
+        asyncio.run(run())
+    finally:
+        srv.close()

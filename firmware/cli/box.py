@@ -117,7 +117,7 @@ def cmd_run(args) -> int:
     net = {"osc": ((args.osc_bind or (cfg["osc_bind"] if cfg else "127.0.0.1")), osc_port)
            if osc_port else None,
            "web": ((cfg["web_bind"] if cfg else "127.0.0.1"), web_port) if web_port else None,
-           "password": cfg["remote_password"] if cfg else ""}
+           "password": cfg["remote_password"] if cfg else "", "presets": boot.presets}
     midi = args.midi if args.midi is not None else (cfg["midi_device"] if cfg else "")
     midi_map = {}
     if midi and cfg and cfg["midi_map"]:

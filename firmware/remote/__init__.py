@@ -12,10 +12,12 @@ off by default, the network ones unable to change the box before pairing.
 from __future__ import annotations
 
 
-def start(session, meter, osc=None, web=None, password: str = "") -> list:
+def start(session, meter, osc=None, web=None, password: str = "", presets=None) -> list:
     """The network surfaces asked for, running: ``osc`` and ``web`` are
     (bind address, port) or None. One pairing code for all of them (the
-    password, or a fresh code shown on the Remote page)."""
+    password, or a fresh code shown on the Remote page). ``presets``: the
+    user's presets (store/presets.UserPresets), which the page lists, loads
+    and saves into; None: the built-ins only."""
     from .pairing import new_code
 
     code = new_code(password)
@@ -26,7 +28,7 @@ def start(session, meter, osc=None, web=None, password: str = "") -> list:
             out.append(OscServer(session, *osc, password=code, meter=meter).start())
         if web is not None:
             from .web import WebServer
-            out.append(WebServer(session, *web, code=code, meter=meter).start())
+            out.append(WebServer(session, *web, code=code, meter=meter, presets=presets).start())
     except Exception:
         for s in out:
             s.close()

@@ -14,7 +14,7 @@ missing deltas or, if they are gone, a new snapshot. Meters go out ten times
 a second, latest value wins. A client asks with {"type": "pair", "code"},
 then {"type": "set", "param", "value"}, "compare", "listen", "reference"
 (on, index), "recall", "store", "recall_mode" (mode, morph_ms), "undo", "redo",
-"accept", "reject". The snapshot also carries the box's last minute of
+"accept", "reject", "preset_load" (name), "preset_save" (name, overwrite). The snapshot also carries the box's last minute of
 short-term loudness and ten seconds of gain reduction per stage, sampled
 from when the server started, so a page opened late still shows them.
 
@@ -22,7 +22,9 @@ Security: off by default; when on it listens on the configured address and
 port only. Nothing changes before pairing (the code on the Remote page, or
 the config's password); wrong codes wait, per address; a websocket whose
 Origin is not this page's own is refused; the page reads and writes no file
-(the log export is generated, not read from disk).
+(the log export is generated, not read from disk) but the user's presets:
+it lists, loads and saves presets by name only, through the preset folder's
+own class, whose names cannot hold a path.
 
 The audio never waits for the network: each client reads the session
 through its own bounded feed; a client that falls behind gets a snapshot
@@ -120,14 +122,16 @@ def eq_curve(values: dict, fs: float = 48000.0) -> dict:
 
 class WebServer:
     def __init__(self, session, bind: str = "127.0.0.1", port: int = 8080, code: str = "",
-                 meter=None, clock=time.monotonic, history: History | None = None):
+                 meter=None, clock=time.monotonic, history: History | None = None, presets=None):
         """``history``: meter history to start from (a screenshot's), else
-        the server keeps its own from now on."""
+        the server keeps its own from now on. ``presets``: the user's presets
+        (store/presets.UserPresets) or None: the built-ins only."""
         self.session = session
         self.bind, self.port = bind, port
         self.pairing = Pairing(code, clock)
         self.code = self.pairing.code
         self.meter = meter
+        self.presets = presets
         self.clock = clock
         self.log = SessionLog(session)
         self.history = history or History()   # the box's, from when the page server started
@@ -279,10 +283,11 @@ class WebServer:
                 continue
             doc = {"type": "change", "revision": ch.revision, "source": ch.source, "kind": ch.kind,
                    "time": ch.time, "values": {p: [o, n] for p, (o, n) in ch.values.items()},
-                   "detail": ch.detail}
+                   "detail": ch.detail, "modified": self.session.modified}
             if any(p.startswith("eq.") for p in ch.values):
                 doc["eq_curve"] = eq_curve(self.session.values)
-            if ch.kind in ("proposal", "listen", "store", "recall", "restore", "preset", "recall-mode"):
+            if ch.kind in ("proposal", "listen", "store", "recall", "restore", "preset", "recall-mode",
+                           "preset-saved", "preset-renamed"):
                 doc["state"] = self._state()
             await self._send(client, doc)
 
@@ -324,6 +329,7 @@ class WebServer:
                 "modified": st["modified"], "proposal": st["proposal"],
                 "references": st["references"], "reference": st["reference"],
                 "recall": st["recall"], "proposal_slot": st["proposal_slot"],
+                "presets": self._preset_list(),
                 "can_undo": s.can_undo, "can_redo": s.can_redo}
 
     def _snapshot(self) -> dict:
@@ -357,6 +363,13 @@ class WebServer:
             s.recall(int(m["slot"]), src)
         elif kind == "store":
             s.store(int(m["slot"]), src)
+        elif kind == "preset_load":
+            from ..store.presets import load
+
+            name = str(m["name"])
+            s.load_preset(name, load(name, self.presets.folder if self.presets else None), src)
+        elif kind == "preset_save":
+            self._save_preset(str(m["name"]), bool(m.get("overwrite")))
         elif kind == "recall_mode":
             s.set_recall_mode(str(m["mode"]), float(m["morph_ms"]) if "morph_ms" in m else None, src)
         elif kind == "reference":
@@ -375,6 +388,26 @@ class WebServer:
         else:
             return {"type": "error", "text": f"unknown message type {kind!r}"}
         return None
+
+    def _preset_list(self) -> list:
+        from ..store.presets import builtin_names
+
+        return ([[n, b] for n, b in self.presets.all()] if self.presets is not None
+                else [[n, True] for n in builtin_names()])
+
+    def _save_preset(self, name: str, overwrite: bool) -> None:
+        from ..errors import UserError
+        from ..store.presets import builtin_names, check_name
+
+        if self.presets is None:
+            raise UserError("no preset folder on this box (it runs without a state folder)")
+        name = check_name(name)
+        if name in builtin_names():
+            raise UserError(f"preset {name!r} is built in: choose another name")
+        if name in self.presets.names() and not overwrite:
+            raise UserError(f"preset {name!r} exists: tick overwrite to replace it")
+        self.presets.save(name, self.session.values, overwrite=overwrite)
+        self.session.saved_as_preset(name, "page")
 
     def _pair(self, client, code: str) -> dict:
         why = self.pairing.attempt(client["host"], code)

@@ -85,6 +85,11 @@ function showState() {
   $("snapshots").innerHTML = (state.snapshots || []).map((s, i) =>
     `<button data-recall="${i}" ${s.values ? "" : "disabled"} class="${state.active_slot === i ? "on" : ""}">${s.slot}</button>` +
     `<button data-store="${i}">store ${s.slot}</button>`).join(" ");
+  const chosen = $("presets").value;
+  $("presets").innerHTML = (state.presets || []).map(([n, builtin]) =>
+    `<option value="${n}">${n}${builtin ? " (built in)" : ""}</option>`).join("");
+  if (chosen) $("presets").value = chosen;
+  $("pactive").textContent = state.preset ? state.preset + (state.modified ? " (modified)" : "") : "none";
   const rc = state.recall || {mode: "compare"};
   $("recallmode").value = rc.mode === "compare" ? "compare" : String(Math.round(rc.morph_ms));
   $("ptitle").textContent = state.proposal_slot === null || state.proposal_slot === undefined
@@ -168,6 +173,7 @@ function onMessage(e) {
     revision = m.revision;
     for (const [pid, [, nv]] of Object.entries(m.values)) { values[pid] = nv; show(pid); }
     if (m.state) { state = m.state; showState(); }
+    else if (state.modified !== m.modified) { state.modified = m.modified; showState(); }
     if (m.eq_curve) curve(m.eq_curve);
     addLog(Object.entries(m.values).map(([p, [o, n]]) => ({time: m.time, source: m.source, param: p, from: o, to: n}))
       .concat(Object.keys(m.values).length ? [] : [{time: m.time, source: m.source, kind: m.kind}]));
@@ -201,6 +207,9 @@ $("ref").addEventListener("click", () => send({type: "reference", on: !(state.li
 $("refs").addEventListener("change", () => send({type: "reference", index: +$("refs").value,
   on: state.listen && state.listen.mode === "reference"}));
 $("redo").addEventListener("click", () => send({type: "redo"}));
+$("pload").addEventListener("click", () => send({type: "preset_load", name: $("presets").value}));
+$("psave").addEventListener("click", () => send({type: "preset_save", name: $("pname").value,
+  overwrite: $("pover").checked}));
 $("recallmode").addEventListener("change", () => {
   const v = $("recallmode").value;
   send(v === "compare" ? {type: "recall_mode", mode: "compare"} : {type: "recall_mode", mode: "perform", morph_ms: +v});
