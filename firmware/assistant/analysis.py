@@ -12,7 +12,7 @@ integrated loudness: two programmes at different levels compare by shape.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.signal import butter, sosfilt, welch
@@ -49,6 +49,9 @@ class Analysis:
     correlation_low: float        # below LOW_CORR_HZ
     dc_dbfs: tuple                # per channel
     clipped_runs: int
+    # mean gain reduction per stage on the loud part, with the settings it was
+    # rendered with (filled by propose(), which renders it; empty otherwise)
+    loud_part_gr_db: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
         r = lambda v: None if v is None or not np.isfinite(v) else round(float(v), 2)  # noqa: E731
@@ -64,6 +67,7 @@ class Analysis:
             "bands_hz": [float(c) for c in CENTRES],
             "tonal_mid_db": [r(v) for v in self.tonal_mid],
             "tonal_side_db": [r(v) for v in self.tonal_side],
+            "loud_part_gr_db": dict(self.loud_part_gr_db),
         }
 
 

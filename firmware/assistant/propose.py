@@ -88,22 +88,35 @@ def _render(fs: int, values: dict, x: np.ndarray) -> tuple[np.ndarray, Chain]:
     return y[lat:], c
 
 
+def render_with_gr(fs: int, values: dict, x: np.ndarray) -> tuple[np.ndarray, dict]:
+    """x through the chain in 100 ms blocks (the output does not depend on
+    the block size), and each reducing stage's mean gain reduction over the
+    loudest half of the blocks (dB, positive = reduction)."""
+    c = Chain(fs, values)
+    hop = fs // 10
+    lat = c.latency
+    y = np.empty((len(x) + lat, 2), np.float32)
+    grs, levels = [], []
+    for i in range(0, len(x), hop):
+        b = x[i:i + hop]
+        y[i:i + len(b)] = c.process(b)
+        if len(b) == hop:
+            grs.append(c.gain_reduction_db())
+            levels.append(float(np.mean(b.astype(np.float64) ** 2)))
+    y[len(x):] = c.process(np.zeros((lat, 2), np.float32))
+    grs, levels = grs[5:], np.array(levels[5:])            # past the first half second
+    out = {}
+    if len(grs):
+        loud = levels >= np.median(levels)
+        for stage in grs[0]:
+            out[stage] = float(np.mean([g.get(stage, 0.0) for g, keep in zip(grs, loud) if keep]))
+    return y[lat:], out
+
+
 def loud_part_gr(fs: int, values: dict, x: np.ndarray, stage: str = "glue") -> float:
     """Mean gain reduction of a stage over the loudest half of x's 100 ms
     blocks, rendered through the chain (dB, positive = reduction)."""
-    c = Chain(fs, values)
-    hop = fs // 10
-    grs, levels = [], []
-    for i in range(0, len(x) - hop + 1, hop):
-        b = x[i:i + hop]
-        c.process(b)
-        grs.append(c.gain_reduction_db().get(stage, 0.0))
-        levels.append(float(np.mean(b.astype(np.float64) ** 2)))
-    grs, levels = np.array(grs[5:]), np.array(levels[5:])      # past the first half second
-    if not len(grs):
-        return 0.0
-    loud = levels >= np.median(levels)
-    return float(np.mean(grs[loud]))
+    return render_with_gr(fs, values, x)[1].get(stage, 0.0)
 
 
 class _Plan:
@@ -222,8 +235,9 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
     k = amount / 100.0
     values = params.check_values(values)
     capture = np.ascontiguousarray(loudest_stretch(np.asarray(x, np.float32), fs))
-    y0, _ = _render(fs, values, capture)
+    y0, gr0 = render_with_gr(fs, values, capture)
     a0 = analyse(y0, fs)
+    a0.loud_part_gr_db = {k: round(v, 2) for k, v in gr0.items()}
     notes: list[str] = []
     if reference is not None and profile is not None:
         raise UserError("match a reference or a profile, not both")

@@ -99,6 +99,9 @@ def report(p, args) -> str:
            f"PSR {a['psr_lu']}, correlation {a['correlation']} ({a['correlation_below_150hz']} "
            f"below 150 Hz), side {a['side_to_mid_db']} dB under mid, DC {a['dc_dbfs']} dBFS, "
            f"{a['clipped_runs']} clipped runs"]
+    gr = {k: v for k, v in a["loud_part_gr_db"].items() if v >= 0.05}
+    out.append("gain reduction on the loud part with the current settings: "
+               + (", ".join(f"{k} {v:.1f} dB" for k, v in gr.items()) if gr else "none"))
     if p.reference is not None:
         r = p.reference
         out.append(f"reference: {r['integrated_lufs']} LUFS, PLR {r['plr_lu']}, PSR {r['psr_lu']}, "
