@@ -6,7 +6,8 @@ HighpassFilter, LowShelf, 2 PeakFilters, HighShelf, Compressor, Distortion and
 BrickwallLimiter(true_peak=True) on the same audio; then our chain restricted
 to those modules. Ratios > 1 mean masterbox is faster. Then the full chain
 while compare or a reference track is heard (the monitor's true-peak safety
-limiter runs only then).
+limiter runs only then), and while a snapshot's 500 ms morph runs all the
+time (every module on its per-sample ramp path, the costliest moment).
 
     .venv/bin/python bench/chain.py [--seconds 20]
 """
@@ -68,6 +69,29 @@ def ours_listening(values, x, mode):
     return best_of(lambda: c.process(x)) / len(x) * 1e9
 
 
+def ours_morphing(values, x, block=128):
+    """The full chain with a 500 ms morph started every 500 ms (toward two
+    snapshots in turn), so every block is inside a ramp: ns per frame and the
+    p99 of a block."""
+    a = dict(values)
+    b = dict(values, **{"eq.bell2_gain_db": values["eq.bell2_gain_db"] - 3.0,
+                        "glue.threshold_db": values["glue.threshold_db"] - 4.0,
+                        "limiter.drive_db": values["limiter.drive_db"] + 2.0})
+    c = Chain(FS, values)
+    out = np.empty((block, 2), np.float32)
+    c.process(x[:block], out)
+    times, every, k = [], FS // 2 // block, 0
+    for i in range(0, len(x) - block, block):
+        if k % every == 0:
+            c.set(b if (k // every) % 2 == 0 else a, morph_s=0.5)
+        k += 1
+        t = time.perf_counter_ns()
+        c.process(x[i:i + block], out)
+        times.append(time.perf_counter_ns() - t)
+    t = np.array(times)
+    return t.sum() / (len(times) * block), np.percentile(t, 99) / 1e3, block / FS * 1e6
+
+
 def ours_blocks(values, x, block):
     c = Chain(FS, values)
     out = np.empty((block, 2), np.float32)
@@ -112,6 +136,9 @@ def main():
         ns = ours_listening(FULL, x, mode)
         print(f"full chain hearing {what}: {ns:7.1f} ns/frame  ({100 * (ns / full - 1):+5.1f} % "
               "against the processed output: the safety limiter)")
+    ns, p99, period = ours_morphing(FULL, x)
+    print(f"full chain inside a 500 ms morph: {ns:7.1f} ns/frame  ({100 * (ns / full - 1):+5.1f} %); "
+          f"128-frame blocks p99 {p99:6.1f} us = {100 * p99 / period:4.1f} % of the period")
     for block in (64, 128, 256):
         p50, p99, period = ours_blocks(FULL, x[: FS * 5], block)
         print(f"full chain, {block:3d}-frame blocks: p50 {p50:6.1f} us, p99 {p99:6.1f} us, "
