@@ -246,7 +246,7 @@ class Controller:
             s.cycle_solo(src)
         elif kind == "assist":
             self.assistant.ask(self.assistant.items()[c[1]], now)
-        elif kind in ("accept", "accept_module", "reject", "reject_all", "audition"):
+        elif kind in ("accept", "accept_module", "reject", "reject_all", "audition", "audition_hold"):
             self._apply_proposal(c)
         elif kind == "learn":
             self.midi_learning = c[1]
@@ -288,6 +288,10 @@ class Controller:
         kind = c[0]
         if kind == "audition":
             s.audition(not s.auditioning, self.source)
+        elif kind == "audition_hold":
+            if c[1] and not s.ghosts:
+                return                     # nothing to hear: the hold does nothing
+            s.audition(c[1], self.source)
         elif kind == "reject_all":
             s.reject(None, self.source)
         elif c[1] < len(pids):

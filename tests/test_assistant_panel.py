@@ -136,3 +136,24 @@ def test_the_ghost_tick_is_drawn_where_the_value_would_go():
     px = bx + 1 + round(frac * 24)
     assert img[top:top + 9, px - 1].all() and img[top:top + 9, px + 1].all()   # a pixel taller
     assert not img[top + 1:top + 8, px].any()                                    # hollow
+
+
+def test_audition_plays_while_encoder_2_is_held(panel):
+    """The switch's own classifier (ui/buttons.py) reports the hold and its end;
+    the proposal is heard between them, matched, and nothing is applied."""
+    from ui.buttons import PressClassifier
+
+    s, c = panel.session, panel.session.sink
+    ask(panel, "warmer")
+    assert panel.nav.page == "proposals" and s.ghosts
+    before = s.values
+    sw = PressClassifier()
+    events = sw.edge(True, 10.0) + sw.tick(10.3)
+    assert events == []                                  # not held long enough yet
+    for kind in sw.tick(10.7):                           # held: reported while still down
+        panel.handle(Action("enc2", kind), 10.7)
+    assert s.auditioning and s.listening[0] == "processed" and c.monitor[0] == "matched"
+    assert any(c.values[p] == v for p, (v, _) in s.ghosts.items()) and s.values == before
+    for kind in sw.edge(False, 12.0):                    # let go
+        panel.handle(Action("enc2", kind), 12.0)
+    assert not s.auditioning and c.values == before and s.values == before and s.ghosts

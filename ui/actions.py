@@ -10,7 +10,7 @@ from dataclasses import dataclass
 ENCODERS = ("enc1", "enc2", "enc3", "enc4")
 BUTTONS = ("bypass", "compare", "back")
 CONTROLS = ENCODERS + BUTTONS
-KINDS = ("turn", "press", "long", "double")
+KINDS = ("turn", "press", "long", "double", "release")   # release: the end of a long push
 
 
 class ActionError(ValueError):

@@ -3,7 +3,8 @@
 Feed the raw level after every edge (pressed = the pin pulled low) and call
 ``tick`` now and then; both return the classified presses that are complete:
 
-- ``long``: held for ``long_s`` (reported while still held, so it feels instant);
+- ``long``: held for ``long_s`` (reported while still held, so it feels instant),
+  then ``release`` when it is let go (what a hold-to-hear control needs);
 - ``double``: released and pressed again within ``double_s``;
 - ``press``: released before ``long_s`` with no second press within ``double_s``
   (so a short press is reported ``double_s`` after its release).
@@ -40,7 +41,9 @@ class PressClassifier:
             self._pending = False
         else:
             self._t_up = t
-            if self.used or self._long_sent:
+            if self._long_sent and not self.used:
+                out.append("release")
+            elif self.used or self._long_sent:
                 pass
             elif self._second:
                 out.append("double")

@@ -26,7 +26,8 @@ presets. The controls:
                any encoder push: REF
   assistant    encoder 1 turn: what to ask (match the reference, the target, a word), push: ask
   proposals    encoder 1 turn: choose a move, push: accept it (one undo step), long: accept
-               its module's moves; encoder 2 push: audition on/off (matched, applies nothing);
+               its module's moves; encoder 2 held: audition while held (matched, applies
+               nothing), push: audition on/off;
                encoder 4 push: reject the move, long: reject them all
   module       a proposed value shows as a hollow tick on its bar; turning stops there
   remote       the pairing code and who is connected (any encoder: the menu)
@@ -40,7 +41,8 @@ presets. The controls:
 A command is a tuple whose first item names it: ("step", pid, steps, fine),
 ("default", pid), ("toggle", pid), ("compare",), ("undo",), ("redo",),
 ("target", steps), ("ref",), ("ref_step", steps), ("assist", i), ("accept", i),
-("accept_module", i), ("reject", i), ("reject_all",), ("audition",), ("learn", pid),
+("accept_module", i), ("reject", i), ("reject_all",), ("audition",), ("audition_hold", on),
+("learn", pid),
 ("recall", slot), ("store", slot), ("recall_mode", steps), ("page", name),
 ("preset_load", i), ("preset_overwrite", i), ("preset_rename", i),
 ("preset_delete", i), ("snapshot_to_preset", slot), ("name_done", mode, text, arg),
@@ -197,6 +199,8 @@ class Navigator:
                 return [("toggle", self.entry.on_id)]
             return []
         k = ENCODERS.index(a.control)
+        if a.kind == "release" and self.page != "proposals":
+            return []                 # only audition listens for the end of a hold
         return getattr(self, "_" + self.page)(a, k, now)
 
     def _meters(self, a, k, now):
@@ -263,6 +267,8 @@ class Navigator:
             return []
         if k == 1 and a.kind == "press":
             return [("audition",)]
+        if k == 1 and a.kind in ("long", "release"):
+            return [("audition_hold", a.kind == "long")]
         if n == 0:
             return []
         i = self.proposal_cursor
