@@ -34,7 +34,6 @@ from .session import SLOTS, Session
 RECALL_CHOICES = (("compare", None),) + tuple(("perform", float(ms)) for ms in (50, 100, 200, 300, 500))
 
 
-
 def module_entries() -> list[ModuleEntry]:
     """One page set per module, straight from the schema: its on switch goes on
     the bypass button, the rest four to a page in schema order."""

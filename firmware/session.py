@@ -473,7 +473,7 @@ class Session:
         with self._lock:
             self._guard()
             new = check_recall(self._recall_mode if mode is None else mode,
-                                     self._morph_ms if morph_ms is None else morph_ms)
+                               self._morph_ms if morph_ms is None else morph_ms)
             if new == (self._recall_mode, self._morph_ms):
                 return None
             self._recall_mode, self._morph_ms = new

@@ -396,16 +396,11 @@ class WebServer:
                 else [[n, True] for n in builtin_names()])
 
     def _save_preset(self, name: str, overwrite: bool) -> None:
-        from ..errors import UserError
-        from ..store.presets import builtin_names, check_name
-
+        """UserPresets.save checks the name, refuses a built-in's and an
+        existing one unless ``overwrite``, and writes atomically."""
         if self.presets is None:
+            from ..errors import UserError
             raise UserError("no preset folder on this box (it runs without a state folder)")
-        name = check_name(name)
-        if name in builtin_names():
-            raise UserError(f"preset {name!r} is built in: choose another name")
-        if name in self.presets.names() and not overwrite:
-            raise UserError(f"preset {name!r} exists: tick overwrite to replace it")
         self.presets.save(name, self.session.values, overwrite=overwrite)
         self.session.saved_as_preset(name, "page")
 
