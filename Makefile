@@ -16,8 +16,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -m "not long"
 
-# the checks of 15 s or more each (~3 minutes): the demo as a console script, a
-# cold numba compile, the longest JACK streams, two hundred power cuts
+# the checks of 10 s or more each (~4 minutes): the demo as a console script, a
+# cold numba compile, the longest JACK streams, the JACK loop check, the OSC
+# surface on a running laptop box, two hundred power cuts
 test-long: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -m long
 

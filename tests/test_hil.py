@@ -49,7 +49,8 @@ def loopcheck_cli(args, env=None):
     return json.loads(r.stdout), r.stderr
 
 
-@pytest.fixture(scope="module", params=["jack", "hat"])
+# the JACK loop (a whole loopcheck on the dummy server, ~26 s) runs with make test-long
+@pytest.fixture(scope="module", params=[pytest.param("jack", marks=pytest.mark.long), "hat"])
 def loop(request, tmp_path_factory):
     png = str(tmp_path_factory.mktemp("loop") / "loop.png")
     if request.param == "jack":

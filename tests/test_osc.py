@@ -200,6 +200,7 @@ def test_a_subscriber_gets_every_change_at_its_rate(rig):
     sub.close()
 
 
+@pytest.mark.long
 def test_osc_moves_the_sound_of_the_running_box(tmp_path):
     """The laptop mode with OSC on (from its config): before pairing a move is
     refused and the recording stays as it was; after pairing, an output trim
