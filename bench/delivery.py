@@ -3,7 +3,13 @@ run on the same 4-minute song: wall time, peak memory (RSS) of each command,
 and how close each output lands (both read by `masterbox check`).
 
     .venv/bin/python bench/delivery.py            # the 4-minute song
+    .venv/bin/python bench/delivery.py --profile  # and where masterbox's time goes
     .venv/bin/python bench/delivery.py --long     # and peak memory on a 60-minute file
+    .venv/bin/python bench/delivery.py --quick    # a 24-second song: that it runs (make test)
+
+Two masters of the song: through the default preset (limiter drive 6 dB:
+quieter than the target, so the render adds drive and searches for it) and
+with the drive at 18 dB (louder than the target: a plain gain, no search).
 
 The song is the demo programme (firmware/offline/demo.py) tiled ten times at
 different levels, 24-bit 48 kHz. ffmpeg runs loudnorm as its documentation
@@ -91,27 +97,47 @@ def row(label: str, seconds: float, rss: float, r: dict | None = None) -> None:
 def main() -> None:
     if shutil.which("ffmpeg") is None:
         sys.exit("ffmpeg is not installed (scripts/setup.sh installs it)")
+    quick = "--quick" in sys.argv
     tmp = tempfile.mkdtemp(prefix="bench-delivery-")
     try:
-        src = os.path.join(tmp, "song.wav")
-        secs = song(src)
         ff_version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split()[2]
-        print(f"delivery to {TARGET[0]} ({TARGET[1]:g} LUFS, {TARGET[2]:g} dBTP), a {secs / 60:.0f}-minute "
-              f"song, 24-bit 48 kHz, {os.cpu_count()} cores")
-        print(f"  {'command':34s} {'wall':>8s}  {'peak RSS':>9s}  (the output, read by masterbox check)")
-        # one untimed render first: numba's cache is then warm, as on a box in use
-        run_rss([MASTERBOX, "render", src, os.path.join(tmp, "warm.wav"), "--target", TARGET[0]])
-        ours = os.path.join(tmp, "ours.wav")
-        t_ours, rss_ours, _, _ = run_rss([MASTERBOX, "render", src, ours, "--target", TARGET[0], "--json"])
-        theirs = os.path.join(tmp, "ffmpeg.wav")
-        t_ff, rss_ff = ffmpeg_two_pass(src, theirs)
-        row("masterbox render --target", t_ours, rss_ours, check(ours))
-        row(f"ffmpeg {ff_version} loudnorm, two passes", t_ff, rss_ff, check(theirs))
-        print(f"  masterbox is {t_ff / t_ours:.2f}x as fast")
+        src = os.path.join(tmp, "song.wav")
+        secs = song(src, 1 if quick else 10)
+        for label, sets in (("the default preset (limiter drive 6 dB)", []),
+                            ("limiter drive 18 dB", ["--set", "limiter.drive_db=18"])):
+            print(f"delivery to {TARGET[0]} ({TARGET[1]:g} LUFS, {TARGET[2]:g} dBTP), a "
+                  f"{secs:.0f}-second song, 24-bit 48 kHz, {os.cpu_count()} cores; {label}")
+            print(f"  {'command':34s} {'wall':>8s}  {'peak RSS':>9s}  (the output, read by masterbox check)")
+            # one untimed render first: numba's cache is then warm, as on a box in use
+            run_rss([MASTERBOX, "render", src, os.path.join(tmp, "warm.wav"), "--target", TARGET[0], *sets])
+            ours = os.path.join(tmp, "ours.wav")
+            t_ours, rss_ours, out, _ = run_rss([MASTERBOX, "render", src, ours, "--target", TARGET[0],
+                                                *sets, "--json"])
+            rep = json.loads(out)
+            theirs = os.path.join(tmp, "ffmpeg.wav")
+            t_ff, rss_ff = ffmpeg_two_pass(src, theirs)
+            row("masterbox render --target", t_ours, rss_ours, check(ours))
+            row(f"ffmpeg {ff_version} loudnorm, two passes", t_ff, rss_ff, check(theirs))
+            r = rep["tracks"][0]
+            print(f"  masterbox is {t_ff / t_ours:.2f}x as fast ({r['delivery']}: "
+                  f"added drive {r['added_drive_db']:.2f} dB, gain {r['gain_db']:+.2f} dB)")
+            if "--profile" in sys.argv:
+                profile(rep, t_ours)
+            print()
         if "--long" in sys.argv:
             long_memory(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def profile(rep: dict, wall: float) -> None:
+    """Where the render's time went: its own stages (passes side by side
+    overlap), and what the process spends outside them."""
+    print("  where masterbox's time goes (start, length; side-by-side passes overlap):")
+    for r in rep["timings"]:
+        print(f"    {r['start_s']:6.2f} s  {r['seconds']:6.2f} s  {r['stage']}")
+    print(f"    {'':8s}  {wall - rep['seconds']:6.2f} s  the process outside the render: Python and "
+          "numpy/numba imports, the command line, exit")
 
 
 def long_memory(tmp: str) -> None:

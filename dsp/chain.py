@@ -31,9 +31,12 @@ class ChainError(DspError):
 
 
 class Chain:
-    def __init__(self, fs: float, values: dict | None = None, reference_bytes: int = 0):
+    def __init__(self, fs: float, values: dict | None = None, reference_bytes: int = 0,
+                 monitor: bool = True):
         """``reference_bytes``: memory for reference tracks (dsp/references.py),
-        0 for none (renders)."""
+        0 for none (renders). ``monitor`` False leaves the monitor stage out
+        (a render: what it does serves listening; its processed mode leaves
+        the output as it is, so the result is the same, sooner)."""
         if not (isinstance(fs, (int, float)) and MIN_RATE <= fs <= MAX_RATE):
             raise ChainError(f"sample rate {fs!r} Hz is out of range {MIN_RATE}..{MAX_RATE} Hz")
         self.fs = float(fs)
@@ -41,6 +44,7 @@ class Chain:
         self._seq = 1
         self.T = self._design.T            # the kernel reads the designer's set in place
         self.T[K.T_SEQ] = self._seq
+        self.T[K.T_MONITOR] = 1.0 if monitor else 0.0
         self.S = initial_state(self.T)
         self.W = np.zeros((K.CHUNK, 3))
         self.R = memory_array(reference_bytes) if reference_bytes else np.zeros(3, np.float32)

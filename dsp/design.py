@@ -49,6 +49,7 @@ class Designer:
         self._ramp = (1.0 - alpha(SMOOTH_TAU_S, fs), math.ceil(RAMP_TAUS * SMOOTH_TAU_S * fs))
         self.T[K.T_K], self.T[K.T_RAMPN] = self._ramp
         self.T[K.T_FS] = fs
+        self.T[K.T_MONITOR] = 1.0
         listen = _full(listen, LISTEN_DEFAULT)
         modules.monitor.check(*listen)
         self.values = dict(values)

@@ -27,6 +27,7 @@ from ui.views import (AssistView, Badge, ConfirmView, LoudnessView, MenuView, Me
 
 from .errors import UserError
 from .history import GR_LABELS, LOUDNESS_S, STRIP_S, History
+from .delivery_preview import DeliveryHand
 from .offline.targets import TARGETS
 from .session import SLOTS, Session
 
@@ -96,6 +97,7 @@ class Controller:
         self.reference_folder = reference_folder
         self.history = History()
         self.assistant = AssistantHand(session, capture, profile_folder)
+        self.delivery = DeliveryHand(session, capture)
         self.remote: list = []          # the remote surfaces running (firmware/remote), for their page
         self.midi = None                # the MIDI surface (firmware/remote/midi.py), when on
         self._remote_actions = collections.deque(maxlen=256)   # panel actions from other threads
@@ -278,6 +280,12 @@ class Controller:
         elif kind == "target":
             names = list(TARGETS)
             s.set_target(names[(names.index(s.target) + c[1]) % len(names)], src)
+        elif kind == "delivery":
+            if s.listening[0] == "delivery":
+                s.listen("processed", src)
+            else:
+                self.delivery.ask()
+                self.flash("DELIVERY: rendering what was heard...", now, 10.0)
         elif kind.startswith(("preset_", "snapshot_", "name_")):
             self._apply_presets(c, now)
 
@@ -316,6 +324,17 @@ class Controller:
             self.flash(self.midi.learned, now, 4.0)
             self.midi.learned = ""
             self.midi_learning = None
+        done = self.delivery.collect()
+        if done is not None:
+            plan, err = done
+            if err is not None:
+                self.flash(err, now, 4.0)
+            elif plan.target == self.session.target:
+                try:
+                    self.session.hear_delivery(plan, self.source)
+                    self.flash(f"DELIVERY {plan.target}: {plan.describe()}", now, 3.0)
+                except UserError as e:
+                    self.flash(str(e), now, 4.0)
         said = self.assistant.collect()
         if said is not None:
             self.flash(said, now, 4.0)
@@ -371,8 +390,12 @@ class Controller:
         elif page == "target":
             t = TARGETS[s.target]
             r = self.meter.results() if self.meter is not None else {}
+            last = self.delivery.last
+            plan = ("rendering..." if self.delivery.busy else
+                    last.describe() if last is not None and last.target == t.name else "push: hear it")
             body = TargetView(t.name, t.lufs, t.ceiling_dbtp, r.get("integrated_lufs", -math.inf),
-                              r.get("true_peak_dbtp", -math.inf), t.tolerance_lu)
+                              r.get("true_peak_dbtp", -math.inf), t.tolerance_lu, plan,
+                              s.listening[0] == "delivery")
         elif page == "presets":
             items = self._list_presets()
             body = PresetsView(items, min(nav.preset_cursor, max(len(items) - 1, 0)), s.preset,
@@ -419,7 +442,8 @@ class Controller:
             playing = (s.reference_index + 1, _title_of(r.name), r.lufs)
         badge = Badge(mode, offset if mode == "bypass" else
                       (min(ref - offset, 0.0) if mode == "matched" else
-                       (self._reference_offset() if mode == "reference" else 0.0)), s.solo, playing)
+                       (self._reference_offset() if mode == "reference" else 0.0)), s.solo, playing,
+                      s.delivery.label() if s.delivery is not None else "")
         alert = now < self.alert_until
         return Screen(page, body, self.status if alert else "", alert, badge)
 

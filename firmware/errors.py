@@ -37,6 +37,13 @@ class DeviceError(MasterboxError):
     exit_code = EXIT_DEVICE
 
 
+class Refused(MasterboxError):
+    """The work was asked not to do what it would need (a render told not to
+    add drive to a master quieter than its target): one line, exit code 1,
+    nothing written."""
+    exit_code = EXIT_FAIL
+
+
 class Stopped(KeyboardInterrupt):
     """SIGTERM or SIGHUP, raised where the work is, like Ctrl-C: whatever was
     half written is removed on the way out (or, for a recording, finished and

@@ -159,15 +159,15 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
 
 
 # ---------------------------------------------------------------- screenshot
-PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "snapshots", "references",
-         "assist", "proposals", "presets", "name", "confirm", "remote", "web")
+PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "delivery", "snapshots",
+         "references", "assist", "proposals", "presets", "name", "confirm", "remote", "web")
 
 
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
                scale: int = 4, seconds: float | None = None, presets=None, references=(),
                say=(), osc_port: int | None = None) -> str:
     """Render one page (meters, loudness, reduction, phase, menu, target,
-    snapshots, references, presets, name entry, a confirmation, or a module name) through
+    delivery (the target page while DELIVERY is heard), snapshots, references, presets, name entry, a confirmation, or a module name) through
     luma's dummy device and save it as PNG (scaled up, pixels kept square),
     after ``seconds`` of the source (default 8 s; the loudness page's minute
     for it). ``presets``: the user's presets to list; ``references``: files
@@ -222,6 +222,13 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     elif page == "confirm":
         ctl.nav.page = "presets"
         ctl.nav.ask("Delete preset 'Warm master'?", ("preset_delete_yes", "Warm master"))
+    elif page == "delivery":
+        from .delivery_preview import plan
+
+        # the target page while DELIVERY is heard, planned from what was played
+        ctl.delivery.last = plan(player.x[:player.frames], player.fs, session.values, session.target)
+        session.hear_delivery(ctl.delivery.last, "screenshot")
+        ctl.nav.page = "target"
     else:
         ctl.nav.page = page
     ctl.alert_until = -1e9

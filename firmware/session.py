@@ -149,6 +149,7 @@ class Session:
         self._recall_mode = "compare"
         self._morph_ms = MORPH_DEFAULT_MS
         self._audition: float | None = None   # while a proposal is auditioned: the offset it is matched to
+        self._delivery = None           # the DELIVERY plan heard (firmware/delivery_preview.py); never saved
         self._ref_at: int | None = None  # the selected one's index in _references
         self._target = self._check_target(target)
         self._preset = preset
@@ -178,8 +179,14 @@ class Session:
     @property
     def listening(self) -> tuple[str, float]:
         """(mode, reference LU): processed, bypass (compare), matched (a
-        snapshot) or reference (a reference track)."""
+        snapshot), reference (a reference track) or delivery (what a target
+        render would write; the LU is its plain gain)."""
         return self._listen
+
+    @property
+    def delivery(self):
+        """The DELIVERY plan being heard, or None."""
+        return self._delivery
 
     @property
     def solo(self) -> str:
@@ -486,7 +493,31 @@ class Session:
             if name == self._target:
                 return None
             old, self._target = self._target, name
-            return self._emit(source, "target", {}, {"target": name, "from": old})
+            detail = self._back_to_processed() if self._listen[0] == "delivery" else {}
+            return self._emit(source, "target", {}, {"target": name, "from": old, **detail})
+
+    def hear_delivery(self, plan, source: str) -> Change:
+        """Hear what `render --target` would write (a DeliveryPlan, made from
+        the programme heard so far with the current values and target): the
+        processed output at its plain gain, or the chain with the limiter's
+        drive and ceiling the render used. A monitor source like compare:
+        never saved, and the next parameter move, target change or other
+        source ends it."""
+        with self._lock:
+            self._guard()
+            if plan.target != self._target:
+                raise UserError(f"DELIVERY plan for {plan.target}, but the target is {self._target}")
+            if abs(plan.monitor_gain_db) > HOLD_LU:
+                raise UserError(f"DELIVERY turns the programme by {plan.monitor_gain_db:+.1f} dB: "
+                                f"more than the monitor's {HOLD_LU:g} dB")
+            over = {pid: params.check_value(pid, v) for pid, v in plan.overrides().items()}
+            self._end_audition()
+            if self.sink is not None:
+                old = self._delivery.overrides() if self._delivery is not None else {}
+                self.sink.set({**{pid: self._values[pid] for pid in old}, **over})
+            self._delivery = plan
+            self._set_listen("delivery", plan.monitor_gain_db)
+            return self._emit(source, "listen", {}, {"listen": "delivery", "delivery": plan.describe()})
 
     def listen(self, mode: str, source: str) -> Change | None:
         """Switch what is heard: processed, or bypass (the input at the
@@ -659,6 +690,8 @@ class Session:
                 raise UserError("no proposal to audition (ask the assistant first)")
             if self.sink is None:
                 raise UserError("nothing to audition on: no audio running")
+            if self._listen[0] == "delivery":
+                self._set_listen("processed", 0.0)      # a proposal is judged against the heard sound
             offset = self.sink.match_offset_db
             self.sink.set({pid: v for pid, (v, _) in self._ghosts.items()})
             self.sink.set_monitor("matched", min(max(offset, -HOLD_LU), HOLD_LU))
@@ -670,7 +703,8 @@ class Session:
             return
         self._audition = None
         if self.sink is not None:
-            self.sink.set(self._values)
+            self.sink.set({**self._values,
+                           **(self._delivery.overrides() if self._delivery is not None else {})})
             self.sink.set_monitor(*self._listen)
 
     def tick(self, now: float | None = None) -> None:
@@ -705,6 +739,11 @@ class Session:
             del self._undo[0]
 
     def _set_listen(self, mode: str, ref_db: float) -> None:
+        if mode != "delivery" and self._delivery is not None:
+            # the chain back to the engineer's own values
+            if self.sink is not None and self._delivery.overrides():
+                self.sink.set({pid: self._values[pid] for pid in self._delivery.overrides()})
+            self._delivery = None
         if self.sink is not None:
             self.sink.set_monitor(mode, ref_db)
         self._listen = (mode, ref_db)

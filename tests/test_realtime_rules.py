@@ -21,10 +21,10 @@ def allocations_per_extra_call(code: str) -> tuple[int, int]:
     return alloc, meminfo
 
 
-@pytest.mark.parametrize("monitor", ["processed", "bypass", "reference"])
+@pytest.mark.parametrize("monitor", ["processed", "bypass", "reference", "delivery"])
 def test_chain_kernel_allocates_nothing_per_block(monitor):
     """Whatever is heard: the processed output, compare (the safety limiter on
-    the raised input) or a reference track."""
+    the raised input), a reference track or the delivery's plain gain."""
     code = textwrap.dedent("""
         import numpy as np
         from numba import njit
@@ -41,7 +41,7 @@ def test_chain_kernel_allocates_nothing_per_block(monitor):
         bank = ReferenceBank(c.R, 48000)
         r = (np.random.default_rng(1).standard_normal((96000, 2)) * 0.2).astype(np.float32)
         c.set_reference(bank.place(0, prepare(r, 48000, 48000, bank.slot_frames), "r").selector)
-        c.set_monitor(MONITOR)
+        c.set_monitor(MONITOR, -3.0 if MONITOR == "delivery" else 0.0)
 
         @njit
         def drive(x, y, T, S, W, R, reps):

@@ -18,6 +18,8 @@ presets. The controls:
                encoder k double: MIDI learn (the next MIDI control that moves drives it)
                bypass: the module on / off
   target       encoder 1 turn: the delivery target
+               any encoder push: DELIVERY on / off: hear what a render to the target
+               writes (the page says which: a plain gain, or drive added)
   snapshots    encoder k push: recall A-D   encoder k long: store
                encoder k double: save snapshot k as a preset (a name first)
                any encoder turn: how a recall is heard: compare (loudness-matched, at
@@ -40,7 +42,7 @@ presets. The controls:
 
 A command is a tuple whose first item names it: ("step", pid, steps, fine),
 ("default", pid), ("toggle", pid), ("compare",), ("undo",), ("redo",),
-("target", steps), ("ref",), ("ref_step", steps), ("assist", i), ("accept", i),
+("target", steps), ("delivery",), ("ref",), ("ref_step", steps), ("assist", i), ("accept", i),
 ("accept_module", i), ("reject", i), ("reject_all",), ("audition",), ("audition_hold", on),
 ("learn", pid),
 ("recall", slot), ("store", slot), ("recall_mode", steps), ("page", name),
@@ -238,6 +240,8 @@ class Navigator:
     def _target(self, a, k, now):
         if a.kind == "turn" and k == 0:
             return [("target", 1 if a.steps > 0 else -1)]
+        if a.kind == "press":
+            return [("delivery",)]
         return []
 
     def _references(self, a, k, now):

@@ -277,7 +277,13 @@ def _target(img, d, v: TargetView, badge) -> None:
     text(d, (0, 37), f"I{fmt_lufs(v.integrated)} of{v.lufs:6.1f}")
     tp = "--.-" if not math.isfinite(v.true_peak) else f"{v.true_peak:+.1f}"
     over = math.isfinite(v.true_peak) and v.true_peak > v.ceiling_dbtp
-    text(d, (0, 49), f"TP{tp:>6} max{v.ceiling_dbtp:+.1f}{' OVER' if over else ''}")
+    text(d, (0, 46), f"TP{tp:>6} max{v.ceiling_dbtp:+.1f}{' OVER' if over else ''}")
+    if v.delivery:
+        # what a render to the target does to this sound; inverted while heard
+        line = ("DELIV " if v.hearing else "render: ") + v.delivery
+        if v.hearing:
+            d.rectangle((0, 55, img.width - 1, img.height - 1), fill=1)
+        text(d, (1, 56), line[: img.width // CHAR_W], fill=0 if v.hearing else 1)
 
 
 def _snapshots(img, d, v: SnapshotView, badge) -> None:
@@ -458,7 +464,8 @@ def render(screen: Screen, size: tuple[int, int] = (W, H)) -> Image.Image:
     draw_page(img, d, screen.body, screen.badge)
     b = screen.badge
     if b.mode != "processed":
-        label = {"bypass": "BYP", "matched": "MCH", "reference": "REF"}[b.mode] + f"{b.offset_db:+.1f}"
+        label = (b.delivery if b.mode == "delivery" else
+                 {"bypass": "BYP", "matched": "MCH", "reference": "REF"}[b.mode] + f"{b.offset_db:+.1f}")
         x = img.width - text_width(label) - 1
         d.rectangle((x - 1, 0, img.width - 1, TITLE_H - 1), fill=1)
         text(d, (x, 0), label, fill=0)

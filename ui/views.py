@@ -77,6 +77,8 @@ class TargetView:
     integrated: float
     true_peak: float
     tolerance_lu: float = 1.0
+    delivery: str = ""          # what a render to it would do (plain gain, added drive)
+    hearing: bool = False       # DELIVERY is what is heard
 
 
 @dataclass
@@ -148,10 +150,11 @@ class ConfirmView:
 @dataclass
 class Badge:
     """The compare state, drawn top right on every page."""
-    mode: str = "processed"      # processed | bypass | matched | reference
+    mode: str = "processed"      # processed | bypass | matched | reference | delivery
     offset_db: float = 0.0       # the loudness difference removed (added, for a reference)
     listen: str = "stereo"       # stereo | mono | mid | side | delta: shown when not stereo
     reference: tuple | None = None   # (number, name, LUFS) of the reference playing
+    delivery: str = ""           # the DELIVERY label (DELIV-5.3, DELIV+8.8dr) while heard
 
 
 @dataclass

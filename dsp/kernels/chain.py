@@ -29,8 +29,10 @@ STAGES = (("input", input_stage), ("eq", eq), ("glue", glue), ("multiband", mult
           ("monitor", monitor))
 
 _T = Layout()
-# T header: sequence number, smoothing coefficient, ramp length, sample rate
-T_SEQ, T_K, T_RAMPN, T_FS = _T.each(4)
+# T header: sequence number, smoothing coefficient, ramp length, sample rate,
+# and whether the monitor stage runs (0 for renders: its trackers and modes
+# serve only what is heard, and in processed mode it leaves the audio as it is)
+T_SEQ, T_K, T_RAMPN, T_FS, T_MONITOR = _T.each(5)
 T_HEADER = _T.size
 T_BASE = {name: _T.take(kern.T_SIZE) for name, kern in STAGES}
 T_TOTAL = _T.size
@@ -124,7 +126,9 @@ def process(x, y, n, T, S, W, R):
             S[S_SEQ] = T[T_SEQ]
             ramp = int(T[T_RAMPN])
         load_chunk(x, c0, m, W, S)
-        monitor.push_dry(W, m, s_mon)
+        live = T[T_MONITOR] != 0.0
+        if live:
+            monitor.push_dry(W, m, s_mon)
         input_stage.process(W, m, t_in, s_in, ramp, k)
         eq.process(W, m, t_eq, s_eq, ramp, k)
         glue.process(W, m, t_gl, s_gl, ramp, k)
@@ -132,7 +136,8 @@ def process(x, y, n, T, S, W, R):
         oversampled.process(W, m, t_os, s_os, ramp, k)
         limiter.process(W, m, t_lim, s_lim, ramp, k)
         output_stage.process(W, m, t_out, s_out, ramp, k)
-        monitor.process(W, m, t_mon, s_mon, R)
+        if live:
+            monitor.process(W, m, t_mon, s_mon, R)
         fault = False
         for i in range(m):
             l = W[i, 0]

@@ -21,6 +21,10 @@ Modes (a T field, set by the control thread):
      L_wet - R_LU, its integrated loudness measured once on load (so the
      reference keeps its own verse-to-chorus contrast). It plays while heard
      and pauses where it was when not.
+  4  delivery: the processed output times a fixed gain REF (dB): what
+     `render --target` would write, where that is a plain gain (the control
+     thread computes REF from the programme; where the delivery adds drive,
+     it publishes the limiter's new drive and ceiling with REF = 0).
 
 Raising the input or a reference can ask for more than the limiter's ceiling
 (CEIL; 0 dBFS with the limiter off): both go through a true-peak safety limiter
@@ -167,7 +171,7 @@ def _targets(T, S, mode):
     The dry gain always tracks D, so it is ready the moment compare is pressed."""
     d = S[S_D]
     td = gain_of(d)
-    tw = gain_of(min(T[REF_DB] - d, 0.0)) if mode == 2 else 1.0
+    tw = gain_of(min(T[REF_DB] - d, 0.0)) if mode == 2 else (gain_of(T[REF_DB]) if mode == 4 else 1.0)
     tr = gain_of(reference_offset(T, S))
     return td, tw, tr
 

@@ -1,6 +1,7 @@
 """The monitor stage (kernels/monitor.py): what is heard, after everything
 else. Loudness-matched compare against the input, snapshots lowered to a
-common loudness, or a reference track at the programme's loudness; then the
+common loudness, a reference track at the programme's loudness, or the
+delivery (the processed output at the gain a target render applies); then the
 listening mode (stereo, mono, mid, side, delta). Never part of a render's
 result. Its true-peak safety limiter holds the limiter's ceiling, so it reads
 the limiter's values too."""
@@ -18,7 +19,7 @@ from .common import alpha, gain
 
 STAGE = "monitor"
 READS = ("limiter",)
-MODES = ("processed", "bypass", "matched", "reference")
+MODES = ("processed", "bypass", "matched", "reference", "delivery")
 NO_REFERENCE = (0, 0, 0.0)  # (first frame, frames, integrated LUFS) of the selected reference
 SOLOS = ("stereo", "mono", "mid", "side", "delta")     # listening, after compare
 MATCH_TAU_S = 0.3          # the matching gain follows the short-term offset this slowly

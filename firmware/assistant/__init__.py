@@ -6,3 +6,7 @@ reason for each, and never applies anything (a hand accepts).
     words.py      words an engineer hears, as moves (one table, with sources)
     propose.py    the proposals, checked by rendering through the chain
 """
+
+# what a reference match covers (--only on the command line); here so that
+# building the command line does not import the analysis and scipy
+ASPECTS = ("tone", "dynamics", "width")

@@ -30,9 +30,9 @@ from ..errors import UserError
 from ..offline.targets import TARGETS
 from . import fit as F
 from .analysis import CENTRES, MIN_VALID_S, Analysis, analyse, loudest_stretch
+from . import ASPECTS
 from .words import Add, Eq, Glue, HoldBassSide, Louder, Set, check as check_word
 
-ASPECTS = ("tone", "dynamics", "width")
 WIDTH_MIN, WIDTH_MAX = 80.0, 130.0
 WIDTH_LO, WIDTH_HI = 200.0, 10000.0   # where width is judged: above the mono-ish bass
 NOTHING_DB = 0.5                  # differences under this everywhere: nothing to do

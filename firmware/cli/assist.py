@@ -11,7 +11,7 @@ from .common import chain_opts, session_from, _plain
 
 
 def add_parsers(sub) -> None:
-    from ..assistant.propose import ASPECTS
+    from ..assistant import ASPECTS
     from ..assistant.words import WORDS
     from ..offline.targets import TARGETS
 

@@ -35,6 +35,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--codec-safe", action="store_true",
                    help="with a target: keep the true peak under the ceiling after AAC and MP3 "
                         "too (needs ffmpeg)")
+    p.add_argument("--no-added-drive", action="store_true",
+                   help="with a target: refuse (exit 1, nothing written) rather than add drive "
+                        "to the limiter when the heard master is quieter than the target")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_render)
 
@@ -116,6 +119,9 @@ def cmd_render(args) -> int:
     for o in outputs:
         refuse_overwriting_input(inputs, o)
         audiofile.output_format(o, args.bits or "24")
+    if args.no_added_drive and not targeted:
+        raise UserError("--no-added-drive is for rendering to a target: give --target NAME "
+                        "(or --lufs and --ceiling-dbtp)")
     if args.codec_safe and not targeted:
         raise UserError("--codec-safe is for rendering to a target: give --target NAME "
                         "(or --lufs and --ceiling-dbtp)")
@@ -146,7 +152,8 @@ def cmd_render(args) -> int:
         from ..offline import delivery
 
         rep = delivery.render_to_target(inputs, outputs, values, t, args.bits,
-                                        codec_safe=args.codec_safe)
+                                        codec_safe=args.codec_safe,
+                                        no_added_drive=args.no_added_drive)
     except BaseException:
         if made_dir:
             with contextlib.suppress(OSError):
@@ -164,6 +171,8 @@ def _num(v, spec: str, none: str = "--") -> str:
 
 
 def print_target_report(rep: dict, out=None) -> None:
+    from ..offline.delivery_report import what_was_done
+
     out = out or sys.stdout
     out.write(f"target {rep['target']}: {rep['target_lufs']:g} LUFS, ceiling "
               f"{rep['ceiling_dbtp']:g} dBTP ({rep['source']})"
@@ -179,15 +188,19 @@ def print_target_report(rep: dict, out=None) -> None:
     if rep["album"]:
         out.write(f"  album gain {rep['gain_db']:+.2f} dB; tracks keep their relative loudness "
                   "(moved: how far a track strays from it)\n")
-    out.write(f"  {'track':28s} {'in LUFS':>8s} {'out LUFS':>8s} {'gain dB':>8s} {'drive dB':>8s} "
-              f"{'limit LU':>8s} {'dBTP':>6s} {'44.1k':>6s}" + (f" {'moved':>6s}" if rep["album"] else "") + "\n")
+    out.write(f"  {'track':28s} {'in LUFS':>8s} {'heard':>8s} {'out LUFS':>8s} {'gain dB':>8s} "
+              f"{'drive dB':>8s} {'added':>6s} {'limit LU':>8s} {'dBTP':>6s} {'44.1k':>6s}"
+              + (f" {'moved':>6s}" if rep["album"] else "") + "\n")
     for r in rep["tracks"]:
         out.write(f"  {os.path.basename(r['output'])[:28]:28s} {_num(r['input_lufs'], '8.2f'):>8s} "
+                  f"{_num(r['heard_lufs'], '8.2f'):>8s} "
                   f"{_num(r['integrated_lufs'], '8.2f'):>8s} {r['gain_db']:+8.2f} "
-                  f"{r['limiter_drive_db']:8.2f} {r['limiting_lu']:8.2f} "
+                  f"{_num(r['engineer_drive_db'], '8.2f', 'off'):>8s} {r['added_drive_db']:6.2f} "
+                  f"{r['limiting_lu']:8.2f} "
                   f"{_num(r['true_peak_dbtp'], '6.2f'):>6s} {_num(r['true_peak_after_44k1_dbtp'], '6.2f', 'same'):>6s}"
                   + (f" {_num(r['moved_lu'], '+6.2f'):>6s}" if rep["album"] else "") + "\n")
-        if r["limiter_ceiling_dbtp"] < rep["ceiling_dbtp"] - 1e-9:
+        out.write(f"    {what_was_done(r)}\n")
+        if r["ceiling_moved"] and r["limiter_ceiling_dbtp"] < rep["ceiling_dbtp"] - 1e-9:
             out.write(f"    limited at {r['limiter_ceiling_dbtp']:.2f} dBTP: the peaks after conversion"
                       + (" or a codec" if rep["codec_safe"] else "") + " needed it\n")
         for name, c in (r["codecs"] or {}).items():

@@ -43,11 +43,13 @@ def _clean(b: np.ndarray) -> np.ndarray:
 class Figures:
     """The figures `check` judges, from blocks fed one after another."""
 
-    def __init__(self, fs: int, channels: int):
+    def __init__(self, fs: int, channels: int, native: bool = True):
+        """``native`` False leaves out the true peak at the file's own rate
+        (a delivery search's look at what the conversion adds)."""
         self.fs = fs
         self.channels = channels
         self._meter = Meter(fs, channels)
-        self._native = PreciseTruePeak(channels)
+        self._native = PreciseTruePeak(channels) if native else None
         self._conv = None if fs == CHECK_RATE else (Resampler(fs, CHECK_RATE, channels),
                                                     PreciseTruePeak(channels))
         self._queues = []
@@ -75,7 +77,8 @@ class Figures:
 
     def _run_native(self, b: np.ndarray) -> None:
         self._meter.process(b)
-        self._native.process(b)
+        if self._native is not None:
+            self._native.process(b)
 
     def _run_conv(self, b: np.ndarray) -> None:
         r, tp = self._conv
@@ -114,7 +117,8 @@ class Figures:
             conv = tp.dbtp()
         integ = self._meter.integrated()
         return {"integrated_lufs": integ if math.isfinite(integ) else None,
-                "true_peak_dbtp": self._native.dbtp(), "true_peak_after_44k1_dbtp": conv}
+                "true_peak_dbtp": None if self._native is None else self._native.dbtp(),
+                "true_peak_after_44k1_dbtp": conv}
 
 
 def lossy(path: str, fs: int, channels: int, pool: ThreadPoolExecutor | None = None) -> dict:

@@ -164,7 +164,7 @@ def render_file(in_path: str, out_path: str, values: dict, block: int = DEFAULT_
         notes.append("mono input: stereo-only settings (width, balance, swap, mid/side EQ) "
                      "act on identical channels; the left channel is written")
     compile_s = compile_chain(fs, values)
-    chain = Chain(fs, values)
+    chain = Chain(fs, values, monitor=False)
     L = chain.latency
     writer = audiofile.Writer(out_path, fs, ch, bits)
     bar = Progress(info.frames, "render", sys.stderr if progress else False)
