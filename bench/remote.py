@@ -97,7 +97,7 @@ def child(seconds: float, rt_cpu: int = -1) -> None:
     pids = [p.id for p in params.SCHEMA if not p.choices and p.id.split(".")[0] in
             ("eq", "glue", "limiter", "stereo")][:CONTROLS]
     for i, pid in enumerate(pids):
-        s.bindings[f"cc:0:{70 + i}"] = {"param": pid, "mode": "abs"}
+        s.bind({f"cc:0:{70 + i}": {"param": pid, "mode": "abs"}}, "bench")
     surface = MidiSurface(s)
     # the box's own MIDI path: a rawmidi device file (a pseudo-terminal stands in
     # for /dev/snd/midiC1D0 here, which has no ALSA MIDI)

@@ -28,7 +28,7 @@ from ui.views import (AssistView, Badge, ConfirmView, LoudnessView, MenuView, Me
 from .errors import UserError
 from .history import GR_LABELS, LOUDNESS_S, STRIP_S, History
 from .delivery_preview import DeliveryHand
-from .offline.targets import TARGETS
+from .targets import TARGETS
 from .session import SLOTS, Session
 
 # what a turn on the snapshots page walks through: compare, then perform morphs

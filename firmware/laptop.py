@@ -307,7 +307,7 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
     midi_port = None
     if midi:
         from .remote.midi import JackMidiPort, MidiSurface, RawMidiPort
-        session.bindings.update(midi_map or {})
+        session.bind(midi_map or {}, "midi-map")
         ctl.midi = MidiSurface(session, act=ctl.act_later, presets=ctl.presets)
         midi_port = (JackMidiPort(ctl.midi) if midi == "jack" else RawMidiPort(midi, ctl.midi))
     fs = player.fs

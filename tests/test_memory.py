@@ -41,7 +41,7 @@ def lived_in(sink=None) -> Session:
     s.apply({"limiter.drive_db": 7.25}, "panel")
     s.store(2, "panel")
     s.set_target("ebu-r128", "panel")
-    s.bindings = {"cc.1.7": "glue.threshold_db"}
+    s.bind({"cc:1:7": {"param": "glue.threshold_db", "mode": "abs"}}, "midi")
     return s
 
 

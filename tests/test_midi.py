@@ -102,6 +102,29 @@ def test_program_change_recalls_snapshots(surface):
     assert s.value("glue.ratio") == 3.0 and s.active_slot == 2
 
 
+def test_learn_goes_through_the_session_and_autosave_sees_it(surface, tmp_path):
+    """A learnt binding is a revision like any change: subscribers (autosave
+    among them) are told at once, not at the next unrelated move."""
+    from firmware.store.autosave import Autosaver
+    from firmware.store.state import StateStore
+
+    s, m, ctl, sent = surface
+    seen = []
+    s.subscribe(seen.append)
+    saver = Autosaver(s, StateStore(str(tmp_path)), quiet_s=0.0, min_interval_s=0.0)
+    rev = s.revision
+    m.learn("glue.ratio")
+    m.receive(bytes([0xB2, 71, 10]))
+    assert s.revision == rev + 1 and seen[-1].kind == "bindings" and seen[-1].source == "midi"
+    assert seen[-1].detail == {"bound": ["cc:2:71"]}
+    assert s.state()["bindings"]["cc:2:71"] == {"param": "glue.ratio", "mode": "abs"}
+    with pytest.raises(TypeError):
+        s.bindings["cc:9:9"] = {"param": "glue.ratio", "mode": "abs"}      # read-only view
+    saver.close()                                   # writes what is unsaved, at once
+    assert saver.saves >= 1
+    assert StateStore(str(tmp_path)).load().state["bindings"]["cc:2:71"]["param"] == "glue.ratio"
+
+
 def test_learn_binds_the_next_control_and_it_persists(surface):
     s, m, ctl, sent = surface
     ctl.nav.open_module("limiter")
@@ -129,7 +152,7 @@ def fraction_value_of(pid, f):
 
 def test_fourteen_bit_pairs_and_feedback(surface):
     s, m, ctl, sent = surface
-    s.bindings["cc:0:16"] = {"param": "output.trim_db", "mode": "abs14"}
+    s.bind({"cc:0:16": {"param": "output.trim_db", "mode": "abs14"}}, "test")
     m.receive(bytes([0xB0, 16, 127, 0xB0, 48, 127]))     # at the top: the box's 0 dB, picked up
     v = (100 << 7) | 33
     m.receive(bytes([0xB0, 16, 100, 48, 33]))
@@ -268,7 +291,7 @@ def test_a_map_file_binds_controls_and_bad_ones_say_why(tmp_path):
 
 def test_pick_up_when_the_knob_passes_the_value(surface):
     s, m, ctl, sent = surface
-    s.bindings["cc:0:30"] = {"param": "glue.threshold_db", "mode": "abs"}   # -40..0
+    s.bind({"cc:0:30": {"param": "glue.threshold_db", "mode": "abs"}}, "test")   # -40..0
     cur = s.value("glue.threshold_db")
     assert -36 < cur < -12
     m.receive(bytes([0xB0, 30, 10]))                  # far below: nothing

@@ -93,3 +93,15 @@ def test_ratio_turns_stop_at_the_classic_detents():
     assert params.step_value(pid, 2.0, 3, fine=True) == pytest.approx(2.0 * 2 ** (3 / 16))
     # a parameter without detents moves freely
     assert params.step_value("glue.attack_ms", 10.0, 6) == pytest.approx(20.0)
+
+
+def test_a_choice_that_is_not_a_switch_never_reads_as_on_or_off():
+    """`B1 on` beside `mid` reads as a switch; a band's stereo/mid/side is
+    `B1 M/S`. Only an off/on switch may say on or off in its label."""
+    from dsp.params import SCHEMA
+
+    for p in SCHEMA:
+        if p.choices and tuple(p.choices) != ("off", "on"):
+            for label in (p.label, p.short):
+                words = label.lower().split()
+                assert "on" not in words and "off" not in words, f"{p.id}: {label!r}"

@@ -18,7 +18,7 @@ def _band(prefix, label, fmin, fmax, fdef, qdef, qmin=0.1, qmax=10.0):
         db(f"eq.{prefix}_gain_db", f"{label} gain", -12.0, 12.0),
         hz(f"eq.{prefix}_freq_hz", f"{label} freq", fmin, fmax, fdef),
         q(f"eq.{prefix}_q", f"{label} Q", qmin, qmax, qdef),
-        choice(f"eq.{prefix}_mode", f"{label} on", MODES, 0,
+        choice(f"eq.{prefix}_mode", f"{label} M/S", MODES, 0,
                doc="which signal the band works on: stereo (L and R), mid or side"),
     )
 

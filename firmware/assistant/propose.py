@@ -27,7 +27,7 @@ from dsp import params
 from dsp.chain import Chain
 
 from ..errors import UserError
-from ..offline.targets import TARGETS
+from ..targets import TARGETS
 from . import fit as F
 from .analysis import CENTRES, MIN_VALID_S, Analysis, analyse, loudest_stretch
 from . import ASPECTS

@@ -13,7 +13,7 @@ from .common import chain_opts, session_from, _plain
 def add_parsers(sub) -> None:
     from ..assistant import ASPECTS
     from ..assistant.words import WORDS
-    from ..offline.targets import TARGETS
+    from ..targets import TARGETS
 
     p = sub.add_parser("assist", help="listen to a file and propose moves, with reasons "
                                       "(applies nothing)")

@@ -323,7 +323,7 @@ class MidiSurface:
             # a knob that sends values around the middle and steps (1, 127, 63, 65)
             # is an encoder; anything else an absolute knob
             mode = "rel2c" if value in (1, 2, 3, 125, 126, 127) else "abs"
-        self.session.bindings[key] = {"param": pid, "mode": mode}
+        self.session.bind({key: {"param": pid, "mode": mode}}, "midi")
         self.learning = None
         self.learned = f"{key.replace(':', ' ')} -> {params.get(pid).label}"
         self.picked.pop(pid, None)

@@ -109,7 +109,7 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
     if midi_device:
         from ..remote.midi import MidiSurface, RawMidiPort
         ctl = panel.ctl if panel is not None else None
-        session.bindings.update(midi_map or {})
+        session.bind(midi_map or {}, "midi-map")
         surface = MidiSurface(session, act=ctl.act_later if ctl else None)
         remote.append(_MidiOn(RawMidiPort(midi_device, surface), surface))
         if ctl is not None:

@@ -129,7 +129,7 @@ def from_text(data: bytes, where: str) -> tuple[dict, int]:
     if unknown:
         raise UserError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     target = doc.get("target", "streaming")
-    from ..offline.targets import TARGETS
+    from ..targets import TARGETS
 
     if target not in TARGETS:
         raise UserError(f"{where}: target {target!r} is unknown")

@@ -1,0 +1,173 @@
+"""What is heard instead of the processed output (the monitor sources):
+compare, snapshots heard matched, reference tracks, DELIVERY; and the
+listening mode after them (stereo, mono, mid, side, delta). None of it is
+saved or reaches a render; a hand's move returns to plain processed."""
+from __future__ import annotations
+
+from dsp import params
+from dsp.modules.monitor import SOLOS
+
+from ..errors import UserError
+from .changes import Change
+
+HOLD_LU = 24.0            # the monitor stage's matching range
+
+
+class ListeningTopic:
+    @property
+    def listening(self) -> tuple[str, float]:
+        """(mode, reference LU): processed, bypass (compare), matched (a
+        snapshot), reference (a reference track) or delivery (what a target
+        render would write; the LU is its plain gain)."""
+        return self._listen
+
+    @property
+    def delivery(self):
+        """The DELIVERY plan being heard, or None."""
+        return self._delivery
+
+    @property
+    def solo(self) -> str:
+        """The listening mode after compare: stereo, mono, mid, side or delta."""
+        return self._solo
+
+    @property
+    def references(self) -> list:
+        """The loaded reference tracks (dsp.references.Reference)."""
+        with self._lock:
+            return list(self._references)
+
+    @property
+    def reference_index(self) -> int | None:
+        """Which of ``references`` the reference button plays."""
+        return self._ref_at
+
+    def hear_delivery(self, plan, source: str) -> Change:
+        """Hear what `render --target` would write (a DeliveryPlan, made from
+        the programme heard so far with the current values and target): the
+        processed output at its plain gain, or the chain with the limiter's
+        drive and ceiling the render used. A monitor source like compare:
+        never saved, and the next parameter move, target change or other
+        source ends it."""
+        with self._lock:
+            self._guard()
+            if plan.target != self._target:
+                raise UserError(f"DELIVERY plan for {plan.target}, but the target is {self._target}")
+            if abs(plan.monitor_gain_db) > HOLD_LU:
+                raise UserError(f"DELIVERY turns the programme by {plan.monitor_gain_db:+.1f} dB: "
+                                f"more than the monitor's {HOLD_LU:g} dB")
+            over = {pid: params.check_value(pid, v) for pid, v in plan.overrides().items()}
+            self._end_audition()
+            if self.sink is not None:
+                old = self._delivery.overrides() if self._delivery is not None else {}
+                self.sink.set({**{pid: self._values[pid] for pid in old}, **over})
+            self._delivery = plan
+            self._set_listen("delivery", plan.monitor_gain_db)
+            return self._emit(source, "listen", {}, {"listen": "delivery", "delivery": plan.describe()})
+
+    def listen(self, mode: str, source: str) -> Change | None:
+        """Switch what is heard: processed, or bypass (the input at the
+        processed loudness). Snapshots are heard matched through recall."""
+        if mode not in ("processed", "bypass"):
+            raise UserError(f"listening mode {mode!r}: use processed or bypass "
+                            "(snapshots are heard matched through recall)")
+        with self._lock:
+            self._guard()
+            if self._listen[0] == mode and self._audition is None:
+                return None
+            self._end_audition()
+            self._set_listen(mode, 0.0)
+            return self._emit(source, "listen", {}, {"listen": mode})
+
+    def set_solo(self, mode: str, source: str) -> Change | None:
+        """Switch the listening mode (after compare): stereo, mono, mid, side
+        or delta. A monitoring choice like compare: never saved, never sent
+        to a render."""
+        if mode not in SOLOS:
+            raise UserError(f"listening mode {mode!r}: use one of {', '.join(SOLOS)}")
+        with self._lock:
+            self._guard()
+            if self._solo == mode:
+                return None
+            if self.sink is not None:
+                self.sink.set_solo(mode)
+            old, self._solo = self._solo, mode
+            return self._emit(source, "listen", {}, {"solo": mode, "from": old})
+
+    def cycle_solo(self, source: str) -> Change | None:
+        """The next listening mode in SOLOS' order (the solo button)."""
+        return self.set_solo(SOLOS[(SOLOS.index(self._solo) + 1) % len(SOLOS)], source)
+
+    def add_reference(self, ref, source: str) -> Change:
+        """A reference track was placed in the sink's memory (firmware/
+        references.py): list it (replacing the one that had its slot) and, if
+        none is chosen yet, choose it. A monitoring choice: never saved."""
+        with self._lock:
+            self._guard()
+            at = next((i for i, r in enumerate(self._references) if r.slot == ref.slot), None)
+            if at is not None and at == self._ref_at and self._listen[0] == "reference":
+                raise UserError(f"reference slot {ref.slot + 1} is playing; stop it before replacing it")
+            if at is None:
+                self._references.append(ref)
+                at = len(self._references) - 1
+            else:
+                self._references[at] = ref
+            if self._ref_at is None or self._ref_at == at:
+                if self.sink is not None:
+                    self.sink.set_reference(ref.selector)
+                self._ref_at = at
+            return self._emit(source, "listen", {}, {"reference_added": ref.name})
+
+    def toggle_reference(self, source: str) -> Change:
+        """The REF action: the selected reference track (at the programme's
+        loudness) or back to the programme."""
+        with self._lock:
+            self._guard()
+            self._end_audition()
+            if self._listen[0] == "reference":
+                self._set_listen("processed", 0.0)
+                return self._emit(source, "listen", {}, {"listen": "processed"})
+            if self._ref_at is None:
+                raise UserError("no reference tracks loaded (reference folder or --reference FILE)")
+            self._set_listen("reference", 0.0)
+            return self._emit(source, "listen", {}, {"listen": "reference",
+                                                     "reference": self._references[self._ref_at].name})
+
+    def select_reference(self, index: int, source: str) -> Change | None:
+        """Choose the reference the REF action plays (heard at once if one plays)."""
+        with self._lock:
+            self._guard()
+            if not (isinstance(index, int) and 0 <= index < len(self._references)):
+                raise UserError(f"reference {index!r}: {len(self._references)} loaded "
+                                f"(use 0..{len(self._references) - 1})")
+            if index == self._ref_at:
+                return None
+            ref = self._references[index]
+            if self.sink is not None:
+                self.sink.set_reference(ref.selector)
+            self._ref_at = index
+            return self._emit(source, "listen", {}, {"reference": ref.name})
+
+    def step_reference(self, steps: int, source: str) -> Change | None:
+        """The next (or previous) reference, round the list."""
+        with self._lock:
+            if not self._references:
+                raise UserError("no reference tracks loaded (reference folder or --reference FILE)")
+            at = 0 if self._ref_at is None else self._ref_at
+            return self.select_reference((at + steps) % len(self._references), source)
+
+    def _set_listen(self, mode: str, ref_db: float) -> None:
+        if mode != "delivery" and self._delivery is not None:
+            # the chain back to the engineer's own values
+            if self.sink is not None and self._delivery.overrides():
+                self.sink.set({pid: self._values[pid] for pid in self._delivery.overrides()})
+            self._delivery = None
+        if self.sink is not None:
+            self.sink.set_monitor(mode, ref_db)
+        self._listen = (mode, ref_db)
+
+    def _back_to_processed(self) -> dict:
+        if self._listen[0] == "processed":
+            return {}
+        self._set_listen("processed", 0.0)
+        return {"listen": "processed"}

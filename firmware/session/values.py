@@ -1,0 +1,90 @@
+"""The parameter values and their undo history: every hand's move comes
+through apply(); quick turns of one control merge into one undo step."""
+from __future__ import annotations
+
+from dsp import params
+
+from .changes import Change, Step
+
+UNDO_MERGE_S = 1.0        # turns of one control within this are one undo step
+UNDO_DEPTH = 500
+
+
+class ValuesTopic:
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def apply(self, changes: dict, source: str, gesture: str | None = None) -> Change | None:
+        """Set parameter values. Every value is checked first (a bad one raises
+        ParamError and nothing changes); values equal to the current ones are
+        left out; nothing left means no revision. ``gesture`` (a control's id)
+        merges quick successive moves of one control into one undo step. A
+        parameter move returns listening to plain processed, so the move is
+        heard at its true level."""
+        with self._lock:
+            self._guard()
+            checked = {pid: params.check_value(pid, v) for pid, v in changes.items()}
+            self._end_audition()
+            diff = {pid: (self._values[pid], v) for pid, v in checked.items() if self._values[pid] != v}
+            if not diff:
+                return None
+            now = self._clock()
+            self._commit_values(diff)
+            last = self._undo[-1] if self._undo else None
+            if (gesture is not None and last is not None and last.gesture == gesture
+                    and now - last.time < UNDO_MERGE_S and set(last.changes) == set(diff)):
+                last.changes = {pid: (last.changes[pid][0], new) for pid, (_, new) in diff.items()}
+                last.time = now
+            else:
+                self._push_undo(Step(diff, gesture, now))
+            self._redo.clear()
+            detail = self._back_to_processed()
+            return self._emit(source, "values", diff, detail)
+
+    def undo(self, source: str) -> Change | None:
+        with self._lock:
+            self._guard()
+            if not self._undo:
+                return None
+            self._end_audition()
+            step = self._undo.pop()
+            diff = {pid: (new, old) for pid, (old, new) in step.changes.items()}
+            self._commit_values(diff)
+            self._redo.append(step)
+            return self._emit(source, "undo", diff, self._back_to_processed())
+
+    def redo(self, source: str) -> Change | None:
+        with self._lock:
+            self._guard()
+            if not self._redo:
+                return None
+            self._end_audition()
+            step = self._redo.pop()
+            self._commit_values(step.changes)
+            step.gesture = None                 # a redone step never merges with a new move
+            self._push_undo(step)
+            return self._emit(source, "redo", dict(step.changes), self._back_to_processed())
+
+    def _commit_values(self, diff: dict, morph_s: float | None = None) -> None:
+        """Publish first: if the sink refuses (an engine whose callback stopped),
+        the session keeps its old values and the error goes to the caller."""
+        if self.sink is not None:
+            changes = {pid: new for pid, (_, new) in diff.items()}
+            if morph_s is None:
+                self.sink.set(changes)
+            else:
+                self.sink.set(changes, morph_s=morph_s)
+        for pid, (_, new) in diff.items():
+            self._values[pid] = new
+            if pid in self._ghosts and self._ghosts[pid][0] == new and self._ghost_slot is None:
+                del self._ghosts[pid]           # a hand took the control to its ghost
+
+    def _push_undo(self, step: Step) -> None:
+        self._undo.append(step)
+        if len(self._undo) > UNDO_DEPTH:
+            del self._undo[0]
