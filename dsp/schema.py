@@ -8,6 +8,7 @@ slopes, modes) hold the index of their choice.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 ONOFF = ("off", "on")
@@ -45,6 +46,24 @@ class Param:
         list (the full label shows when the control is turned): each word
         through ABBREV."""
         return " ".join(ABBREV.get(w, w) for w in self.label.split())
+
+    def fraction(self, v: float) -> float:
+        """Position of a value along the control's taper, 0..1 (a bar on the
+        screen, a MIDI knob's travel)."""
+        if self.choices:
+            return v / max(len(self.choices) - 1, 1)
+        if self.taper == "log":
+            return math.log(v / self.min) / math.log(self.max / self.min)
+        return (v - self.min) / (self.max - self.min)
+
+    def value_at(self, f: float) -> float:
+        """The value at position f (0..1) along the control's taper: fraction's inverse."""
+        f = min(max(f, 0.0), 1.0)
+        if self.choices:
+            return float(round(f * (len(self.choices) - 1)))
+        if self.taper == "log":
+            return self.min * math.exp(f * math.log(self.max / self.min))
+        return self.min + f * (self.max - self.min)
 
     def format(self, value: float) -> str:
         if self.choices:

@@ -29,6 +29,7 @@ from .errors import UserError
 from .history import GR_LABELS, LOUDNESS_S, STRIP_S, History
 from .delivery_preview import DeliveryHand
 from .targets import TARGETS
+from .verbs import Hands, dispatch
 from .session import SLOTS, Session
 
 # what a turn on the snapshots page walks through: compare, then perform morphs
@@ -48,25 +49,6 @@ def module_entries() -> list[ModuleEntry]:
     return out
 
 
-def fraction(p: params.Param, v: float) -> float:
-    """Position of a value along its control's taper, 0..1."""
-    if p.choices:
-        return v / max(len(p.choices) - 1, 1)
-    if p.taper == "log":
-        return math.log(v / p.min) / math.log(p.max / p.min)
-    return (v - p.min) / (p.max - p.min)
-
-
-def value_at(p: params.Param, f: float) -> float:
-    """The value at position f (0..1) along a control's taper: fraction's inverse."""
-    f = min(max(f, 0.0), 1.0)
-    if p.choices:
-        return float(round(f * (len(p.choices) - 1)))
-    if p.taper == "log":
-        return p.min * math.exp(f * math.log(p.max / p.min))
-    return p.min + f * (p.max - p.min)
-
-
 def _title_of(filename: str) -> str:
     """A reference's file name without its extension: what fits on a line."""
     return os.path.splitext(filename)[0]
@@ -74,9 +56,9 @@ def _title_of(filename: str) -> str:
 
 def param_view(pid: str, v: float, ghost: float | None = None) -> ParamView:
     p = params.get(pid)
-    origin = fraction(p, 0.0) if (p.unit == "dB" and p.min < 0 < p.max) else 0.0
-    return ParamView(pid, p.label, p.format(v), fraction(p, v), origin, p.short,
-                     None if ghost is None else fraction(p, ghost),
+    origin = p.fraction(0.0) if (p.unit == "dB" and p.min < 0 < p.max) else 0.0
+    return ParamView(pid, p.label, p.format(v), p.fraction(v), origin, p.short,
+                     None if ghost is None else p.fraction(ghost),
                      "" if ghost is None else p.format(ghost))
 
 
@@ -226,9 +208,14 @@ class Controller:
         self._apply_presets(save[:-1] + (False,), now)
 
     def apply(self, c: tuple, now: float) -> None:
+        """A navigation command: the panel's gestures become verbs
+        (firmware/verbs.py) where another surface has the same action; the
+        rest (steps, cycles, pages, the assistant, presets by cursor) are the
+        panel's own."""
         s = self.session
         kind = c[0]
         src = self.source
+        hands = Hands(s, self.presets)
         if kind == "step":
             _, pid, steps, fine = c
             old = s.value(pid)
@@ -238,11 +225,11 @@ class Controller:
                 new = ghost[0]                 # a turn stops at the proposal (and so accepts it)
             s.apply({pid: new}, src, gesture=pid)
         elif kind == "default":
-            s.apply({c[1]: params.get(c[1]).default}, src)
+            dispatch(hands, "set", [c[1], params.get(c[1]).default], src)
         elif kind == "toggle":
-            s.apply({c[1]: 1.0 - s.value(c[1])}, src)
+            dispatch(hands, "set", [c[1], 1.0 - s.value(c[1])], src)
         elif kind == "compare":
-            s.listen("processed" if s.listening[0] == "bypass" else "bypass", src)
+            dispatch(hands, "compare", [s.listening[0] != "bypass"], src)
         elif kind == "solo":
             s.cycle_solo(src)
         elif kind == "assist":
@@ -256,16 +243,16 @@ class Controller:
             self.flash(f"MIDI learn: move a control for {params.get(c[1]).label}"
                        if self.midi is not None else "MIDI is off (config midi_device)", now, 4.0)
         elif kind == "ref":
-            s.toggle_reference(src)
+            dispatch(hands, "reference", {"on": s.listening[0] != "reference"}, src)
         elif kind == "ref_step":
             s.step_reference(c[1], src)
         elif kind in ("undo", "redo"):
-            ch = s.undo(src) if kind == "undo" else s.redo(src)
+            ch = dispatch(hands, kind, [], src)
             if ch is not None and ch.values:
                 labels = sorted({params.get(pid).label for pid in ch.values})
                 self.flash(f"{kind} {labels[0]}" + (f" +{len(labels) - 1}" if len(labels) > 1 else ""), now)
         elif kind == "store":
-            s.store(c[1], src)
+            dispatch(hands, "store", [c[1]], src)
             self.flash(f"stored {SLOTS[c[1]]}", now)
         elif kind == "recall_mode":
             mode, ms = s.recall_mode
@@ -275,11 +262,11 @@ class Controller:
             s.set_recall_mode(mode, ms, src)
             self.flash("recall: compare" if mode == "compare" else f"recall: morph {ms:g} ms", now)
         elif kind == "recall":
-            if s.recall(c[1], src) is None:
+            if dispatch(hands, "recall", [c[1]], src) is None:
                 self.flash(f"{SLOTS[c[1]]} is empty (long push stores)", now)
         elif kind == "target":
             names = list(TARGETS)
-            s.set_target(names[(names.index(s.target) + c[1]) % len(names)], src)
+            dispatch(hands, "target", [names[(names.index(s.target) + c[1]) % len(names)]], src)
         elif kind == "delivery":
             if s.listening[0] == "delivery":
                 s.listen("processed", src)

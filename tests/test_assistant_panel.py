@@ -12,7 +12,7 @@ import pytest
 from dsp import params
 from dsp.chain import Chain
 from firmware.assistant.words import WORDS
-from firmware.control import Controller, fraction
+from firmware.control import Controller
 from firmware.offline import demo
 from firmware.references import load_all
 from firmware.session import Session
@@ -118,7 +118,7 @@ def test_a_turn_stops_at_the_ghost_and_takes_it(panel):
     k = panel.nav.params().index(pid)
     screen = panel.screen(0.0)
     pv = screen.body.params[k]
-    assert pv.ghost == pytest.approx(fraction(params.get(pid), -2.0))
+    assert pv.ghost == pytest.approx(params.get(pid).fraction(-2.0))
     for _ in range(10):                               # coarse steps of 0.5 dB down
         panel.handle(Action(f"enc{k + 1}", "turn", -1), 0.0)
         if s.value(pid) == -2.0:

@@ -11,7 +11,7 @@ import pytest
 
 from dsp import params
 from dsp.chain import Chain
-from firmware.control import Controller, fraction
+from firmware.control import Controller
 from firmware.remote.midi import (MidiSurface, Nrpn, Parser, _nrpn_bytes, nrpn_number,
                                   relative)
 from firmware.session import Session
@@ -62,7 +62,7 @@ def surface():
 
 
 def nrpn_set(pid, value, ch=0):
-    f = fraction(params.get(pid), value)
+    f = params.get(pid).fraction(value)
     return _nrpn_bytes(ch, nrpn_number(pid), round(f * 16383))
 
 
@@ -161,7 +161,7 @@ def test_fourteen_bit_pairs_and_feedback(surface):
     s.apply({"output.trim_db": -6.0, "glue.ratio": 2.0}, "panel")
     m.flush()
     out = Parser().feed(b"".join(sent))
-    f = fraction(params.get("output.trim_db"), -6.0)
+    f = params.get("output.trim_db").fraction(-6.0)
     assert ("cc", 0, 16, round(f * 16383) >> 7) in out and ("cc", 0, 48, round(f * 16383) & 127) in out
     n = nrpn_number("glue.ratio")
     assert ("cc", 0, 99, n >> 7) in out and ("cc", 0, 98, n & 127) in out

@@ -131,7 +131,7 @@ def test_every_address_does_what_it_says(rig):
     assert s.recall_mode == ("perform", 300.0) and s.value("glue.ratio") == 4.0
     assert s.listening[0] == "processed"                  # a perform recall is heard as stored
     send(cli, srv, "/masterbox/snapshot/mode", "perform", 20)
-    assert "morph time 20.0 ms: out of range 50..500 ms" in reply(cli)[1][0]
+    assert "recall_mode: morph_ms (the morph time of a perform recall, ms) 20 is out of range: use 50..500" in reply(cli)[1][0]
     send(cli, srv, "/masterbox/snapshot/mode", "compare")
     send(cli, srv, "/masterbox/snapshot/recall", 0)
     settle(srv)

@@ -14,6 +14,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--midi-map", action="store_true",
                    help="the default MIDI map as a Markdown table (docs/midi-map.md)")
+    p.add_argument("--remote", action="store_true",
+                   help="every verb as an OSC address and a page message (docs/remote.md)")
     p.set_defaults(func=cmd_params)
 
 
@@ -43,6 +45,11 @@ def midi_map() -> str:
 def cmd_params(args) -> int:
     if args.midi_map:
         print(midi_map(), end="")
+        return 0
+    if args.remote:
+        from ..verbs import reference_markdown
+
+        print(reference_markdown(), end="")
         return 0
     doc = {
         "latency_frames": {str(fs): latency_frames(fs) for fs in RATES},

@@ -39,6 +39,8 @@ import time
 
 from dsp import params
 
+from ..verbs import Hands, dispatch
+
 log = logging.getLogger("masterbox.midi")
 
 ENCODER_CC = (21, 22, 23, 24)
@@ -150,15 +152,11 @@ def pid_of_nrpn(n: int) -> str | None:
 
 def fraction_value(pid: str, f: float) -> float:
     """The value at position f (0..1) along a control's taper."""
-    from ..control import value_at
-
-    return value_at(params.get(pid), f)
+    return params.get(pid).value_at(f)
 
 
 def value_fraction(pid: str, v: float) -> float:
-    from ..control import fraction
-
-    return fraction(params.get(pid), v)
+    return params.get(pid).fraction(v)
 
 
 # ---------------------------------------------------------------- the surface
@@ -305,17 +303,18 @@ class MidiSurface:
         self._set(pid, fraction_value(pid, f))
 
     def _program(self, ch: int, prog: int) -> None:
+        """Bank 0: program 0-3 recalls snapshot A-D; bank 1: program N loads
+        the Nth preset (built-ins first, then the user's)."""
+        hands = Hands(self.session, self.presets)
         if self.bank[ch] == 0:
             if prog < 4:
-                self.session.recall(prog, "midi")
+                dispatch(hands, "recall", [prog], "midi")
             return
         if self.presets is None:
             return
-        from ..store.presets import load
-
         names = [n for n, _builtin in self.presets.all()]
         if prog < len(names):
-            self.session.load_preset(names[prog], load(names[prog], self.presets.folder), "midi")
+            dispatch(hands, "preset_load", [names[prog]], "midi")
 
     def _learn(self, key: str, num: int, value: int, mode: str | None = None) -> None:
         pid = self.learning

@@ -34,6 +34,7 @@ import time
 
 from dsp import params
 
+from ..verbs import Hands, dispatch
 from .pairing import Pairing
 
 log = logging.getLogger("masterbox.osc")
@@ -137,8 +138,9 @@ class _Subscriber:
 
 class OscServer:
     def __init__(self, session, bind: str = "127.0.0.1", port: int = 9000, password: str = "",
-                 meter=None, clock=time.monotonic):
+                 meter=None, clock=time.monotonic, presets=None):
         self.session = session
+        self.hands = Hands(session, presets)
         self.meter = meter
         self.clock = clock
         self.pairing = Pairing(password, clock)
@@ -242,26 +244,8 @@ class OscServer:
         self._send(addr, f"{PREFIX}/paired", 1)
 
     def _change(self, path: str, pid: str, known: bool, args: list, addr) -> None:
-        s, src = self.session, "osc"
         if known:
-            s.apply({pid: float(args[0])}, src, gesture=f"osc:{pid}")
-        elif path == "snapshot/recall":
-            s.recall(int(args[0]), src)
-        elif path == "snapshot/store":
-            s.store(int(args[0]), src)
-        elif path == "snapshot/mode":
-            s.set_recall_mode(str(args[0]), float(args[1]) if len(args) > 1 else None, src)
-        elif path == "compare":
-            s.listen("bypass" if int(args[0]) else "processed", src)
-        elif path == "listen":
-            s.set_solo(str(args[0]), src)
-        elif path == "reference":
-            if bool(int(args[0])) != (s.listening[0] == "reference"):
-                s.toggle_reference(src)
-        elif path == "undo":
-            s.undo(src)
-        elif path == "redo":
-            s.redo(src)
+            dispatch(self.hands, "set", [pid, *args[:1]], "osc")
         elif path == "subscribe":
             port = int(args[0]) if args else addr[1]
             rate = float(args[1]) if len(args) > 1 else DEFAULT_RATE_HZ
@@ -274,7 +258,7 @@ class OscServer:
         elif path == "unsubscribe":
             self._subs.pop((addr[0], int(args[0]) if args else addr[1]), None)
         else:
-            raise ValueError(f"unknown address {PREFIX}/{path}")
+            dispatch(self.hands, path, args, "osc")
 
     # ------------------------------------------------------------ pushing
     def _push(self) -> None:

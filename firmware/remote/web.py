@@ -47,7 +47,9 @@ import numpy as np
 
 from dsp import params
 
+from ..errors import UserError
 from ..history import GR_LABELS, RATE_HZ, History
+from ..verbs import Hands, dispatch
 from .pairing import Pairing
 
 log = logging.getLogger("masterbox.web")
@@ -251,6 +253,12 @@ class WebServer:
                     continue
                 try:
                     m = json.loads(msg.data)
+                except ValueError:
+                    m = None
+                try:
+                    if not isinstance(m, dict) or not isinstance(m.get("type"), str):
+                        raise UserError('a page message is a JSON object with a "type" (a verb: '
+                                        "docs/remote.md), like {\"type\": \"undo\"}")
                     reply = self._message(client, m)
                 except Exception as e:              # one bad message: said, not fatal
                     reply = {"type": "error", "text": str(e)[:200]}
@@ -352,41 +360,8 @@ class WebServer:
             return self._pair(client, str(m.get("code", "")))
         if not client["paired"]:
             return {"type": "error", "text": "not paired: enter the code shown on the box's Remote page"}
-        s, src = self.session, "page"
-        if kind == "set":
-            s.apply({str(m["param"]): float(m["value"])}, src, gesture=f"page:{m['param']}")
-        elif kind == "compare":
-            s.listen("bypass" if m.get("on") else "processed", src)
-        elif kind == "listen":
-            s.set_solo(str(m["mode"]), src)
-        elif kind == "recall":
-            s.recall(int(m["slot"]), src)
-        elif kind == "store":
-            s.store(int(m["slot"]), src)
-        elif kind == "preset_load":
-            from ..store.presets import load
-
-            name = str(m["name"])
-            s.load_preset(name, load(name, self.presets.folder if self.presets else None), src)
-        elif kind == "preset_save":
-            self._save_preset(str(m["name"]), bool(m.get("overwrite")))
-        elif kind == "recall_mode":
-            s.set_recall_mode(str(m["mode"]), float(m["morph_ms"]) if "morph_ms" in m else None, src)
-        elif kind == "reference":
-            if "index" in m:
-                s.select_reference(int(m["index"]), src)
-            if bool(m.get("on")) != (s.listening[0] == "reference"):
-                s.toggle_reference(src)
-        elif kind == "undo":
-            s.undo(src)
-        elif kind == "redo":
-            s.redo(src)
-        elif kind == "accept":
-            s.accept([str(m["param"])], "assistant-accept")
-        elif kind == "reject":
-            s.reject([str(m["param"])], src)
-        else:
-            return {"type": "error", "text": f"unknown message type {kind!r}"}
+        dispatch(Hands(self.session, self.presets), kind,
+                 {k: v for k, v in m.items() if k != "type"}, "page")
         return None
 
     def _preset_list(self) -> list:
@@ -394,15 +369,6 @@ class WebServer:
 
         return ([[n, b] for n, b in self.presets.all()] if self.presets is not None
                 else [[n, True] for n in builtin_names()])
-
-    def _save_preset(self, name: str, overwrite: bool) -> None:
-        """UserPresets.save checks the name, refuses a built-in's and an
-        existing one unless ``overwrite``, and writes atomically."""
-        if self.presets is None:
-            from ..errors import UserError
-            raise UserError("no preset folder on this box (it runs without a state folder)")
-        self.presets.save(name, self.session.values, overwrite=overwrite)
-        self.session.saved_as_preset(name, "page")
 
     def _pair(self, client, code: str) -> dict:
         why = self.pairing.attempt(client["host"], code)
