@@ -194,7 +194,7 @@ def test_no_proposal_goes_over_the_ceiling(programme, word):
     hot = programme * 2.5                            # a loud mix with little headroom
     p = propose(hot, FS, base, words=[word], amount=100)
     y = render(p.values(base), hot)
-    # on the meter the limiter's promise is made on (README: which meter)
+    # on the meter the limiter's promise is made on (docs/chain-and-measurements.md: which meter)
     assert true_peak_db(y[FS:], "annex4x") <= -1.0
 
 

@@ -69,7 +69,7 @@ def test_no_overs(fs, name, ceiling, drive, release):
     annex = true_peak_db(y, "annex4x")
     full = true_peak_fullband_db(y)
     # a release under 20 ms moves the gain fast enough to widen the spectrum a
-    # little past what the detector saw: up to 0.15 dB there (README says so)
+    # little past what the detector saw: up to 0.15 dB there (docs/chain-and-measurements.md says so)
     allowed = 0.5 if name == "worst_case_patterns" else (0.1 if release >= 20.0 else 0.15)
     assert annex <= ceiling, f"Annex 2 4x meter reads {annex:.3f} dBTP over {ceiling}"
     assert full <= ceiling + allowed, f"full-band reference reads {full:.3f} dBTP, ceiling {ceiling}"

@@ -155,7 +155,7 @@ def test_autosave_waits_for_a_pause_and_keeps_its_pace(tmp_path):
         assert len(written) == n + 1 and written[-1] - written[-2] >= 0.5 - 0.01
     finally:
         a.close()
-    # the worst case README states: one write every MIN_INTERVAL_S of continuous turning
+    # the worst case docs/presets-and-memory.md states: one write every MIN_INTERVAL_S of continuous turning
     assert (QUIET_S, MIN_INTERVAL_S) == (2.0, 10.0) and 3600 / MIN_INTERVAL_S == 360
 
 

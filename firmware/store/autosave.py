@@ -5,7 +5,7 @@ marks the session dirty. The saver thread writes it QUIET_S after the last
 change, or MIN_INTERVAL_S after the first unsaved one if the knobs keep
 moving, and never sooner than MIN_INTERVAL_S after the previous write: however
 the knobs are turned, at most one write every 10 s (360 an hour, a few KiB
-each; see README), and at most 10 s of moves lost to a power cut. ``close()`` (a clean stop: SIGTERM, Ctrl-C)
+each; see docs/presets-and-memory.md), and at most 10 s of moves lost to a power cut. ``close()`` (a clean stop: SIGTERM, Ctrl-C)
 writes at once if anything is unsaved. Saving runs on its own thread: an SD
 card's fsync can take tens of milliseconds, and the control loop never waits
 for it. A failed save (a full disk) keeps the previous state on disk intact
