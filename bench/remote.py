@@ -78,7 +78,8 @@ def child(seconds: float, rt_cpu: int = -1) -> None:
     sys.path.insert(0, ROOT)
     from dsp import params
     from firmware.engine import Engine
-    from firmware.remote.midi import MidiSurface, RawMidiPort, fraction_value, value_fraction
+    from firmware.remote.midi import MidiSurface, fraction_value, value_fraction
+    from firmware.remote.midi_ports import RawMidiPort
     from firmware.remote.web import WebServer
     from firmware.service.box import EngineMeter
     from firmware.session import Session

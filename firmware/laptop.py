@@ -201,7 +201,7 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     if say:
         from .assistant.propose import propose
 
-        from .control import lift_slot
+        from .assistant_hand import lift_slot
 
         p = propose(player.x, player.fs, session.values, words=tuple(say), aspects=())
         session.propose([(m.param, m.new, m.reason) for m in p.moves], "assistant",
@@ -306,7 +306,8 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
         ctl.remote.extend(surfaces.start(session, player.meter, **net))
     midi_port = None
     if midi:
-        from .remote.midi import JackMidiPort, MidiSurface, RawMidiPort
+        from .remote.midi import MidiSurface
+        from .remote.midi_ports import JackMidiPort, RawMidiPort
         session.bind(midi_map or {}, "midi-map")
         ctl.midi = MidiSurface(session, act=ctl.act_later, presets=ctl.presets)
         midi_port = (JackMidiPort(ctl.midi) if midi == "jack" else RawMidiPort(midi, ctl.midi))

@@ -171,7 +171,7 @@ def test_fourteen_bit_pairs_and_feedback(surface):
 def test_a_real_jack_midi_port_drives_the_session():
     import jack
 
-    from firmware.remote.midi import JackMidiPort
+    from firmware.remote.midi_ports import JackMidiPort
 
     with jackd_dummy() as server:
         s = Session(Chain(48000, presets.load("default")))
@@ -223,7 +223,7 @@ def test_the_rawmidi_transport_reads_and_writes_the_device_file():
     import os
     import tty
 
-    from firmware.remote.midi import RawMidiPort
+    from firmware.remote.midi_ports import RawMidiPort
 
     master, slave = os.openpty()
     tty.setraw(slave)

@@ -107,7 +107,8 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
             out.write(f"panel not available ({e}); running headless\n")
             out.flush()
     if midi_device:
-        from ..remote.midi import MidiSurface, RawMidiPort
+        from ..remote.midi import MidiSurface
+        from ..remote.midi_ports import RawMidiPort
         ctl = panel.ctl if panel is not None else None
         session.bind(midi_map or {}, "midi-map")
         surface = MidiSurface(session, act=ctl.act_later if ctl else None)
