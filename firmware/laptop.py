@@ -287,7 +287,7 @@ def _page_screenshot(session: Session, player, out: str, history) -> str:
 def run_sim(session: Session, source: str | None = None, record: str | None = None,
             sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None,
             boot=None, references=(), reference_mb: int = DEFAULT_MEMORY_MB,
-            net: dict | None = None, midi: str = "", midi_map: dict | None = None) -> int:
+            net: dict | None = None) -> int:
     out = out or sys.stdout
     sd = _default_output() if sound else None
     if sd is None:
@@ -301,16 +301,10 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
         ctl.presets = boot.presets
         if boot.message:
             ctl.flash(boot.message, time.monotonic(), 6.0)
-    if net:
-        from . import remote as surfaces
-        ctl.remote.extend(surfaces.start(session, player.meter, **net))
-    midi_port = None
-    if midi:
-        from .remote.midi import MidiSurface
-        from .remote.midi_ports import JackMidiPort, RawMidiPort
-        session.bind(midi_map or {}, "midi-map")
-        ctl.midi = MidiSurface(session, act=ctl.act_later, presets=ctl.presets)
-        midi_port = (JackMidiPort(ctl.midi) if midi == "jack" else RawMidiPort(midi, ctl.midi))
+    from . import remote as surfaces
+
+    remote = surfaces.start(session, player.meter, **(net or {}), act=ctl.act_later)
+    ctl.remote, ctl.midi = remote, remote.midi
     fs = player.fs
     writer = None
     if sd is None:
@@ -365,11 +359,7 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
     finally:
         stop.set()
         loop.close()
-        for r in ctl.remote:
-            r.close()
-        if midi_port is not None:
-            midi_port.close()
-            ctl.midi.close()
+        remote.close()
         if audio_thread is not None:
             audio_thread.join(timeout=2.0)
     if writer is not None:

@@ -13,23 +13,13 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("run", help="run the box (--audio-only: the engine headless)")
     p.add_argument("--audio-only", action="store_true", help="the engine headless (no panel)")
-    p.add_argument("--panel", choices=("gpio", "keys", "none"),
-                   help="gpio: the pin table's encoders, buttons and OLED (default); keys: this "
-                   "terminal's keys and screen; none: headless")
-    p.add_argument("--pins", help="pin table (default: hardware/pins.toml)")
     chain_opts(p, None)
-    p.add_argument("--state-dir", help="saved session and user presets (default: the config's "
-                   "state_dir, else $STATE_DIRECTORY, else ~/.local/state/masterbox)")
     p.add_argument("--fresh", action="store_true",
                    help="skip the saved state for this run (as holding BACK at boot does); "
                    "a --preset or --set also starts from that instead")
-    p.add_argument("--device", help="device name (part of it) or index; default: the first full-duplex stereo one")
-    p.add_argument("--rate", type=int, default=48000)
-    p.add_argument("--block", type=int, default=128)
-    p.add_argument("--rt-priority", type=int, default=70, help="SCHED_FIFO priority of the audio thread (0: off)")
-    p.add_argument("--rt-cpu", type=int, default=-1, help="pin the audio thread to this CPU (-1: any)")
     p.add_argument("--seconds", type=float, help="stop after running this long (default: until SIGTERM)")
-    p.add_argument("--config", help="machine settings (/etc/masterbox/config.toml on the box)")
+    p.add_argument("--config", help="machine settings (/etc/masterbox/config.toml on the box); "
+                   "a flag below wins over it")
     p.add_argument("--sim", action="store_true",
                    help="the whole box on a laptop: screen in the terminal, keys as controls")
     p.add_argument("--input", help="--sim: audio file to loop (default: the demo programme)")
@@ -38,19 +28,11 @@ def add_parsers(sub) -> None:
     p.add_argument("--reference", action="append", default=[], metavar="FILE",
                    help="a reference track for the REF action (up to 4; repeat the flag); the box "
                    "also reads its reference folder")
-    p.add_argument("--reference-memory-mb", type=int,
-                   help="memory for reference tracks (default 256: 4 slots of 1.9 min at 48 kHz)")
-    p.add_argument("--osc", type=int, metavar="PORT",
-                   help="serve OSC on this UDP port (off by default; pair first)")
-    p.add_argument("--midi", metavar="DEVICE",
-                   help="a MIDI controller: its rawmidi device (/dev/snd/midiC1D0), or jack for a "
-                        "JACK MIDI port (off by default)")
-    p.add_argument("--web", type=int, metavar="PORT",
-                   help="serve the browser page on this TCP port (off by default; pair first)")
-    p.add_argument("--osc-bind", metavar="ADDR",
-                   help="the address OSC listens on (default 127.0.0.1, or the config's)")
     p.add_argument("--no-sound", action="store_true",
                    help="--sim: do not use a sound device; pace in real time and record")
+    from ..service import config
+
+    config.add_flags(p)                  # the machine settings' flags, from their one table
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("screenshot", help="save a page of the screen as PNG")
@@ -86,45 +68,31 @@ def cmd_run(args) -> int:
     import os
 
     from ..offline import audiofile
-    from ..references import DEFAULT_MEMORY_MB, folder_files
+    from ..references import folder_files
 
     if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds > 0):
         raise UserError(f"--seconds {args.seconds}: give a running time above 0 s "
                         "(or leave it out to run until stopped)")
     from ..boot import Boot, back_button_held, back_key_held
+    from ..service import config
     from ..store.state import default_dir
 
     explicit = args.preset is not None or bool(args.set)
-    cfg = None
-    if args.config:
-        from ..service import config
-        cfg = config.load(args.config)
-    state_dir = args.state_dir or (cfg and cfg["state_dir"]) or default_dir()
+    cfg = config.resolve(args, config.load(args.config) if args.config else None)
+    state_dir = cfg["state_dir"] or default_dir()
     boot = Boot(state_dir)
-    mb = args.reference_memory_mb
-    if mb is None:
-        mb = cfg["reference_memory_mb"] if cfg else DEFAULT_MEMORY_MB
-    if not 0 <= mb <= 4096:
-        raise UserError(f"--reference-memory-mb {mb}: out of range 0..4096")
     for f in args.reference:
         audiofile.check_input(f)              # a bad file named before anything starts
-    ref_folder = (cfg and cfg["references"]) or os.path.join(state_dir, "references")
-    osc_port = args.osc if args.osc is not None else (cfg["osc_port"] if cfg else 0)
-    web_port = args.web if args.web is not None else (cfg["web_port"] if cfg else 0)
-    for flag, port in (("--osc", osc_port), ("--web", web_port)):
-        if not 0 <= port <= 65535:
-            raise UserError(f"{flag} {port}: out of range 1..65535")
-    net = {"osc": ((args.osc_bind or (cfg["osc_bind"] if cfg else "127.0.0.1")), osc_port)
-           if osc_port else None,
-           "web": ((cfg["web_bind"] if cfg else "127.0.0.1"), web_port) if web_port else None,
-           "password": cfg["remote_password"] if cfg else "", "presets": boot.presets}
-    midi = args.midi if args.midi is not None else (cfg["midi_device"] if cfg else "")
-    midi_map = {}
-    if midi and cfg and cfg["midi_map"]:
+    ref_folder = cfg["references"] or os.path.join(state_dir, "references")
+    net = {"osc": (cfg["osc_bind"], cfg["osc_port"]) if cfg["osc_port"] else None,
+           "web": (cfg["web_bind"], cfg["web_port"]) if cfg["web_port"] else None,
+           "password": cfg["remote_password"], "presets": boot.presets,
+           "midi": cfg["midi_device"], "midi_map": {}}
+    if cfg["midi_device"] and cfg["midi_map"]:
         from ..remote.midi import load_map
-        midi_map = load_map(cfg["midi_map"])          # checked before anything starts
-    session = session_from(args.preset or (cfg["preset"] if cfg else "neutral"), args.set,
-                           user_dir=boot.presets.folder)
+        net["midi_map"] = load_map(cfg["midi_map"])   # checked before anything starts
+    session = session_from(args.preset or cfg["preset"], args.set, user_dir=boot.presets.folder)
+    mb = cfg["reference_memory_mb"]
     if args.sim:
         from ..laptop import run_sim
 
@@ -134,39 +102,31 @@ def cmd_run(args) -> int:
         try:
             return run_sim(session, args.input, args.record, sound=not args.no_sound,
                            seconds=args.seconds, boot=boot, references=args.reference,
-                           reference_mb=mb, net=net, midi=midi, midi_map=midi_map)
+                           reference_mb=mb, net=net)
         finally:
             boot.close()
     from ..service.run import run_box
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    panel, pins_path = args.panel, args.pins
-    if cfg is not None:
-        fs, block, device, rt = cfg["rate"], cfg["block"], cfg["device"] or None, cfg["rt_priority"]
-        rt_cpu = cfg["rt_cpu"]
-        if panel is None:
-            panel = cfg["panel"]
-        pins_path = pins_path or cfg["pins"] or None
-    else:
-        fs, block, device, rt = args.rate, args.block, args.device, args.rt_priority
-        rt_cpu = args.rt_cpu
-    panel = "none" if args.audio_only else (panel or "gpio")
+    panel = "none" if args.audio_only else cfg["panel"]
+    pins_path = cfg["pins"] or None
     if not explicit:
         held = args.fresh or (back_button_held(pins_path) if panel == "gpio"
                               else back_key_held() if panel == "keys" else False)
         boot.restore(session, skip=held)
     boot.start_autosave(session)
-    ui = None
+    open_ui = None
     if panel != "none":
         from ..service.box import open_panel
 
-        def ui(engine, session):
+        def open_ui(engine, session):
             return open_panel(engine, session, panel, pins_path, boot, ref_folder,
                               os.path.join(state_dir, "profiles"))
     try:
-        return run_box(session, fs, block, device, rt, seconds=args.seconds, ui=ui, rt_cpu=rt_cpu,
+        return run_box(session, cfg["rate"], cfg["block"], cfg["device"] or None, cfg["rt_priority"],
+                       seconds=args.seconds, ui=open_ui, rt_cpu=cfg["rt_cpu"],
                        references=folder_files(ref_folder) + args.reference, reference_mb=mb,
-                       net=net, midi_device=midi, midi_map=midi_map)
+                       net=net)
     finally:
         boot.close()
 

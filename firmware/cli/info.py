@@ -6,7 +6,7 @@ import json
 from dsp import params
 from dsp.design import latency_frames
 
-RATES = (44100, 48000, 88200, 96000)
+from ..engine.engine import RATES      # the rates the box runs at: the engine owns them
 
 
 def add_parsers(sub) -> None:

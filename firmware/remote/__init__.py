@@ -12,25 +12,62 @@ off by default, the network ones unable to change the box before pairing.
 from __future__ import annotations
 
 
-def start(session, meter, osc=None, web=None, password: str = "", presets=None) -> list:
-    """The network surfaces asked for, running: ``osc`` and ``web`` are
-    (bind address, port) or None. One pairing code for all of them (the
-    password, or a fresh code shown on the Remote page). ``presets``: the
-    user's presets (store/presets.UserPresets), which the page lists, loads
-    and saves into; None: the built-ins only."""
+class Surfaces(list):
+    """The surfaces running, each with status() and close(); ``midi`` is the
+    MIDI surface when there is one (the panel's learn talks to it)."""
+    midi = None
+
+    def close(self) -> None:
+        for r in self:
+            r.close()
+        self.clear()
+
+
+class MidiOn:
+    """A MIDI port and its surface, closed together; a line for the Remote page."""
+
+    def __init__(self, port, surface):
+        self.port, self.surface = port, surface
+        self.code = ""
+
+    def status(self) -> list[str]:
+        return [f"MIDI {len(self.surface.session.bindings)} learned"]
+
+    def close(self) -> None:
+        self.port.close()
+        self.surface.close()
+
+
+def start(session, meter, osc=None, web=None, password: str = "", presets=None, midi: str = "",
+          midi_map: dict | None = None, act=None) -> Surfaces:
+    """The surfaces asked for, running, the same way for the box and the
+    laptop mode: ``osc`` and ``web`` are (bind address, port) or None, with
+    one pairing code for both (the password, or a fresh code shown on the
+    Remote page); ``midi`` a rawmidi device file, "jack", or "" for none,
+    with ``midi_map``'s bindings over the learnt ones. ``presets``: the
+    user's presets (store/presets.UserPresets), which the page and MIDI's
+    bank 1 program changes load (None: the built-ins only); ``act``: the
+    panel's hand for MIDI's encoder and button controls (None: headless)."""
     from .pairing import new_code
 
     code = new_code(password)
-    out = []
+    out = Surfaces()
     try:
         if osc is not None:
             from .osc import OscServer
-            out.append(OscServer(session, *osc, password=code, meter=meter).start())
+            out.append(OscServer(session, *osc, password=code, meter=meter, presets=presets).start())
         if web is not None:
             from .web import WebServer
             out.append(WebServer(session, *web, code=code, meter=meter, presets=presets).start())
+        if midi:
+            from .midi import MidiSurface
+            from .midi_ports import JackMidiPort, RawMidiPort
+            session.bind(midi_map or {}, "midi-map")
+            surface = MidiSurface(session, act=act, presets=presets)
+            port = JackMidiPort(surface) if midi == "jack" else RawMidiPort(midi, surface)
+            out.append(MidiOn(port, surface))
+            out.midi = surface
     except Exception:
-        for s in out:
-            s.close()
+        out.close()
         raise
     return out

@@ -21,20 +21,6 @@ from .notify import Notifier
 CAPTURE_S = 180.0      # what the box keeps of its input for the assistant: the last 3 minutes
 
 
-class _MidiOn:
-    """A MIDI port and its surface, closed together; a line for the Remote page."""
-
-    def __init__(self, port, surface):
-        self.port, self.surface = port, surface
-        self.code = ""
-
-    def status(self) -> list[str]:
-        return [f"MIDI {len(self.surface.session.bindings)} learned"]
-
-    def close(self) -> None:
-        self.port.close()
-        self.surface.close()
-
 log = logging.getLogger("masterbox.run")
 
 
@@ -52,15 +38,13 @@ def list_devices(out=None) -> int:
 
 
 def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_cpu=-1,
-            ui=None, references=(), reference_mb: int = 0, net: dict | None = None,
-            midi_device: str = "", midi_map: dict | None = None) -> int:
+            ui=None, references=(), reference_mb: int = 0, net: dict | None = None) -> int:
     """The engine on the session's values, with its health check; ``ui(engine,
     session)`` (optional) builds the panel and screen once audio runs, and is
     stepped ~30 times a second. ``references``: audio files loaded as
     reference tracks into ``reference_mb`` of memory once audio runs. ``net``:
-    the network surfaces to start (remote.start's osc, web, password);
-    ``midi_device``: a rawmidi device for a MIDI controller ("" = off), with
-    ``midi_map``'s bindings over the learned ones."""
+    the surfaces to start (remote.start's osc, web, password, presets, midi,
+    midi_map), the same as the laptop mode's."""
     out = out or sys.stdout
     stop = {"now": False}
 
@@ -92,30 +76,25 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
     from .. import remote as surfaces
     from .box import EngineMeter
 
-    remote = surfaces.start(session, EngineMeter(eng), **(net or {}))
-    for r in remote:
-        out.write(f"{r.status()[0]} (pair first: the code is on the Remote page)\n")
     panel = None
     if ui is not None:
         try:
             panel = ui(eng, session)
-            panel.ctl.remote = remote
             if problems:
                 panel.ctl.flash(problems[0], time.monotonic(), 6.0)
         except Exception as e:          # audio first: a missing panel leaves the box headless
             log.error("panel: %s", e)
             out.write(f"panel not available ({e}); running headless\n")
             out.flush()
-    if midi_device:
-        from ..remote.midi import MidiSurface
-        from ..remote.midi_ports import RawMidiPort
-        ctl = panel.ctl if panel is not None else None
-        session.bind(midi_map or {}, "midi-map")
-        surface = MidiSurface(session, act=ctl.act_later if ctl else None)
-        remote.append(_MidiOn(RawMidiPort(midi_device, surface), surface))
-        if ctl is not None:
-            ctl.midi = surface
-        out.write(f"MIDI on {midi_device}\n")
+    ctl = panel.ctl if panel is not None else None
+    remote = surfaces.start(session, EngineMeter(eng), **(net or {}),
+                            act=ctl.act_later if ctl is not None else None)
+    for r in remote:
+        out.write(f"{r.status()[0]}" + (" (pair first: the code is on the Remote page)"
+                                         if r.code else "") + "\n")
+    if ctl is not None:
+        ctl.remote, ctl.midi = remote, remote.midi
+    out.flush()
     last = eng.counters()
     t_run = time.monotonic()     # --seconds counts running time, not the compile before it
     stalled = 0
