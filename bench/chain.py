@@ -9,7 +9,7 @@ while compare or a reference track is heard (the monitor's true-peak safety
 limiter runs only then), and while a snapshot's 500 ms morph runs all the
 time (every module on its per-sample ramp path, the costliest moment).
 
-    .venv/bin/python bench/chain.py [--seconds 20]
+    .venv/bin/python bench/chain.py [--seconds 20] [--quick]
 """
 from __future__ import annotations
 
@@ -121,7 +121,10 @@ def pedalboard_ns(x):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--quick", action="store_true", help="1 s of audio, one run: that it runs")
     a = ap.parse_args()
+    if a.quick:
+        a.seconds = 1.0
     x = audio(a.seconds)
     full = ours_offline(FULL, x)
     subset = ours_offline(PEDALBOARD_SUBSET, x)

@@ -7,7 +7,7 @@ stereo 48 kHz audio (every figure: M, S, I, LRA, true peak) against pyloudnorm's
 integrated loudness alone: measure() as it runs (the true peak on a second
 thread, both cores of this machine) and on one thread.
 
-    .venv/bin/python bench/meters.py
+    .venv/bin/python bench/meters.py [--quick]
 """
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ FS = 48000
 
 def main():
     import pyloudnorm as pyln
-    from bench_values import FULL, best_of
+    from bench_values import FULL, QUICK, best_of
 
     rng = np.random.default_rng(0)
-    n = FS * 60
+    n = FS * (3 if QUICK else 60)
     x = (rng.standard_normal((n, 2)) * 0.1).astype(np.float32)
     x64 = x.astype(np.float64)
 
@@ -47,7 +47,7 @@ def main():
 
     m = Meter(FS)
     block = 128
-    xs = np.ascontiguousarray(x[:FS * 10])
+    xs = np.ascontiguousarray(x[:FS * (2 if QUICK else 10)])
     drive(xs[:4800], m.MT, m.MS, block)
     def stream():
         m.reset()

@@ -11,7 +11,7 @@ ends on that state, and the process's memory at the start and end of the
 load. The page clients stand in for browsers on other machines and run at
 nice 10. No peer is named for these figures.
 
-    .venv/bin/python bench/remote.py [--seconds 60] [--rt-cpu N]
+    .venv/bin/python bench/remote.py [--seconds 60] [--rt-cpu N] [--quick]
 
 --rt-cpu pins the audio thread to CPU N (the box's `rt_cpu`) and keeps the page
 clients off it.
@@ -175,7 +175,10 @@ def main():
     ap.add_argument("--child", action="store_true")
     ap.add_argument("--pages", type=int, metavar="PORT")
     ap.add_argument("--rt-cpu", type=int, default=-1, metavar="N")
+    ap.add_argument("--quick", action="store_true", help="3 s per phase: that it runs")
     a = ap.parse_args()
+    if a.quick:
+        a.seconds = 3.0
     if a.child:
         child(a.seconds, a.rt_cpu)
         return

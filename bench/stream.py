@@ -11,7 +11,7 @@ Engine.callback_durations; the Python callback is timed around the kernel) and
 peak RSS. Then start-up: time to passthrough and to the full chain with a cold
 and a warm numba cache.
 
-    .venv/bin/python bench/stream.py [--seconds 60]
+    .venv/bin/python bench/stream.py [--seconds 60] [--quick]
 """
 from __future__ import annotations
 
@@ -174,18 +174,23 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--child", nargs=4)
+    ap.add_argument("--quick", action="store_true",
+                    help="2 s per run at 128 frames, no cold start-up: that it runs")
     a = ap.parse_args()
+    if a.quick:
+        a.seconds = 2.0
     if a.child:
         mode, block, seconds, load = a.child
         return child(mode, int(block), float(seconds), load == "1")
     print(f"JACK dummy server (-R), 48 kHz, {a.seconds:g} s per run, full chain (bench/chain.py's settings)")
-    for block in (64, 128):
+    st = None
+    for block in ((128,) if a.quick else (64, 128)):
         server, proc = jackd(block)
         try:
             rows = [run_child(server, "cfunc", block, a.seconds, False),
                     run_child(server, "cfunc", block, a.seconds, True),
                     run_child(server, "python", block, a.seconds, True)]
-            if block == 128:
+            if block == 128 and not a.quick:
                 st = startup(server)
         finally:
             proc.terminate()
@@ -200,6 +205,8 @@ def main():
                   f"({r['jack_shm_mb']:.0f} MB of it JACK's shared segment: "
                   f"{r['peak_rss_mb'] - r['jack_shm_mb']:.0f} MB without)"
                   + (f", UI frames {r['frames_drawn']}" if "frames_drawn" in r else ""))
+    if st is None:
+        return
     print(f"start-up, cold numba cache: passthrough after {st['cold'][0]:.2f} s, "
           f"full chain after {st['cold'][1]:.2f} s")
     print(f"start-up, warm numba cache: passthrough after {st['warm'][0]:.2f} s, "

@@ -2,7 +2,7 @@
 the frames per second of the whole screen loop, and the time from an encoder
 edge to the new coefficients being published.
 
-    .venv/bin/python bench/ui.py
+    .venv/bin/python bench/ui.py [--quick]
 
 Targets: a page renders in under 10 ms on this machine (issue #5). An encoder
 turn that changes one module publishes in at most 0.3 ms median (issue #14):
@@ -33,7 +33,7 @@ from ui.fake_gpio import FakeGPIO                # noqa: E402
 from ui.inputs import Panel                      # noqa: E402
 
 FS = 48000
-N = 300
+N = 20 if "--quick" in sys.argv else 300      # --quick: that it runs
 
 
 def percentiles(xs):
@@ -122,7 +122,7 @@ def main():
 class WholeChainRebuild(Chain):
     """The peer: every change designs every module from scratch, nothing cached."""
 
-    def _publish(self, values, listen):
+    def _publish(self, values, listen, morph_s=None):
         for design in (fd.bell, fd.low_shelf, fd.high_shelf, fd.lowpass_matched):
             design.cache_clear()
         fresh = Designer(self.fs, values, self._design.listen if listen is None else listen)
