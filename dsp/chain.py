@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import modules, params
+from .controls import Controls
 from .design import Designer, initial_state, latency_frames
 from .errors import DspError
 from .kernels import chain as K
@@ -30,7 +31,9 @@ class ChainError(DspError):
     pass
 
 
-class Chain:
+class Chain(Controls):
+    error = ChainError
+
     def __init__(self, fs: float, values: dict | None = None, reference_bytes: int = 0,
                  monitor: bool = True):
         """``reference_bytes``: memory for reference tracks (dsp/references.py),
@@ -50,61 +53,7 @@ class Chain:
         self.R = memory_array(reference_bytes) if reference_bytes else np.zeros(3, np.float32)
 
     @property
-    def values(self) -> dict[str, float]:
-        return self._design.values
-
-    @property
-    def monitor(self) -> tuple[str, float]:
-        """(mode, reference LU) of the monitor stage's compare."""
-        return self._design.listen[:2]
-
-    @property
-    def solo(self) -> str:
-        """The listening mode: stereo, mono, mid, side or delta."""
-        return self._design.listen[2]
-
-    # ------------------------------------------------------------ parameters
-    def set(self, changes: dict, morph_s: float | None = None) -> tuple[str, ...]:
-        """Validate and apply parameter changes (the kernel ramps to them in
-        ~20 ms, or along a straight line over ``morph_s`` seconds); returns
-        the modules that were redesigned."""
-        new = dict(self.values)
-        for pid, val in changes.items():
-            new[pid] = params.check_value(pid, val)
-        return self._publish(new, None, morph_s)
-
-    def set_monitor(self, mode: str, ref_db: float = 0.0) -> None:
-        """What is heard: "processed", "bypass" (the input, matched to the
-        processed loudness) or "matched" (processed, lowered to ``ref_db`` LU
-        over the input). Cross-fades in ~20 ms; see kernels/monitor.py."""
-        try:
-            self._publish(self.values, (mode, float(ref_db)))
-        except DspError as e:
-            raise ChainError(str(e)) from None
-
-    def set_solo(self, solo: str) -> None:
-        """The listening mode after compare (kernels/monitor.py): stereo,
-        mono, mid, side or delta; cross-fades in ~20 ms."""
-        try:
-            self._publish(self.values, (*self.monitor, solo))
-        except DspError as e:
-            raise ChainError(str(e)) from None
-
-    def set_reference(self, selector: tuple) -> None:
-        """Which reference track (a Reference's selector, dsp/references.py)
-        the "reference" monitor mode plays."""
-        try:
-            self._publish(self.values, (*self.monitor, self.solo, tuple(selector)))
-        except DspError as e:
-            raise ChainError(str(e)) from None
-
-    @property
-    def reference(self) -> tuple:
-        return self._design.listen[3]
-
-    @property
     def reference_memory(self) -> np.ndarray:
-        """The reference tracks' float32 memory (dsp/references.py)."""
         return self.R
 
     def _publish(self, values: dict, listen, morph_s: float | None = None) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from .errors import UserError
 from .history import GR_LABELS, LOUDNESS_S, STRIP_S, History
 from .assistant_hand import AssistantHand
 from .delivery_preview import DeliveryHand
+from .sink import MeterReading
 from .targets import TARGETS
 from .verbs import Hands, dispatch
 from .session import SLOTS, Session
@@ -68,8 +69,8 @@ def _number(pid: str, v: float) -> str:
 
 
 class Controller:
-    def __init__(self, session: Session, meter=None, source: str = "panel", presets=None,
-                 reference_folder: str = "", capture=None, profile_folder: str = ""):
+    def __init__(self, session: Session, meter: MeterReading | None = None, source: str = "panel",
+                 presets=None, reference_folder: str = "", capture=None, profile_folder: str = ""):
         """``presets``: the user's presets (store/presets.UserPresets), or None
         when the box has no state folder (the presets page then lists the
         built-ins and cannot save). ``reference_folder``: where the box reads

@@ -38,60 +38,21 @@ BLOCK = 1024
 FPS = 20
 
 
-class LockedChain:
+class LockedChain(Chain):
     """A Chain shared by the audio writer thread and the UI thread (laptop only:
     the box's engine publishes coefficient sets lock-free instead)."""
 
-    def __init__(self, chain: Chain):
-        self.chain = chain
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.lock = threading.Lock()
 
-    @property
-    def values(self):
-        return self.chain.values
-
-    @property
-    def monitor(self):
-        return self.chain.monitor
-
-    @property
-    def match_offset_db(self):
-        return self.chain.match_offset_db
-
-    def gain_reduction_db(self):
-        return self.chain.gain_reduction_db()
-
-    def set(self, changes, morph_s=None):
+    def _publish(self, values, listen, morph_s=None):
         with self.lock:
-            return self.chain.set(changes, morph_s)
+            return super()._publish(values, listen, morph_s)
 
-    def set_monitor(self, mode, ref_db=0.0):
+    def process(self, x, out=None):
         with self.lock:
-            self.chain.set_monitor(mode, ref_db)
-
-    @property
-    def solo(self):
-        return self.chain.solo
-
-    @property
-    def reference_memory(self):
-        return self.chain.R
-
-    @property
-    def reference_offset_db(self):
-        return self.chain.reference_offset_db
-
-    def set_reference(self, selector):
-        with self.lock:
-            self.chain.set_reference(selector)
-
-    def set_solo(self, solo):
-        with self.lock:
-            self.chain.set_solo(solo)
-
-    def process(self, x):
-        with self.lock:
-            return self.chain.process(x)
+            return super().process(x, out)
 
 
 def load_source(path: str | None, fs: int = 48000) -> tuple[np.ndarray, int, str]:
@@ -144,7 +105,7 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
     through first so the meters have something to show."""
     x, fs, name = load_source(source)
     compile_chain(fs, session.values)          # before the clock starts, not in the first block
-    sink = LockedChain(Chain(fs, session.values, reference_bytes=reference_mb << 20 if references else 0))
+    sink = LockedChain(fs, session.values, reference_bytes=reference_mb << 20 if references else 0)
     session.attach(sink)
     problems = load_all(session, list(references), fs) if references else []
     meter = Meter(fs, 2)
@@ -303,7 +264,8 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
             ctl.flash(boot.message, time.monotonic(), 6.0)
     from . import remote as surfaces
 
-    remote = surfaces.start(session, player.meter, **(net or {}), act=ctl.act_later)
+    remote = surfaces.start(session, player.meter, **(net or {}), act=ctl.act_later,
+                            history=ctl.history)
     ctl.remote, ctl.midi = remote, remote.midi
     fs = player.fs
     writer = None

@@ -119,11 +119,52 @@ def test_a_folder_or_device_for_a_state_file_never_stops_the_boot(tmp_path):
     assert boot.restore(s) == "STATE BAD: preset loaded"
 
 
-def test_autosave_waits_for_a_pause_and_keeps_its_pace(tmp_path):
-    """Scaled down 20x (0.1 s quiet, 0.5 s apart): continuous turning for 2 s
-    writes every 0.5 s, once more soon after the last turn, and a single move
-    soon after a write waits for the interval; a listening switch is not a
-    change worth a write."""
+def wait_until(cond, timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return cond()
+
+
+def test_autosave_pace_on_a_fake_clock(tmp_path):
+    """The schedule itself, exactly, on a clock the test moves (no thread
+    timing in it): a write QUIET_S after the last change, or MIN_INTERVAL_S
+    after the first unsaved one while the knobs keep moving, never sooner
+    than MIN_INTERVAL_S after the previous write; a listening switch is not
+    a change worth a write."""
+    now = [1000.0]
+    s = Session()
+    a = Autosaver(s, state.StateStore(str(tmp_path)), clock=lambda: now[0])
+    try:
+        s.listen("bypass", "panel")
+        assert a.due() is None
+        s.apply({"glue.ratio": 2.0}, "panel")
+        assert a.due() == 1000.0 + QUIET_S                  # a pause after one move
+        for k in range(1, 19):                              # turning for 9 s, a step each 0.5 s
+            now[0] = 1000.0 + 0.5 * k
+            s.apply({"glue.threshold_db": -20.0 + 0.5 * k}, "panel", gesture="x")
+        assert a.due() == 1000.0 + MIN_INTERVAL_S           # turning on: the first change's interval
+        now[0] = 1000.0 + MIN_INTERVAL_S                    # due: the saver thread writes
+        assert wait_until(lambda: a.saves == 1), "the saver did not write when due"
+        assert a.due() is None
+        now[0] += 0.5
+        s.apply({"glue.ratio": 3.0}, "panel")               # one move soon after the write
+        assert a.due() == now[0] - 0.5 + MIN_INTERVAL_S     # waits for the interval
+    finally:
+        a.close()
+    # the worst case docs/presets-and-memory.md states: one write every MIN_INTERVAL_S of continuous turning
+    assert (QUIET_S, MIN_INTERVAL_S) == (2.0, 10.0) and 3600 / MIN_INTERVAL_S == 360
+
+
+def test_autosave_thread_keeps_its_pace_on_a_busy_machine(tmp_path):
+    """The saver thread, in real time scaled down 20x (0.1 s quiet, 0.5 s
+    apart): while the knobs turn for 2 s it never writes closer together
+    than the interval, and a write follows the last turn. A busy machine can
+    only make the thread late, so the checks are the interval's lower bound
+    (never closer) and a deadline of seconds for the write that follows; the
+    exact schedule is the fake-clock test's."""
     s = Session()
     store = state.StateStore(str(tmp_path))
     written = []
@@ -131,9 +172,6 @@ def test_autosave_waits_for_a_pause_and_keeps_its_pace(tmp_path):
     store.save = lambda st: (written.append(time.monotonic()), real_save(st))[1]
     a = Autosaver(s, store, quiet_s=0.1, min_interval_s=0.5)
     try:
-        s.listen("bypass", "panel")
-        time.sleep(0.3)
-        assert written == []
         t0 = time.monotonic()
         k = 0
         while time.monotonic() - t0 < 2.0:
@@ -141,22 +179,14 @@ def test_autosave_waits_for_a_pause_and_keeps_its_pace(tmp_path):
             s.apply({"glue.threshold_db": -20.0 + (k % 40) * 0.5}, "panel", gesture="x")
             time.sleep(0.02)
         t_last = time.monotonic()
-        time.sleep(0.8)
+        assert wait_until(lambda: written and written[-1] > t_last), "no write after the last turn"
         during = [t for t in written if t < t_last]
-        assert k > 50 and 3 <= len(during) <= 5, (k, len(during))     # every 0.5 s, not per turn
+        assert k > 20 and len(during) <= 5, (k, len(during))     # every 0.5 s at most, not per turn
         assert all(b - a_ >= 0.5 - 0.01 for a_, b in zip(written, written[1:]))  # never closer
-        assert written[-1] > t_last                   # and once after the last turn
         loaded = state.StateStore(str(tmp_path)).load()
         assert loaded.state["values"]["glue.threshold_db"] == s.value("glue.threshold_db")
-        n = len(written)
-        time.sleep(0.6)
-        s.apply({"glue.ratio": 2.0}, "panel")         # one move after a pause: 0.1 s later
-        time.sleep(0.3)
-        assert len(written) == n + 1 and written[-1] - written[-2] >= 0.5 - 0.01
     finally:
         a.close()
-    # the worst case docs/presets-and-memory.md states: one write every MIN_INTERVAL_S of continuous turning
-    assert (QUIET_S, MIN_INTERVAL_S) == (2.0, 10.0) and 3600 / MIN_INTERVAL_S == 360
 
 
 def test_a_clean_stop_writes_at_once(tmp_path):

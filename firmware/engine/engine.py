@@ -16,8 +16,8 @@ import numpy as np
 
 from dsp import params
 from dsp.chain import gain_reduction_db, match_offset_db, reference_offset_db
+from dsp.controls import Controls
 from dsp.design import Designer, initial_state, latency_frames
-from dsp.errors import DspError
 from dsp.kernels import chain as K
 from dsp.kernels import meters as MK
 from dsp.meters import Meter
@@ -31,10 +31,13 @@ from .callback import (DUR_BINS, H_ACTIVE, H_C0, H_CALLBACKS, H_CN, H_CPOS, H_DM
 from .realtime import set_thread_cpu, set_thread_fifo
 
 RATES = (44100, 48000, 88200, 96000)
+PUBLISH_TIMEOUT_S = 1.0    # a publish waits this long for the callback to leave the buffer
 BLOCKS = (64, 128, 256, 512)
 
 
-class Engine:
+class Engine(Controls):
+    error = UserError           # a bad monitor choice, at this boundary
+
     def __init__(self, fs: int = 48000, block: int = 128, device=None, values: dict | None = None,
                  rt_priority: int = 70, measure_seconds: float = 0.0, rt_cpu: int = -1,
                  reference_bytes: int = 0, capture_seconds: float = 0.0):
@@ -81,21 +84,6 @@ class Engine:
         self.arena[self.L.ms:self.L.ms + MK.MS_SIZE] = meter.MS
         self._stream = None
         self.mode = "closed"
-
-    @property
-    def values(self) -> dict[str, float]:
-        """The values the published coefficient set was designed from."""
-        return self._design.values
-
-    @property
-    def monitor(self) -> tuple[str, float]:
-        """(mode, reference LU) of the monitor stage's compare."""
-        return self._design.listen[:2]
-
-    @property
-    def solo(self) -> str:
-        """The listening mode: stereo, mono, mid, side or delta."""
-        return self._design.listen[2]
 
     # ------------------------------------------------------------------ stream
     def boot(self, on_passthrough=None) -> tuple[float, float]:
@@ -179,43 +167,6 @@ class Engine:
         """The chain's latency in frames (the host's buffers come on top)."""
         return latency_frames(self.fs)
 
-    def set(self, changes: dict, timeout: float = 1.0, morph_s: float | None = None) -> tuple[str, ...]:
-        """Validate changes, redesign the modules they touch into the buffer the
-        callback is not using, then publish it with one store. Returns what
-        was redesigned. ``morph_s``: the callback reaches them along a
-        straight line over that many seconds (dsp/design.py)."""
-        new = dict(self.values)
-        for pid, v in changes.items():
-            new[pid] = params.check_value(pid, v)
-        return self._publish(new, None, timeout, morph_s)
-
-    def set_monitor(self, mode: str, ref_db: float = 0.0, timeout: float = 1.0) -> None:
-        """Compare: "processed", "bypass" (loudness-matched) or "matched"
-        (processed, lowered to ``ref_db`` LU over the input); see kernels/monitor.py."""
-        try:
-            self._publish(self.values, (mode, float(ref_db)), timeout)
-        except DspError as e:
-            raise UserError(str(e)) from None
-
-    def set_solo(self, solo: str, timeout: float = 1.0) -> None:
-        """Listening mode after compare: stereo, mono, mid, side or delta."""
-        try:
-            self._publish(self.values, (*self.monitor, solo), timeout)
-        except DspError as e:
-            raise UserError(str(e)) from None
-
-    def set_reference(self, selector: tuple, timeout: float = 1.0) -> None:
-        """Which reference track (a Reference's selector, dsp/references.py)
-        the "reference" monitor mode plays."""
-        try:
-            self._publish(self.values, (*self.monitor, self.solo, tuple(selector)), timeout)
-        except DspError as e:
-            raise UserError(str(e)) from None
-
-    @property
-    def reference(self) -> tuple:
-        return self._design.listen[3]
-
     @property
     def reference_memory(self) -> np.ndarray:
         """The reference tracks' float32 memory inside the arena (dsp/references.py)."""
@@ -226,7 +177,8 @@ class Engine:
         T = self._design.T
         return reference_offset_db(self.arena[self.L.s:self.L.s + K.S_TOTAL], T)
 
-    def _publish(self, new: dict, listen, timeout: float, morph_s: float | None = None) -> tuple[str, ...]:
+    def _publish(self, new: dict, listen, morph_s: float | None = None) -> tuple[str, ...]:
+        timeout = PUBLISH_TIMEOUT_S
         A = self.arena
         # the buffer we are about to overwrite was active before the last flip:
         # wait until the callback has begun a block after that flip

@@ -39,7 +39,7 @@ class MidiOn:
 
 
 def start(session, meter, osc=None, web=None, password: str = "", presets=None, midi: str = "",
-          midi_map: dict | None = None, act=None) -> Surfaces:
+          midi_map: dict | None = None, act=None, history=None) -> Surfaces:
     """The surfaces asked for, running, the same way for the box and the
     laptop mode: ``osc`` and ``web`` are (bind address, port) or None, with
     one pairing code for both (the password, or a fresh code shown on the
@@ -47,7 +47,10 @@ def start(session, meter, osc=None, web=None, password: str = "", presets=None, 
     with ``midi_map``'s bindings over the learnt ones. ``presets``: the
     user's presets (store/presets.UserPresets), which the page and MIDI's
     bank 1 program changes load (None: the built-ins only); ``act``: the
-    panel's hand for MIDI's encoder and button controls (None: headless)."""
+    panel's hand for MIDI's encoder and button controls (None: headless);
+    ``history``: the panel's meter history (firmware/history.py), which the
+    page then shows and samples into too: one history per box (None: the
+    page keeps its own, headless)."""
     from .pairing import new_code
 
     code = new_code(password)
@@ -58,7 +61,8 @@ def start(session, meter, osc=None, web=None, password: str = "", presets=None, 
             out.append(OscServer(session, *osc, password=code, meter=meter, presets=presets).start())
         if web is not None:
             from .web import WebServer
-            out.append(WebServer(session, *web, code=code, meter=meter, presets=presets).start())
+            out.append(WebServer(session, *web, code=code, meter=meter, presets=presets,
+                                 history=history).start())
         if midi:
             from .midi import MidiSurface
             from .midi_ports import JackMidiPort, RawMidiPort

@@ -34,10 +34,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from dsp import params
 
 from ..verbs import Hands, dispatch
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 log = logging.getLogger("masterbox.midi")
 
@@ -163,7 +167,7 @@ class MidiSurface:
     handle), for the encoder and button CCs; ``presets()`` lists the user's
     presets for bank-selected program changes."""
 
-    def __init__(self, session, send=None, act=None, presets=None, clock=time.monotonic):
+    def __init__(self, session: Session, send=None, act=None, presets=None, clock=time.monotonic):
         self.session = session
         self.send = send or (lambda b: None)
         self.act = act

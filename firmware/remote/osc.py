@@ -31,11 +31,16 @@ import socket
 import struct
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from dsp import params
 
 from ..verbs import Hands, dispatch
 from .pairing import Pairing
+
+if TYPE_CHECKING:
+    from ..session import Session
+    from ..sink import MeterReading
 
 log = logging.getLogger("masterbox.osc")
 
@@ -137,8 +142,8 @@ class _Subscriber:
 
 
 class OscServer:
-    def __init__(self, session, bind: str = "127.0.0.1", port: int = 9000, password: str = "",
-                 meter=None, clock=time.monotonic, presets=None):
+    def __init__(self, session: Session, bind: str = "127.0.0.1", port: int = 9000, password: str = "",
+                 meter: MeterReading | None = None, clock=time.monotonic, presets=None):
         self.session = session
         self.hands = Hands(session, presets)
         self.meter = meter

@@ -42,6 +42,7 @@ import os
 import secrets
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -51,6 +52,10 @@ from ..errors import UserError
 from ..history import GR_LABELS, RATE_HZ, History
 from ..verbs import Hands, dispatch
 from .pairing import Pairing
+
+if TYPE_CHECKING:
+    from ..session import Session
+    from ..sink import MeterReading
 
 log = logging.getLogger("masterbox.web")
 
@@ -123,10 +128,12 @@ def eq_curve(values: dict, fs: float = 48000.0) -> dict:
 
 
 class WebServer:
-    def __init__(self, session, bind: str = "127.0.0.1", port: int = 8080, code: str = "",
-                 meter=None, clock=time.monotonic, history: History | None = None, presets=None):
-        """``history``: meter history to start from (a screenshot's), else
-        the server keeps its own from now on. ``presets``: the user's presets
+    def __init__(self, session: Session, bind: str = "127.0.0.1", port: int = 8080, code: str = "",
+                 meter: MeterReading | None = None, clock=time.monotonic,
+                 history: History | None = None, presets=None):
+        """``history``: the box's meter history (the panel's, or a
+        screenshot's), sampled here too (a time slot is taken once, whoever
+        samples it); else the server keeps its own from now on. ``presets``: the user's presets
         (store/presets.UserPresets) or None: the built-ins only."""
         self.session = session
         self.bind, self.port = bind, port

@@ -10,6 +10,7 @@ import time
 
 from dsp import params
 
+from ..sink import Sink
 from .bindings import BindingsTopic
 from .changes import Change, Feed, Snapshot, Step
 from .listening import ListeningTopic
@@ -24,7 +25,7 @@ log = logging.getLogger("masterbox.session")
 
 class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, PresetsTopic,
               TargetTopic, BindingsTopic):
-    def __init__(self, sink=None, values: dict | None = None, target: str = "streaming",
+    def __init__(self, sink: Sink | None = None, values: dict | None = None, target: str = "streaming",
                  preset: str | None = None, clock=time.monotonic):
         self.sink = sink
         self._clock = clock

@@ -47,28 +47,30 @@ class ValuesTopic:
             return self._emit(source, "values", diff, detail)
 
     def undo(self, source: str) -> Change | None:
-        with self._lock:
-            self._guard()
-            if not self._undo:
-                return None
-            self._end_audition()
-            step = self._undo.pop()
-            diff = {pid: (new, old) for pid, (old, new) in step.changes.items()}
-            self._commit_values(diff)
-            self._redo.append(step)
-            return self._emit(source, "undo", diff, self._back_to_processed())
+        return self._replay(self._undo, "undo", source)
 
     def redo(self, source: str) -> Change | None:
+        return self._replay(self._redo, "redo", source)
+
+    def _replay(self, stack: list, kind: str, source: str) -> Change | None:
+        """Take the newest step off ``stack`` (undo: backwards; redo:
+        forwards) as one change, and keep it on the other stack."""
         with self._lock:
             self._guard()
-            if not self._redo:
+            if not stack:
                 return None
             self._end_audition()
-            step = self._redo.pop()
-            self._commit_values(step.changes)
-            step.gesture = None                 # a redone step never merges with a new move
-            self._push_undo(step)
-            return self._emit(source, "redo", dict(step.changes), self._back_to_processed())
+            step = stack.pop()
+            if kind == "undo":
+                diff = {pid: (new, old) for pid, (old, new) in step.changes.items()}
+                self._commit_values(diff)
+                self._redo.append(step)
+            else:
+                diff = dict(step.changes)
+                self._commit_values(diff)
+                step.gesture = None             # a redone step never merges with a new move
+                self._push_undo(step)
+            return self._emit(source, kind, diff, self._back_to_processed())
 
     def _commit_values(self, diff: dict, morph_s: float | None = None) -> None:
         """Publish first: if the sink refuses (an engine whose callback stopped),
