@@ -306,8 +306,10 @@ class Passes:
                 p.writer.finish()
                 p.residual = resid.result()
                 if self.codec_safe:
-                    p.figures.update(peaks.lossy_result(
-                        peaks.lossy(p.writer.temp_path, t.fs, t.channels), t.fs))
+                    # the codecs' encodes and decodes side by side, a core each
+                    with ThreadPoolExecutor(2) as pool:
+                        p.figures.update(peaks.lossy_result(
+                            peaks.lossy(p.writer.temp_path, t.fs, t.channels, pool), t.fs))
         except BaseException as e:
             if figures is not None:
                 figures.abort()
