@@ -16,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import modules, params
-from .controls import Controls
-from .design import Designer, initial_state, latency_frames
+from .design import Controls, Designer, initial_state, latency_frames
 from .errors import DspError
 from .kernels import chain as K
 from .kernels import monitor
@@ -56,12 +55,9 @@ class Chain(Controls):
     def reference_memory(self) -> np.ndarray:
         return self.R
 
-    def _publish(self, values: dict, listen, morph_s: float | None = None) -> tuple[str, ...]:
-        done = self._design.update(values, listen, morph_s)
-        if done:
-            self._seq += 1
-            self.T[K.T_SEQ] = self._seq
-        return done
+    def _store(self) -> None:
+        self._seq += 1                     # the kernel reads the set in place: a new number
+        self.T[K.T_SEQ] = self._seq
 
     def reset(self) -> None:
         """Empty every filter, delay and envelope (coefficients stay)."""

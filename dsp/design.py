@@ -1,4 +1,5 @@
-"""Coefficient sets (``T``, what the kernels read), redesigned module by module.
+"""Coefficient sets (``T``, what the kernels read), redesigned module by
+module, and the controls a sink offers over them.
 
 Runs off the audio thread: it may allocate and call scipy. A Designer keeps the
 coefficient set of one sample rate and the values it was designed from; an
@@ -10,6 +11,13 @@ caller (dsp/chain.py for files, firmware's engine for the callback).
     d = Designer(48000, values)
     d.update(new_values)          # -> ("glue",): what was redesigned
     d.T                           # the complete set; its T_SEQ is the caller's
+
+Controls is what a sink offers the session, once for both sinks: the offline
+Chain (dsp/chain.py) and the real-time Engine (firmware/engine/engine.py).
+Both keep a Designer in ``self._design`` and hand a finished set on their own
+way in ``_store()`` (the Chain reads it in place, the Engine copies it into
+the buffer the callback is not using); firmware/sink.py states the same as a
+typing.Protocol for the session's side.
 """
 from __future__ import annotations
 
@@ -17,7 +25,7 @@ import math
 
 import numpy as np
 
-from . import modules
+from . import modules, params
 from .errors import DspError
 from .kernels import chain as K
 from .kernels.common import LINEAR
@@ -116,3 +124,79 @@ def initial_state(T: np.ndarray) -> np.ndarray:
 
 
 latency_frames = modules.latency_frames
+
+
+class Controls:
+    error = DspError            # what a bad monitor choice raises at this sink's boundary
+
+    @property
+    def values(self) -> dict[str, float]:
+        return self._design.values
+
+    @property
+    def monitor(self) -> tuple[str, float]:
+        """(mode, reference LU) of the monitor stage (dsp/kernels/monitor.py)."""
+        return self._design.listen[:2]
+
+    @property
+    def solo(self) -> str:
+        """The listening mode: stereo, mono, mid, side or delta."""
+        return self._design.listen[2]
+
+    @property
+    def reference(self) -> tuple:
+        """The selected reference track's selector (dsp/references.py)."""
+        return self._design.listen[3]
+
+    def set(self, changes: dict, morph_s: float | None = None) -> tuple[str, ...]:
+        """Check parameter changes (each may be text, a number or a bool),
+        then set_checked() them; returns the modules redesigned."""
+        return self.set_checked({pid: params.check_value(pid, v) for pid, v in changes.items()},
+                                morph_s)
+
+    def set_checked(self, changes: dict[str, float], morph_s: float | None = None) -> tuple[str, ...]:
+        """Redesign the modules that values already checked by the caller (the
+        session checks every hand's value once) touch, and publish them: the
+        kernel ramps to them in ~20 ms, or along a straight line over
+        ``morph_s`` seconds. Returns the modules redesigned."""
+        return self._publish({**self.values, **changes}, None, morph_s)
+
+    def set_monitor(self, mode: str, ref_db: float = 0.0) -> None:
+        """What is heard (kernels/monitor.py): processed, bypass (the input
+        matched to the processed loudness), matched (processed, lowered to
+        ``ref_db`` LU over the input), reference, or delivery (processed at
+        ``ref_db`` dB). Cross-fades in ~20 ms."""
+        self._listen((mode, float(ref_db)))
+
+    def set_solo(self, solo: str) -> None:
+        """The listening mode after compare: stereo, mono, mid, side or delta."""
+        self._listen((*self.monitor, solo))
+
+    def set_reference(self, selector: tuple) -> None:
+        """Which reference track the "reference" monitor mode plays."""
+        self._listen((*self.monitor, self.solo, tuple(selector)))
+
+    def _listen(self, listen: tuple) -> None:
+        try:
+            self._publish(self.values, listen)
+        except DspError as e:
+            raise self.error(str(e)) from None
+
+    def _publish(self, values: dict, listen, morph_s: float | None = None) -> tuple[str, ...]:
+        self._before_design()
+        done = self._design.update(values, listen, morph_s)     # may raise: nothing published
+        if done:
+            self._store()
+        return done
+
+    def _before_design(self) -> None:
+        """Wait until the set about to be redesigned is free (the Engine)."""
+
+    def _store(self) -> None:
+        """Hand the redesigned set (``self._design.T``) to the kernels."""
+        raise NotImplementedError
+
+    @property
+    def reference_memory(self) -> np.ndarray:
+        """The reference tracks' float32 memory (dsp/references.py)."""
+        raise NotImplementedError

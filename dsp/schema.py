@@ -1,6 +1,7 @@
-"""What a parameter is: the Param record and the builders the module slices
-(dsp/modules) declare their controls with. The assembled table and the
-functions that check and move values are in dsp/params.py.
+"""What a parameter is: the Param record, with the rules for its values
+(check, parse, step along its taper, position on its travel), and the
+builders the module slices (dsp/modules) declare their controls with. The
+assembled table is in dsp/params.py.
 
 Ids are ``module.param`` and carry their unit in the name (``threshold_db``,
 ``attack_ms``, ``freq_hz``). Values are floats; choice parameters (switches,
@@ -11,9 +12,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .errors import DspError
+
 ONOFF = ("off", "on")
 MODES = ("stereo", "mid", "side")
 SLOPES = ("12", "24")
+
+
+class ParamError(DspError):
+    """A parameter id or value that the schema rejects."""
+
+
+# units a typed value may carry, and their scale to the parameter's own unit
+_SUFFIXES = (("khz", 1000.0), ("dbtp", 1.0), ("db", 1.0), ("hz", 1.0), ("ms", 1.0),
+             ("%", 1.0), (":1", 1.0))
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,67 @@ class Param:
         list (the full label shows when the control is turned): each word
         through ABBREV."""
         return " ".join(ABBREV.get(w, w) for w in self.label.split())
+
+    def check(self, value) -> float:
+        """``value`` as a float if it is valid here (text is parsed); else
+        ParamError naming the parameter, the value and the allowed range."""
+        if isinstance(value, str):
+            return self.parse(value)
+        if isinstance(value, bool):
+            value = float(value)
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ParamError(f"{self.id}: {value!r} is not a number") from None
+        if not math.isfinite(v):
+            raise ParamError(f"{self.id}: {value!r} is not a finite number (range {self.range_text})")
+        if self.choices:
+            if v != int(v) or not 0 <= v < len(self.choices):
+                raise ParamError(f"{self.id}: {value!r} is not one of {', '.join(self.choices)}")
+            return v
+        if not self.min <= v <= self.max:
+            raise ParamError(f"{self.id}: {self.with_unit(f'{v:g}')} is out of range {self.range_text}")
+        return v
+
+    def parse(self, text: str) -> float:
+        """A value typed by a person (CLI ``--set``, OSC text): a number with
+        or without its unit, or a choice label ('on', 'true', 'tube', '24')."""
+        t = text.strip().lower()
+        if self.choices:
+            if t in self.choices:
+                return float(self.choices.index(t))
+            if self.choices == ONOFF and t in ("true", "false", "yes", "no", "1", "0"):
+                return 1.0 if t in ("true", "yes", "1") else 0.0
+            raise ParamError(f"{self.id}: '{text}' is not one of {', '.join(self.choices)}")
+        scale = 1.0
+        for suffix, k in _SUFFIXES:
+            if t.endswith(suffix):
+                t, scale = t[: -len(suffix)].strip(), k
+                break
+        try:
+            v = float(t) * scale
+        except ValueError:
+            raise ParamError(f"{self.id}: '{text}' is not a number (range {self.range_text})") from None
+        return self.check(v)
+
+    @property
+    def range_text(self) -> str:
+        if self.choices:
+            return ", ".join(self.choices)
+        return self.with_unit(f"{self.min:g}..{self.max:g}")
+
+    def stepped(self, value: float, clicks: int, fine: bool = False) -> float:
+        """``value`` moved by encoder clicks along the taper, clamped to the
+        range. A turn that would pass one of the detents (the classic ratios)
+        stops on it; the next turn goes on from there."""
+        if self.choices:
+            return float(min(max(int(value) + clicks, 0), len(self.choices) - 1))
+        s = self.fine_step if fine else self.step
+        v = value * s ** clicks if self.taper == "log" else value + s * clicks
+        crossed = [d for d in self.detents if value < d < v or v < d < value]
+        if crossed:
+            return min(crossed, key=lambda d: abs(d - value))
+        return min(max(v, self.min), self.max)
 
     def fraction(self, v: float) -> float:
         """Position of a value along the control's taper, 0..1 (a bar on the

@@ -220,7 +220,7 @@ class Controller:
         if kind == "step":
             _, pid, steps, fine = c
             old = s.value(pid)
-            new = params.step_value(pid, old, steps, fine)
+            new = params.get(pid).stepped(old, steps, fine)
             ghost = s.ghosts.get(pid) if s.proposal_slot is None else None
             if ghost is not None and min(old, new) < ghost[0] < max(old, new):
                 new = ghost[0]                 # a turn stops at the proposal (and so accepts it)

@@ -1,7 +1,7 @@
 """The seams between the session and what makes and measures the sound, as
 typing.Protocols: the offline Chain (dsp/chain.py, and the laptop mode's
 LockedChain) and the real-time Engine (firmware/engine) are both Sinks,
-through one implementation (dsp/controls.py); the Meter the panel and the
+through one implementation (dsp/design.Controls); the Meter the panel and the
 remote surfaces read is the engine's meter state or a dsp Meter."""
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ class Sink(Protocol):
     def reference_memory(self) -> np.ndarray: ...
 
     def set(self, changes: dict, morph_s: float | None = None) -> tuple[str, ...]: ...
+
+    def set_checked(self, changes: dict[str, float],
+                    morph_s: float | None = None) -> tuple[str, ...]: ...
 
     def set_monitor(self, mode: str, ref_db: float = 0.0) -> None: ...
 

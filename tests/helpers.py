@@ -211,3 +211,29 @@ def worst_case_pattern(length: int = 32, half_offset: float = 0.5) -> np.ndarray
     samples for 32 of them), the case no short-kernel detector sees whole."""
     k = np.arange(length) - length // 2 + half_offset
     return np.sign(np.sinc(k))
+
+
+def metered_session(preset: str, seconds: float):
+    """A session over a 48 kHz chain loaded with ``preset``, and a meter that
+    has read ``seconds`` of a steady 0.1 signal: what a remote surface reads."""
+    from dsp.meters import Meter
+    from firmware.session import Session
+    from firmware.store import presets
+
+    s = Session(Chain(48000, presets.load(preset)))
+    meter = Meter(48000, 2)
+    meter.process(np.zeros((int(seconds * 48000), 2), np.float32) + 0.1)
+    return s, meter
+
+
+def refusal(load, path, text: str) -> str:
+    """Write ``text`` to ``path``, load it, and return the UserError's message
+    (a file that loads fails the test)."""
+    import pytest
+
+    from firmware.errors import UserError
+
+    path.write_text(text)
+    with pytest.raises(UserError) as e:
+        load(str(path))
+    return str(e.value)

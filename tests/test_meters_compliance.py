@@ -64,19 +64,15 @@ def stream_series(x, fs, channels=2, block=4800):
 
 
 @pytest.mark.parametrize("fs", RATES)
-def test_3341_case9_short_term_constant(fs):
-    x = seq(fs, [(1.34, -20), (1.66, -30)] * 20)
+@pytest.mark.parametrize("case,tones,column,settle", [
+    ("case 9: short-term", [(1.34, -20), (1.66, -30)], 1, 30),     # after 3 s
+    ("case 12: momentary", [(0.18, -20), (0.22, -30)], 0, 10),     # after 1 s
+])
+def test_3341_constant_reading_of_alternating_tones(fs, case, tones, column, settle):
+    x = seq(fs, tones * 20)
     _, s = stream_series(x, fs)
-    st = s[30:, 1]                       # after 3 s
-    assert np.all(np.abs(st - -23.0) <= 0.1), (st.min(), st.max())
-
-
-@pytest.mark.parametrize("fs", RATES)
-def test_3341_case12_momentary_constant(fs):
-    x = seq(fs, [(0.18, -20), (0.22, -30)] * 20)
-    _, s = stream_series(x, fs)
-    mo = s[10:, 0]                       # after 1 s
-    assert np.all(np.abs(mo - -23.0) <= 0.1), (mo.min(), mo.max())
+    r = s[settle:, column]
+    assert np.all(np.abs(r - -23.0) <= 0.1), (case, r.min(), r.max())
 
 
 @pytest.mark.parametrize("fs", RATES)

@@ -88,7 +88,7 @@ def test_relative_encoders_and_buttons_are_the_panels(surface):
     pid = ctl.nav.params()[0]
     before = s.value(pid)
     m.receive(bytes([0xB0, 21, 1, 21, 1]))          # encoder 1 up twice (running status)
-    assert s.value(pid) == params.step_value(pid, params.step_value(pid, before, 1), 1)
+    assert s.value(pid) == params.get(pid).stepped(params.get(pid).stepped(before, 1), 1)
     m.receive(bytes([0xB0, 26, 127]))               # the compare button
     assert s.listening[0] == "bypass"
 

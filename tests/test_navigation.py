@@ -68,7 +68,7 @@ def test_every_parameter_can_be_turned_and_reset(ctl):
                 before = ctl.sink.values[pid]
                 act(ctl, f"enc{k + 1}", "turn", +1)
                 up = ctl.sink.values[pid]
-                want = params.step_value(pid, before, 1)
+                want = params.get(pid).stepped(before, 1)
                 assert up == want
                 act(ctl, f"enc{k + 1}", "long")
                 assert ctl.sink.values[pid] == params.get(pid).default

@@ -13,11 +13,8 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from dsp import params
-from dsp.chain import Chain
-from dsp.meters import Meter
 from firmware.remote.osc import HEARTBEAT_S, OscError, OscServer, decode, encode
-from firmware.session import Session
-from firmware.store import presets
+from helpers import metered_session
 
 
 def test_codec_against_python_osc():
@@ -55,10 +52,7 @@ class Clock:
 
 @pytest.fixture
 def rig():
-    chain = Chain(48000, presets.load("default"))
-    s = Session(chain)
-    meter = Meter(48000, 2)
-    meter.process(np.zeros((48000, 2), np.float32) + 0.1)
+    s, meter = metered_session("default", 1.0)
     clock = Clock()
     srv = OscServer(s, "127.0.0.1", 0, meter=meter, clock=clock).start()
     cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -55,10 +55,10 @@ def test_parse_labels_and_units():
 
 
 def test_step_follows_taper():
-    f = params.step_value("eq.bell1_freq_hz", 1000.0, 12)
+    f = params.get("eq.bell1_freq_hz").stepped(1000.0, 12)
     assert math.isclose(f, 2000.0, rel_tol=1e-9)          # 12 semitone steps = an octave
-    assert params.step_value("glue.ratio", 19.0, 10) == 20.0  # clamped
-    assert params.step_value("output.dither", 0, 1) == 1.0
+    assert params.get("glue.ratio").stepped(19.0, 10) == 20.0  # clamped
+    assert params.get("output.dither").stepped(0, 1) == 1.0
 
 
 def test_schema_json_roundtrips():
@@ -76,23 +76,23 @@ def test_ratio_turns_stop_at_the_classic_detents():
     pid = "glue.ratio"
     up, v = [], 1.0
     while v < 20.0:
-        v = params.step_value(pid, v, 1)
+        v = params.get(pid).stepped(v, 1)
         up.append(v)
     for d in (1.5, 2.0, 4.0, 10.0):
         assert d in up
     assert up == sorted(up) and up[-1] == 20.0
     down, v = [], 20.0
     while v > 1.0:
-        v = params.step_value(pid, v, -1)
+        v = params.get(pid).stepped(v, -1)
         down.append(v)
     for d in (1.5, 2.0, 4.0, 10.0):
         assert d in down
-    assert params.step_value(pid, 1.0, 12) == 1.5
-    assert params.step_value(pid, 1.5, 12) == 2.0
-    assert params.step_value(pid, 12.0, -40) == 10.0
-    assert params.step_value(pid, 2.0, 3, fine=True) == pytest.approx(2.0 * 2 ** (3 / 16))
+    assert params.get(pid).stepped(1.0, 12) == 1.5
+    assert params.get(pid).stepped(1.5, 12) == 2.0
+    assert params.get(pid).stepped(12.0, -40) == 10.0
+    assert params.get(pid).stepped(2.0, 3, fine=True) == pytest.approx(2.0 * 2 ** (3 / 16))
     # a parameter without detents moves freely
-    assert params.step_value("glue.attack_ms", 10.0, 6) == pytest.approx(20.0)
+    assert params.get("glue.attack_ms").stepped(10.0, 6) == pytest.approx(20.0)
 
 
 def test_a_choice_that_is_not_a_switch_never_reads_as_on_or_off():

@@ -21,6 +21,20 @@ def allocations_per_extra_call(code: str) -> tuple[int, int]:
     return alloc, meminfo
 
 
+def counted(args: str) -> str:
+    """The tail of an allocation script: run ``drive(args, reps)`` once and
+    51 times and print the allocations the 50 extra calls made."""
+    return textwrap.dedent(f"""
+        def count(reps):
+            before = rtsys.get_allocation_stats()
+            drive({args}, reps)
+            after = rtsys.get_allocation_stats()
+            return after.alloc - before.alloc, after.mi_alloc - before.mi_alloc
+        one, many = count(1), count(51)
+        print(many[0] - one[0], many[1] - one[1])
+    """)
+
+
 @pytest.mark.parametrize("monitor", ["processed", "bypass", "reference", "delivery"])
 def test_chain_kernel_allocates_nothing_per_block(monitor):
     """Whatever is heard: the processed output, compare (the safety limiter on
@@ -50,14 +64,7 @@ def test_chain_kernel_allocates_nothing_per_block(monitor):
 
         drive(x, y, c.T, c.S, c.W, c.R, 1)
         c.set({"eq.bell1_gain_db": -2})            # a ramp runs during the counted blocks
-        def count(reps):
-            before = rtsys.get_allocation_stats()
-            drive(x, y, c.T, c.S, c.W, c.R, reps)
-            after = rtsys.get_allocation_stats()
-            return after.alloc - before.alloc, after.mi_alloc - before.mi_alloc
-        one, many = count(1), count(51)
-        print(many[0] - one[0], many[1] - one[1])
-    """).replace("MONITOR", repr(monitor))
+    """).replace("MONITOR", repr(monitor)) + counted("x, y, c.T, c.S, c.W, c.R")
     assert allocations_per_extra_call(code) == (0, 0)
 
 
@@ -77,14 +84,7 @@ def test_meter_kernel_allocates_nothing_per_block():
                 K.process(x, 512, MT, MS)
 
         drive(x, m.MT, m.MS, 1)
-        def count(reps):
-            before = rtsys.get_allocation_stats()
-            drive(x, m.MT, m.MS, reps)
-            after = rtsys.get_allocation_stats()
-            return after.alloc - before.alloc, after.mi_alloc - before.mi_alloc
-        one, many = count(1), count(51)
-        print(many[0] - one[0], many[1] - one[1])
-    """)
+    """) + counted("x, m.MT, m.MS")
     assert allocations_per_extra_call(code) == (0, 0)
 
 

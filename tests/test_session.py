@@ -185,9 +185,9 @@ class SlowChain(Chain):
     the callback to leave the buffer it is about to overwrite): it gives the
     other threads every chance to get in between."""
 
-    def set(self, changes):
+    def set_checked(self, changes, morph_s=None):
         time.sleep(0.0002)
-        return super().set(changes)
+        return super().set_checked(changes, morph_s)
 
 
 @pytest.mark.parametrize("make_sink", [lambda: SlowChain(FS), lambda: Engine(FS, 128, values={})],

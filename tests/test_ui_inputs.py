@@ -6,7 +6,7 @@ import pytest
 from ui import pins
 from ui.actions import Action, KEYMAP, ActionError
 from ui.buttons import PressClassifier
-from ui.encoder import Accelerator, QuadratureDecoder
+from ui.inputs import Accelerator, QuadratureDecoder
 from ui.fake_gpio import FakeGPIO
 from ui.inputs import Panel
 

@@ -2,7 +2,6 @@
 allowed, old names kept as aliases, the remote reference generated from it,
 and a verb added to the table reaches OSC and the page without touching
 either (shown with the morph time)."""
-import asyncio
 import os
 import socket
 import time
@@ -77,7 +76,7 @@ def test_the_remote_reference_is_generated_from_the_table(capsys):
 def test_a_new_verb_reaches_osc_and_the_page_through_the_table():
     """The morph time: one row in firmware/verbs.py over an existing session
     method; OSC and the page dispatch it without a line of their own."""
-    from test_web import connect, next_of
+    from test_web import next_of, on_page
 
     from firmware.remote.web import WebServer
 
@@ -100,8 +99,7 @@ def test_a_new_verb_reaches_osc_and_the_page_through_the_table():
         cli.close()
     srv = WebServer(s, "127.0.0.1", 0, code="314159").start()
 
-    async def run():
-        http, ws = await connect(srv)
+    async def run(ws):
         await next_of(ws, "snapshot")
         await ws.send_json({"type": "pair", "code": "314159"})
         await next_of(ws, "paired")
@@ -113,9 +111,4 @@ def test_a_new_verb_reaches_osc_and_the_page_through_the_table():
         assert "JSON object" in text and "type" in text and "Expecting value" not in text
         await ws.send_json({"type": "morph", "ms": 5})
         assert "morph: ms" in (await next_of(ws, "error"))["text"]
-        await ws.close()
-        await http.close()
-    try:
-        asyncio.run(run())
-    finally:
-        srv.close()
+    on_page(srv, run)

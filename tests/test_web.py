@@ -12,19 +12,16 @@ import numpy as np
 import pytest
 
 from dsp.chain import Chain
-from dsp.meters import Meter
 from firmware.lab.browser import Browser, find
 from firmware.remote.web import FEED_LEN, WebServer
 from firmware.session import Session
 from firmware.store import presets
+from helpers import metered_session
 
 
 @pytest.fixture
 def box():
-    chain = Chain(48000, presets.load("neutral"))
-    s = Session(chain)
-    meter = Meter(48000, 2)
-    meter.process(np.zeros((4800, 2), np.float32) + 0.1)
+    s, meter = metered_session("neutral", 0.1)
     srv = WebServer(s, "127.0.0.1", 0, code="314159", meter=meter).start()
     yield s, srv
     srv.close()
@@ -38,6 +35,23 @@ async def connect(srv, origin=True):
         ({"Origin": origin} if origin else {})
     ws = await http.ws_connect(f"http://127.0.0.1:{srv.port}/ws", headers=headers)
     return http, ws
+
+
+def on_page(srv, body, close_server=True):
+    """Open a page's socket to ``srv``, run ``await body(ws)``, close the
+    socket (and the server, unless a fixture owns it)."""
+    async def run():
+        http, ws = await connect(srv)
+        try:
+            await body(ws)
+        finally:
+            await ws.close()
+            await http.close()
+    try:
+        asyncio.run(run())
+    finally:
+        if close_server:
+            srv.close()
 
 
 async def next_of(ws, kind, timeout=5.0):
@@ -214,8 +228,7 @@ def test_reference_tracks_from_the_page(tmp_path):
     assert load_all(s, [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")], 48000) == []
     srv = WebServer(s, "127.0.0.1", 0, code="314159").start()
 
-    async def run():
-        http, ws = await connect(srv)
+    async def run(ws):
         snap = await next_of(ws, "snapshot")
         assert [r["name"] for r in snap["state"]["references"]] == ["a.wav", "b.wav"]
         await ws.send_json({"type": "reference", "on": True})
@@ -234,12 +247,7 @@ def test_reference_tracks_from_the_page(tmp_path):
             if ch["state"]["listen"]["mode"] == "processed":
                 break
         assert s.listening[0] == "processed"
-        await ws.close()
-        await http.close()
-    try:
-        asyncio.run(run())
-    finally:
-        srv.close()
+    on_page(srv, run)
 
 
 def test_a_late_page_gets_the_box_history_and_sets_the_recall_mode(box):
@@ -249,8 +257,7 @@ def test_a_late_page_gets_the_box_history_and_sets_the_recall_mode(box):
     import time
     time.sleep(0.5)                      # no page open: the server samples the meters anyway
 
-    async def run():
-        http, ws = await connect(srv)
+    async def run(ws):
         snap = await next_of(ws, "snapshot")
         h = snap["history"]
         assert h["rate_hz"] == RATE_HZ and len(h["short_term"]) == LOUDNESS_S * RATE_HZ
@@ -267,9 +274,7 @@ def test_a_late_page_gets_the_box_history_and_sets_the_recall_mode(box):
         assert s.recall_mode == ("perform", 500.0)
         await ws.send_json({"type": "recall_mode", "mode": "perform", "morph_ms": 5000})
         assert "morph time" in (await next_of(ws, "error"))["text"]
-        await ws.close()
-        await http.close()
-    asyncio.run(run())
+    on_page(srv, run, close_server=False)
 
 
 def test_presets_from_the_page_stay_in_the_preset_folder(tmp_path):
@@ -280,8 +285,7 @@ def test_presets_from_the_page_stay_in_the_preset_folder(tmp_path):
     s = Session(Chain(48000, presets.load("neutral")))
     srv = WebServer(s, "127.0.0.1", 0, code="314159", presets=user).start()
 
-    async def run():
-        http, ws = await connect(srv)
+    async def run(ws):
         snap = await next_of(ws, "snapshot")
         assert ["default", True] in snap["state"]["presets"]
         await ws.send_json({"type": "preset_load", "name": "default"})
@@ -306,9 +310,4 @@ def test_presets_from_the_page_stay_in_the_preset_folder(tmp_path):
         await ws.send_json({"type": "preset_save", "name": "Page 1", "overwrite": True})
         await next_of(ws, "change")
         assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["Page 1.toml"]
-        await ws.close()
-        await http.close()
-    try:
-        asyncio.run(run())
-    finally:
-        srv.close()
+    on_page(srv, run)

@@ -58,7 +58,15 @@ from .actions import ENCODERS, Action
 
 SLOTS = ("A", "B", "C", "D")
 VIEWS = {"Loudness": "loudness", "Reduction": "reduction", "Phase": "phase"}   # meters over time
+# the menu's items that open a page of their own (the modules open "module")
+PAGES = {"Meters": "meters", "Target": "target", "Snapshots": "snapshots", "Presets": "presets",
+         "References": "references", "Assistant": "assist", "Proposals": "proposals",
+         "Remote": "remote", **VIEWS}
 FOCUS_S = 1.5        # the touched value stays big this long
+# (encoder, gesture) on the proposals and presets pages: the command for the item under the cursor
+PROPOSAL_GESTURES = {(0, "press"): "accept", (0, "long"): "accept_module", (3, "press"): "reject"}
+PRESET_GESTURES = {(0, "press"): "preset_load", (2, "press"): "preset_overwrite",
+                   (2, "long"): "preset_rename", (3, "press"): "preset_delete"}
 # the character wheel of the name page: the order a turn walks through
 NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -_."
 NAME_MAX = 24
@@ -116,24 +124,8 @@ class Navigator:
     def open_item(self, i: int) -> list[tuple]:
         self.cursor = i
         name = self.items[i]
-        if name == "Meters":
-            self.page = "meters"
-        elif name == "Target":
-            self.page = "target"
-        elif name == "Snapshots":
-            self.page = "snapshots"
-        elif name == "Presets":
-            self.page = "presets"
-        elif name == "References":
-            self.page = "references"
-        elif name == "Assistant":
-            self.page = "assist"
-        elif name == "Proposals":
-            self.page = "proposals"
-        elif name == "Remote":
-            self.page = "remote"
-        elif name in VIEWS:
-            self.page = VIEWS[name]
+        if name in PAGES:
+            self.page = PAGES[name]
         else:
             self.page = "module"
             self.module = i - 1
@@ -275,16 +267,10 @@ class Navigator:
             return [("audition_hold", a.kind == "long")]
         if n == 0:
             return []
-        i = self.proposal_cursor
-        if k == 0 and a.kind == "press":
-            return [("accept", i)]
-        if k == 0 and a.kind == "long":
-            return [("accept_module", i)]
-        if k == 3 and a.kind == "press":
-            return [("reject", i)]
         if k == 3 and a.kind == "long":
             return [("reject_all",)]
-        return []
+        verb = PROPOSAL_GESTURES.get((k, a.kind))
+        return [(verb, self.proposal_cursor)] if verb else []
 
     def _snapshots(self, a, k, now):
         if a.kind == "turn":
@@ -309,16 +295,8 @@ class Navigator:
             return [("page", "name")]
         if n == 0:
             return []
-        i = self.preset_cursor
-        if k == 0 and a.kind == "press":
-            return [("preset_load", i)]
-        if k == 2 and a.kind == "press":
-            return [("preset_overwrite", i)]
-        if k == 2 and a.kind == "long":
-            return [("preset_rename", i)]
-        if k == 3 and a.kind == "press":
-            return [("preset_delete", i)]
-        return []
+        verb = PRESET_GESTURES.get((k, a.kind))
+        return [(verb, self.preset_cursor)] if verb else []
 
     def _name(self, a, k, now):
         t, p = self.name_text, self.name_pos

@@ -115,16 +115,14 @@ def cmd_run(args) -> int:
                               else back_key_held() if panel == "keys" else False)
         boot.restore(session, skip=held)
     boot.start_autosave(session)
-    open_ui = None
-    if panel != "none":
-        from ..service.box import open_panel
 
-        def open_ui(engine, session):
-            return open_panel(engine, session, panel, pins_path, boot, ref_folder,
-                              os.path.join(state_dir, "profiles"))
+    def open_ui(engine, session):
+        from ..service.box import open_panel
+        return open_panel(engine, session, panel, pins_path, boot, ref_folder,
+                          os.path.join(state_dir, "profiles"))
     try:
         return run_box(session, cfg["rate"], cfg["block"], cfg["device"] or None, cfg["rt_priority"],
-                       seconds=args.seconds, ui=open_ui, rt_cpu=cfg["rt_cpu"],
+                       seconds=args.seconds, ui=open_ui if panel != "none" else None, rt_cpu=cfg["rt_cpu"],
                        references=folder_files(ref_folder) + args.reference, reference_mb=mb,
                        net=net)
     finally:

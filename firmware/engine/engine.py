@@ -16,8 +16,7 @@ import numpy as np
 
 from dsp import params
 from dsp.chain import gain_reduction_db, match_offset_db, reference_offset_db
-from dsp.controls import Controls
-from dsp.design import Designer, initial_state, latency_frames
+from dsp.design import Controls, Designer, initial_state, latency_frames
 from dsp.kernels import chain as K
 from dsp.kernels import meters as MK
 from dsp.meters import Meter
@@ -177,20 +176,19 @@ class Engine(Controls):
         T = self._design.T
         return reference_offset_db(self.arena[self.L.s:self.L.s + K.S_TOTAL], T)
 
-    def _publish(self, new: dict, listen, morph_s: float | None = None) -> tuple[str, ...]:
-        timeout = PUBLISH_TIMEOUT_S
-        A = self.arena
+    def _before_design(self) -> None:
         # the buffer we are about to overwrite was active before the last flip:
         # wait until the callback has begun a block after that flip
+        A = self.arena
         if self._stream is not None and self._flip_at >= 0:
-            t_end = time.monotonic() + timeout
+            t_end = time.monotonic() + PUBLISH_TIMEOUT_S
             while A[H_CALLBACKS] < self._flip_at + 2:
                 if time.monotonic() > t_end:
                     raise DeviceError("audio callback is not running; cannot publish settings")
                 time.sleep(self.block / self.fs / 4)
-        done = self._design.update(new, listen, morph_s)   # may raise: nothing published
-        if not done:
-            return done
+
+    def _store(self) -> None:
+        A = self.arena
         self._seq += 1
         T = self._design.T
         T[K.T_SEQ] = self._seq
@@ -201,7 +199,6 @@ class Engine(Controls):
         A[base + self.L.t_len - 1] = self._seq       # tail last: the set is whole
         A[H_ACTIVE] = float(target)                  # publish
         self._flip_at = A[H_CALLBACKS]
-        return done
 
     def capture(self) -> tuple[np.ndarray, int]:
         """What the box heard lately (the capture ring, oldest first, at most

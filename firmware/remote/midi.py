@@ -269,7 +269,7 @@ class MidiSurface:
         if mode in ("rel2c", "rel64"):
             steps = relative(b, mode)
             if steps:
-                self._set(pid, params.step_value(pid, self._value(pid), steps))
+                self._set(pid, params.get(pid).stepped(self._value(pid), steps))
         elif mode == "abs14":
             self.msb14[(ch, a)] = b                 # the LSB (CC a + 32) completes it
             self._absolute(pid, (b << 7) / 16383.0)
@@ -286,7 +286,7 @@ class MidiSurface:
         if pid is None:
             return
         if what == "step":
-            self._set(pid, params.step_value(pid, self._value(pid), v, fine=True))
+            self._set(pid, params.get(pid).stepped(self._value(pid), v, fine=True))
         else:
             self._absolute(pid, v / 16383.0)
 

@@ -34,7 +34,7 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
         base = sink.values if sink is not None and values is None else (values or {})
         self._values = params.check_values(base)
         if sink is not None and values is not None:
-            sink.set(self._values)
+            sink.set_checked(self._values)
         self._revision = 0
         self._undo: list[Step] = []
         self._redo: list[Step] = []
@@ -98,7 +98,7 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
         engine or chain from its values)."""
         with self._lock:
             self._guard()
-            sink.set(self._values)
+            sink.set_checked(self._values)
             if self._ref_at is not None:
                 sink.set_reference(self._references[self._ref_at].selector)
             sink.set_monitor(*self._listen)

@@ -60,7 +60,7 @@ class ListeningTopic:
             self._end_audition()
             if self.sink is not None:
                 old = self._delivery.overrides() if self._delivery is not None else {}
-                self.sink.set({**{pid: self._values[pid] for pid in old}, **over})
+                self.sink.set_checked({**{pid: self._values[pid] for pid in old}, **over})
             self._delivery = plan
             self._set_listen("delivery", plan.monitor_gain_db)
             return self._emit(source, "listen", {}, {"listen": "delivery", "delivery": plan.describe()})
@@ -160,7 +160,7 @@ class ListeningTopic:
         if mode != "delivery" and self._delivery is not None:
             # the chain back to the engineer's own values
             if self.sink is not None and self._delivery.overrides():
-                self.sink.set({pid: self._values[pid] for pid in self._delivery.overrides()})
+                self.sink.set_checked({pid: self._values[pid] for pid in self._delivery.overrides()})
             self._delivery = None
         if self.sink is not None:
             self.sink.set_monitor(mode, ref_db)

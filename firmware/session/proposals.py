@@ -109,7 +109,7 @@ class ProposalsTopic:
             if self._listen[0] == "delivery":
                 self._set_listen("processed", 0.0)      # a proposal is judged against the heard sound
             offset = self.sink.match_offset_db
-            self.sink.set({pid: v for pid, (v, _) in self._ghosts.items()})
+            self.sink.set_checked({pid: v for pid, (v, _) in self._ghosts.items()})
             self.sink.set_monitor("matched", min(max(offset, -HOLD_LU), HOLD_LU))
             self._audition = offset
             return self._emit(source, "listen", {}, {"audition": True})
@@ -119,6 +119,6 @@ class ProposalsTopic:
             return
         self._audition = None
         if self.sink is not None:
-            self.sink.set({**self._values,
-                           **(self._delivery.overrides() if self._delivery is not None else {})})
+            self.sink.set_checked({**self._values,
+                                   **(self._delivery.overrides() if self._delivery is not None else {})})
             self.sink.set_monitor(*self._listen)

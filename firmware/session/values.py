@@ -78,9 +78,9 @@ class ValuesTopic:
         if self.sink is not None:
             changes = {pid: new for pid, (_, new) in diff.items()}
             if morph_s is None:
-                self.sink.set(changes)
+                self.sink.set_checked(changes)
             else:
-                self.sink.set(changes, morph_s=morph_s)
+                self.sink.set_checked(changes, morph_s=morph_s)
         for pid, (_, new) in diff.items():
             self._values[pid] = new
             if pid in self._ghosts and self._ghosts[pid][0] == new and self._ghost_slot is None:
