@@ -2,7 +2,7 @@
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-long fuzz bench check-arm64 clean install uninstall
+.PHONY: setup demo test test-long fuzz bench check-arm64 clean install uninstall profiles
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	./scripts/setup.sh
@@ -16,9 +16,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -m "not long"
 
-# the checks of 10 s or more each (~4 minutes): the demo as a console script, a
+# the checks of 10 s or more each (~5 minutes): the demo as a console script, a
 # cold numba compile, the longest JACK streams, the JACK loop check, the OSC
-# surface on a running laptop box, two hundred power cuts
+# surface on a running laptop box, two hundred power cuts, every assistant word
+# on the demo programme and on noise (make test asks them on a drum loop)
 test-long: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -m long
 
@@ -33,6 +34,11 @@ check-arm64: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/chain.py
+
+# the assistant's built-in profiles from a copy of phaselimiter's analysis data
+# (docs/assistant.md): make profiles DATA=/tmp/phaselimiter/resource/analysis_data
+profiles: $(STAMP)
+	$(VENV)/bin/python scripts/derive_profiles.py $(DATA)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

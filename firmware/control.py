@@ -26,7 +26,7 @@ from ui.views import (AssistView, Badge, ConfirmView, LoudnessView, MenuView, Me
 
 from .errors import UserError
 from .history import GR_LABELS, LOUDNESS_S, STRIP_S, History
-from .assistant_hand import AssistantHand
+from .assistant_hand import AssistantHand, position_view, readings_view
 from .delivery_preview import DeliveryHand
 from .sink import MeterReading
 from .targets import TARGETS
@@ -103,7 +103,8 @@ class Controller:
         if self.nav.page == "presets":
             self._list_presets()
         # the lists' lengths as they are now (another hand may have changed them)
-        self.nav.proposal_count = len(self.session.ghosts)
+        readings = self.session.readings
+        self.nav.proposal_count = len(self.session.ghosts) or (len(readings[1]) if readings else 0)
         self.nav.assist_count = len(self.assistant.items())
         cmds = self.nav.handle(action, now)
         for c in cmds:
@@ -289,6 +290,11 @@ class Controller:
             s.audition(c[1], self.source)
         elif kind == "reject_all":
             s.reject(None, self.source)
+        elif s.readings is not None and not pids:
+            if kind in ("accept", "accept_module"):
+                s.choose_reading(c[1], self.source)     # the reading's moves become the ghosts
+            else:
+                s.reject(None, self.source)
         elif c[1] < len(pids):
             pid = pids[c[1]]
             if kind == "accept":
@@ -326,7 +332,10 @@ class Controller:
         said = self.assistant.collect()
         if said is not None:
             self.flash(said, now, 4.0)
-            if self.session.ghosts:
+            info = self.session.proposal_info or {}
+            if "profile_position" in info:
+                self.nav.page = "position"     # where it sits first; a push shows the moves
+            elif self.session.ghosts or self.session.readings:
                 self.nav.page = "proposals"
                 self.nav.proposal_cursor = 0
         self.history.sample(now, self._results(), self._gr())
@@ -404,6 +413,10 @@ class Controller:
             nav.assist_count = len(items)
             body = AssistView(items, min(nav.assist_cursor, max(len(items) - 1, 0)),
                               self.assistant.busy, self.assistant.note)
+        elif page == "position":
+            body = position_view((s.proposal_info or {}).get("profile_position"))
+        elif page == "proposals" and s.readings is not None and not s.ghosts:
+            body = readings_view(s.readings, nav)
         elif page == "proposals":
             ghosts = s.ghosts
             nav.proposal_count = len(ghosts)

@@ -121,12 +121,13 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
 
 # ---------------------------------------------------------------- screenshot
 PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "delivery", "snapshots",
-         "references", "assist", "proposals", "presets", "name", "confirm", "remote", "web")
+         "references", "assist", "proposals", "position", "presets", "name", "confirm", "remote",
+         "web")
 
 
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
                scale: int = 4, seconds: float | None = None, presets=None, references=(),
-               say=(), osc_port: int | None = None) -> str:
+               say=(), osc_port: int | None = None, profile: str | None = None) -> str:
     """Render one page (meters, loudness, reduction, phase, menu, target,
     delivery (the target page while DELIVERY is heard), snapshots, references, presets, name entry, a confirmation, or a module name) through
     luma's dummy device and save it as PNG (scaled up, pixels kept square),
@@ -134,8 +135,9 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     for it). ``presets``: the user's presets to list; ``references``: files
     to load as reference tracks (the references page plays the first);
     ``say``: words the assistant is asked first, so the proposals page and
-    the module pages show its ghosts; ``osc_port``: an OSC surface to run
-    (the remote page shows it)."""
+    the module pages show its ghosts; ``profile``: a built-in profile asked
+    first (the position page); ``osc_port``: an OSC surface to run (the
+    remote page shows it)."""
     from dsp.params import MODULES
     from ui.display import open_display, show
 
@@ -159,7 +161,25 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
                            player.sink.gain_reduction_db())
     ctl.presets = presets
     now = time.monotonic()
-    if say:
+    from .assistant.words import vague
+
+    asks_back = [w for w in say or () if vague(w) is not None]
+    if asks_back:
+        from .assistant.ask import offered, readings
+
+        session.offer_readings(asks_back[0], offered(readings(asks_back[0], player.x, player.fs,
+                                                              session.values, aspects=())))
+    elif profile:
+        from .assistant import ranges
+        from .assistant.propose import propose
+
+        prof = ranges.find(profile)
+        if prof is None:
+            raise UserError(f"screenshot: --profile {profile}: use one of {', '.join(ranges.names())}")
+        p = propose(player.x, player.fs, session.values, profile=prof)
+        session.propose([(m.param, m.new, m.reason) for m in p.moves], "assistant",
+                        info={"profile_position": p.profile_position})
+    elif say:
         from .assistant.propose import propose
 
         from .assistant_hand import lift_slot
@@ -265,7 +285,7 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
     from . import remote as surfaces
 
     remote = surfaces.start(session, player.meter, **(net or {}), act=ctl.act_later,
-                            history=ctl.history)
+                            history=ctl.history, assistant=ctl.assistant)
     ctl.remote, ctl.midi = remote, remote.midi
     fs = player.fs
     writer = None

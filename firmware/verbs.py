@@ -92,9 +92,12 @@ class Verb:
 
 @dataclass
 class Hands:
-    """What a verb reaches: the session, and the user's presets (or None)."""
+    """What a verb reaches: the session, the user's presets (or None) and
+    the assistant's hand (firmware/assistant_hand.py; None where nothing
+    captures what the box hears)."""
     session: Any
     presets: Any = None
+    assistant: Any = None
 
 
 def _load_preset(h: Hands, a: dict, src: str):
@@ -121,6 +124,17 @@ def _reference(h: Hands, a: dict, src: str):
     if a.get("on") is not None and a["on"] != (s.listening[0] == "reference"):
         ch = s.toggle_reference(src)
     return ch
+
+
+def _ask(h: Hands, a: dict, src: str):
+    """The answer comes later, from the assistant's worker, as the session's
+    proposal (ghosts) or, for a word that asks back, its readings on offer."""
+    if h.assistant is None:
+        raise UserError("ask: no assistant here (it listens to what the box hears: a box with "
+                        "its panel, or the laptop mode)")
+    import time
+    h.assistant.ask(a["what"], time.monotonic())
+    return None
 
 
 SLOT = Arg("slot", "integer", "snapshot slot, 0-3 (A-D)", 0, len(SLOTS) - 1)
@@ -162,6 +176,14 @@ VERBS: dict[str, Verb] = {v.name: v for v in (
          "accept one of the assistant's proposed moves"),
     Verb("reject", (Arg("param", "param", "a proposed parameter"),),
          lambda h, a, src: h.session.reject([a["param"]], src), "reject a proposed move"),
+    Verb("reject_all", (), lambda h, a, src: h.session.reject(None, src),
+         "drop the whole proposal (or the readings on offer)"),
+    Verb("ask", (Arg("what", "text", "a word (masterbox assist --help), 'Target loudness', "
+                     "'Match reference' or 'Profile: NAME'"),),
+         _ask, "ask the assistant; nothing is applied, and a vague word offers its readings"),
+    Verb("choose", (Arg("reading", "integer", "which reading of the vague word, from 1", 1, 4),),
+         lambda h, a, src: h.session.choose_reading(a["reading"] - 1, src),
+         "choose a reading of a vague word: its moves become the proposal"),
     Verb("preset_load", (Arg("name", "text", "a built-in or user preset"),), _load_preset,
          "load a preset (one undo step)"),
     Verb("preset_save", (Arg("name", "text", "a new preset's name"),

@@ -188,7 +188,7 @@ def test_more_glue_is_one_to_two_db_on_the_loud_part(programme):
     assert 1.0 <= loud <= 2.0, loud
 
 
-@pytest.mark.parametrize("word", ["louder", "brighter", "bigger", "more air"])
+@pytest.mark.parametrize("word", ["louder", "brighter", "fuller low end", "more air", "to target"])
 def test_no_proposal_goes_over_the_ceiling(programme, word):
     base = presets.load("default")
     hot = programme * 2.5                            # a loud mix with little headroom

@@ -11,6 +11,7 @@ import pytest
 
 from dsp import params
 from dsp.chain import Chain
+from firmware.assistant import ranges
 from firmware.assistant.words import WORDS
 from firmware.control import Controller
 from firmware.offline import demo
@@ -58,18 +59,23 @@ def ask(ctl, item):
         time.sleep(0.05)
         ctl.tick(time.monotonic())
     assert not ctl.assistant.busy, "the assistant did not answer"
+    ctl.tick(time.monotonic())                        # the UI loop collects the answer
 
 
 def test_every_way_of_asking_changes_nothing(panel):
     s = panel.session
     c = s.sink
-    assert panel.assistant.items()[:3] == ["Match reference", "Profile: mine", "Target loudness"]
-    for item in ["Match reference", "Profile: mine", "Target loudness", *WORDS]:
+    assert panel.assistant.items()[:6] == ["Match reference", "Profile: acoustic/dynamic", "Profile: balanced modern",
+                                          "Profile: bass-heavy", "Profile: mine", "Target loudness"]
+    assert set(WORDS) - {"to target"} <= set(panel.assistant.items())
+    built_in = {"Profile: " + n for n in ranges.names()}
+    for item in panel.assistant.items():
         before, undo, rev_values = s.values, s.can_undo, c.values
         ask(panel, item)
         assert s.values == before and c.values == rev_values and s.can_undo == undo, item
         if s.ghosts:
-            assert panel.nav.page == "proposals"
+            # a built-in profile shows where the programme sits first
+            assert panel.nav.page == ("position" if item in built_in else "proposals"), item
             s.audition(True, "test")
             assert s.values == before                  # heard, not applied
             assert any(c.values[p] == v for p, (v, _) in s.ghosts.items())

@@ -272,6 +272,13 @@ class Navigator:
         verb = PROPOSAL_GESTURES.get((k, a.kind))
         return [(verb, self.proposal_cursor)] if verb else []
 
+    def _position(self, a, k, now):
+        if a.kind == "press":              # on to the moves, to accept or reject them
+            self.page = "proposals"
+            self.proposal_cursor = 0
+            return [("page", "proposals")]
+        return []
+
     def _snapshots(self, a, k, now):
         if a.kind == "turn":
             return [("recall_mode", 1 if a.steps > 0 else -1)]

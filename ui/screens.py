@@ -16,9 +16,11 @@ from PIL import Image, ImageDraw
 from .draw import (CHAR_W, H, LINE_H, TITLE_H, W, _title, big_text, fmt_gr, fmt_lufs, ghost_tick,
                    hbar, text, text_width)
 from .draw import font  # noqa: F401  (the pages' font, for tests that draw the expected glyphs)
+from .position_screen import draw_position
 from .views import (AssistView, ConfirmView, LoudnessView, MenuView, MeterView, ModuleView, NameView,
-                    PhaseView, PresetsView, ProposalsView, ReductionView, ReferencesView, RemoteView,
-                    Screen, SnapshotView, TargetView)
+                    PhaseView, PositionView, PresetsView, ProposalsView, ReductionView, ReferencesView,
+                    RemoteView, Screen, SnapshotView, TargetView)
+
 
 class ScreenError(ValueError):
     pass
@@ -276,6 +278,14 @@ def _assist(img, d, v: AssistView, badge) -> None:
 
 def _proposals(img, d, v: ProposalsView, badge) -> None:
     n = len(v.rows)
+    if v.asking:
+        # a vague request: its readings, one chosen with encoder 1's push
+        _title(d, img, f"{v.asking.upper()}?", f"{v.cursor + 1}/{n}")
+        _rows(img, d, [f"{num}. {word}" for num, word, _ in v.rows], v.cursor, 12, 3, 10)
+        d.line((0, 42, img.width - 1, 42), fill=1)
+        for i, ln in enumerate(_wrap(v.reason, img.width // CHAR_W, 2)):
+            text(d, (0, 44 + i * 10), ln)
+        return
     _title(d, img, f"LIFT > {v.slot}" if v.slot else "PROPOSALS",
            "AUDITION" if v.auditioning else (f"{v.cursor + 1}/{n}" if n else ""),
            invert_right=v.auditioning)
@@ -369,7 +379,8 @@ PAGES = {"meters": (_meters, MeterView), "module": (_module, ModuleView),
          "assist": (_assist, AssistView), "proposals": (_proposals, ProposalsView),
          "remote": (_remote, RemoteView),
          "reduction": (_reduction, ReductionView), "phase": (_phase, PhaseView),
-         "name": (_name, NameView), "confirm": (_confirm, ConfirmView)}
+         "name": (_name, NameView), "confirm": (_confirm, ConfirmView),
+         "position": (draw_position, PositionView)}
 
 
 def render(screen: Screen, size: tuple[int, int] = (W, H)) -> Image.Image:

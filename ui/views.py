@@ -128,12 +128,23 @@ class AssistView:
 
 
 @dataclass
+class PositionView:
+    """Where the programme sits in a built-in profile's usual range, band by
+    band (low to high): per band (q1, median, q3, value), dB."""
+    profile: str
+    mid: list[tuple[float, float, float, float]]
+    side: list[tuple[float, float, float, float]]
+    outside: int                        # bands outside the range, mid and side
+
+
+@dataclass
 class ProposalsView:
     rows: list[tuple[str, str, str]]    # (label, from, to), formatted
     cursor: int
     reason: str                         # the chosen move's reason
     auditioning: bool = False
     slot: str = ""                      # a snapshot proposal (a lift): the slot it goes into
+    asking: str = ""                    # a vague request asked back: rows are its readings
 
 
 @dataclass

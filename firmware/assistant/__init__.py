@@ -6,6 +6,7 @@ reason for each, and never applies anything (a hand accepts).
     words.py      words an engineer hears, as moves (one table, with sources)
     plan.py       a proposal's moves and plan, the free EQ bands, the checking renders
     propose.py    the proposals, checked by rendering through the chain
+    ask.py        asking back: a vague request's readings, each proposed
 """
 
 # what a reference match covers (--only on the command line); here so that

@@ -38,6 +38,7 @@ class Proposal:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0               # time from asking to the answer
     snapshot: bool = False             # a snapshot to store and recall by hand (a lift)
+    profile_position: dict | None = None   # a built-in profile: where it sat, before and after
 
     def values(self, base: dict) -> dict:
         out = dict(base)
@@ -49,7 +50,7 @@ class Proposal:
         return {"analysis": self.analysis, "reference": self.reference,
                 "proposals": [m.to_dict() for m in self.moves],
                 "residual_db": self.residual_db, "before_db": self.before_db, "notes": self.notes,
-                "snapshot": self.snapshot}
+                "snapshot": self.snapshot, "profile_position": self.profile_position}
 
 
 def region(f: float) -> str:

@@ -27,11 +27,12 @@ from dsp import params
 from ..errors import UserError
 from ..targets import TARGETS
 from . import fit as F
+from . import range_match, ranges
 from .analysis import CENTRES, MIN_VALID_S, Analysis, analyse, loudest_stretch
 from . import ASPECTS
 from .plan import (Proposal, _EqBook, _free_bands, _measured, _Plan, _render, loud_part_gr,
                    render_with_gr)
-from .words import Add, Eq, Glue, HoldBassSide, Louder, Set, check as check_word
+from .words import Add, Eq, Glue, HoldBassSide, Louder, Set, ToTarget, check as check_word
 
 WIDTH_MIN, WIDTH_MAX = 80.0, 130.0
 WIDTH_LO, WIDTH_HI = 200.0, 10000.0   # where width is judged: above the mono-ish bass
@@ -42,10 +43,18 @@ GLUE_GR_TOL = 0.25
 
 def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None = None,
             ref_fs: int | None = None, words=(), target: str = "streaming", amount: float = 50.0,
-            aspects=ASPECTS, profile: tuple | None = None) -> Proposal:
+            aspects=ASPECTS, profile: tuple | None = None, to_target: bool = False) -> Proposal:
     """Listen to x (its loudest 30 s, as the chain makes it with ``values``)
     and propose moves; see the module's doc. Applies nothing. ``profile``:
-    (name, Analysis) from profiles.load, matched like a reference."""
+    (name, Analysis) from profiles.load, matched like a reference; or a
+    built-in profile (ranges.RangeProfile): only the bands outside its range
+    get moves (range_match.py), and the loudness is said, not proposed.
+
+    The loudness moves only when it is asked for: by a loudness word
+    ("louder", "more dynamic", the chorus lift), by matching a reference or
+    a profile (aspect "dynamics"), or by ``to_target`` (the target's
+    loudness). A word about tone, width or compression never brings a
+    loudness decision with it; the target's ceiling is kept safe always."""
     t0 = time.monotonic()
     if not 0.0 <= amount <= 100.0:
         raise UserError(f"amount {amount:g} %: out of range 0..100 %")
@@ -56,6 +65,7 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
         raise UserError(f"target {target!r}: unknown (known: {', '.join(TARGETS)})")
     tgt = TARGETS[target]
     word_list = [(w, check_word(w)) for w in words]
+    to_target = to_target or any(isinstance(m, ToTarget) for _, wd in word_list for m in wd.moves)
     snapshot = any(wd.snapshot for _, wd in word_list)
     if snapshot and (len(word_list) > 1 or reference is not None or profile is not None):
         raise UserError("'chorus lift' proposes a snapshot of its own: ask for it alone "
@@ -71,6 +81,9 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
         raise UserError("match a reference or a profile, not both")
     against = "the reference"
     ref_a = None if reference is None else analyse(loudest_stretch(_at_rate(reference, ref_fs, fs), fs), fs)
+    ranged = profile if isinstance(profile, ranges.RangeProfile) else None
+    if ranged is not None:
+        profile = None
     if profile is not None:
         against = f"the '{profile[0]}' profile"
         ref_a = profile[1]
@@ -91,6 +104,9 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
             notes.append(f"the tonal balance is within 0.5 dB of {against} in every band: no EQ needed")
         elif "tone" in aspects:
             _match_tone(plan, book, d_mid, d_side, d_side_eq, k, fs, capture, a0, against)
+    position = None
+    if ranged is not None:
+        position = {"before": range_match.match(plan, book, ranged, k, fs, capture, notes)}
     loudness_word = _words(plan, book, word_list, k, tgt, fs, capture, d_mid, notes, against)
     book.place(plan)
     lift = [m.lu for _, wd in word_list for m in wd.moves if isinstance(m, Louder)]
@@ -98,10 +114,14 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
         loudness_word = True
         _loudness(plan, fs, capture, a0.integrated_lufs + lift[0] * k, 1.0, tgt,
                   f"the lift's +{lift[0] * k:.2g} LU over the current sound", min_step=0.05)
-    if not loudness_word and "dynamics" in aspects:
-        matched = ref_a is not None and "dynamics" in aspects
-        _loudness(plan, fs, capture, ref_a.integrated_lufs if matched else tgt.lufs, k, tgt,
-                  against if matched else f"the {tgt.name} target")
+    if not loudness_word and ref_a is not None and "dynamics" in aspects:
+        _loudness(plan, fs, capture, ref_a.integrated_lufs, k, tgt, against)
+    elif not loudness_word and to_target:
+        _loudness(plan, fs, capture, tgt.lufs, k, tgt, f"the {tgt.name} target")
+    elif not loudness_word and abs(a0.integrated_lufs - tgt.lufs) >= LOUDNESS_STEP_LU:
+        off = a0.integrated_lufs - tgt.lufs
+        notes.append(f"{a0.integrated_lufs:.1f} LUFS: {abs(off):.1f} LU {'over' if off > 0 else 'under'} "
+                     f"the {tgt.name} target; no loudness move unless asked (louder, or to target)")
     # what the chain does with all of it, measured
     y1, _ = _render(fs, plan.now, capture)
     a1 = analyse(y1, fs)
@@ -114,6 +134,8 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
     residual = before = None
     if ref_a is not None:
         before, residual = _both(ref_a, a0), _both(ref_a, a1)
+    if position is not None:
+        position["after"] = range_match.after(plan, ranged, fs, capture, position["before"], notes)
     moves = plan.moves()
     if not moves:
         notes.append("nothing to propose: the programme already meets what was asked")
@@ -124,7 +146,7 @@ def propose(x: np.ndarray, fs: int, values: dict, reference: np.ndarray | None =
     return Proposal(a0.summary(), ref_a.summary() if ref_a else None, moves,
                     None if residual is None else round(residual, 2),
                     None if before is None else round(before, 2), notes, time.monotonic() - t0,
-                    snapshot)
+                    snapshot, position)
 
 
 def _at_rate(x: np.ndarray, fs_in: int | None, fs: int) -> np.ndarray:
@@ -293,10 +315,21 @@ def _word_glue(plan: _Plan, word: str, wd, m: Glue, k: float, fs: int, capture: 
         else:
             lo = thr
     reason = f"'{word}': {wd.why} -> {gr:.1f} dB on the loud part"
+    trial["glue.threshold_db"] = round(thr, 1)
+    # compression is judged at the same loudness: the makeup gives back what
+    # the reduction took, so the word brings no loudness decision with it
+    from dsp.meters import measure
+    before = measure(_render(fs, plan.now, capture)[0], fs)["integrated_lufs"]
+    after = measure(_render(fs, trial, capture)[0], fs)["integrated_lufs"]
+    makeup = trial["glue.makeup_db"]
+    if math.isfinite(before) and math.isfinite(after):
+        makeup = round(min(max(makeup + before - after, 0.0), 24.0), 1)
     plan.set("glue.on", 1.0, reason)
     plan.set("glue.ratio", trial["glue.ratio"], reason)
     plan.set("glue.attack_ms", m.attack_ms, reason)
-    plan.set("glue.threshold_db", round(thr, 1), reason)
+    plan.set("glue.threshold_db", trial["glue.threshold_db"], reason)
+    plan.set("glue.makeup_db", makeup, f"'{word}': makeup {makeup - trial['glue.makeup_db']:+.1f} dB "
+             "gives back the loudness the reduction took (judged at the same loudness)")
 
 
 def _loudness(plan: _Plan, fs: int, capture: np.ndarray, goal: float, k: float, tgt, against: str,

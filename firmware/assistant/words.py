@@ -14,9 +14,14 @@ Sources:
   +4 dB shelf at 6 kHz and a -2 dB low shelf at 140 Hz.
 - Opposites ("darker", "narrower", "more dynamic") are the reverse moves.
 - The rest are the common mastering reading of the word, named per word:
-  harshness lives at 2-5 kHz, mud at 200-400 Hz, air above 10 kHz, "bigger"
-  is low end and width, "punch" is a compressor slow enough to let the
-  attack through, "glue" is 1-2 dB of gentle bus compression.
+  harshness lives at 2-5 kHz, mud at 200-400 Hz, air above 10 kHz, a full
+  low end is 60-200 Hz, "punch" is a compressor slow enough to let the
+  attack through, "glue" is 1-2 dB of gentle bus compression (both judged
+  at the same loudness: the makeup gives back what the reduction takes).
+- Loudness moves only when asked: "louder", "more dynamic", "to target"
+  (and the chorus lift). No other word brings a loudness decision with it.
+- "Bigger", "fuller", "more energy", "better" and "more professional" are
+  ambiguous: the box asks back with their readings (VAGUE, below).
 - "chorus lift" is a request over time, so it is not a move on the current
   sound but a snapshot to recall by hand at the chorus: issue #17's reading,
   +0.5-1 LU with a little more width and air than the current sound (at
@@ -60,6 +65,12 @@ class Louder:
 
 
 @dataclass(frozen=True)
+class ToTarget:
+    """The delivery target's loudness: the one explicit request for loudness
+    besides "louder" and "more dynamic"."""
+
+
+@dataclass(frozen=True)
 class HoldBassSide:
     below_hz: float      # after a width move: the side below this stays as it was
 
@@ -87,8 +98,8 @@ WORDS: dict[str, Word] = {
                      "air is above 10 kHz", "mastering practice"),
     "less muddy": Word((Eq("bell", 250, -1.5, 1.2),),
                        "mud is 200-400 Hz", "mastering practice"),
-    "bigger": Word((Eq("low_shelf", 80, 1.0), Add("stereo.width_pct", 10.0), HoldBassSide(150)),
-                   "big: more low end and more width above the bass", "mastering practice"),
+    "fuller low end": Word((Eq("low_shelf", 100, 1.5),),
+                           "a fuller low end: more 60-200 Hz", "mastering practice"),
     "punchier": Word((Glue(1.5, 2.0, 30.0),),
                      "punch: a compressor slow enough to let the attack through",
                      "mastering practice"),
@@ -106,19 +117,83 @@ WORDS: dict[str, Word] = {
                    "louder: more limiter drive (the ceiling holds)", "mastering practice"),
     "more dynamic": Word((Add("limiter.drive_db", -2.0),),
                          "more dynamic: less limiter drive", "the reverse of louder"),
+    "to target": Word((ToTarget(),),
+                      "to the target: limiter drive toward its loudness, at its ceiling",
+                      "the delivery target's table (firmware/targets.py)"),
     "chorus lift": Word((Eq("high_shelf", 12500, 1.0), Add("stereo.width_pct", 8.0), HoldBassSide(150),
                          Louder(1.0)),
                         "a lift: a little louder, wider and airier than now",
                         "issue #17: +0.5-1 LU, a little more width and air", snapshot=True),
 }
-ALIASES = {"lift": "chorus lift", "the chorus should lift": "chorus lift"}
+ALIASES = {"lift": "chorus lift", "the chorus should lift": "chorus lift",
+           "less squashed": "more dynamic", "punch": "punchier", "more punch": "punchier"}
+
+
+
+
+@dataclass(frozen=True)
+class Reading:
+    word: str            # a word of WORDS: what this reading proposes
+    says: str            # one line for the engineer choosing
+
+
+# Requests a human engineer would ask back about: each has two to four
+# concrete readings the box can act on, and nothing is proposed until one is
+# chosen. The readings are words of the table above, so each is measured the
+# same way (tests/test_words.py); SAYS is each reading's one line.
+SAYS = {
+    "louder": "louder: more level at the same ceiling",
+    "wider": "wider: more side above 150 Hz, the bass left centred",
+    "fuller low end": "a fuller low end: more 60-200 Hz",
+    "punchier": "more punch: the hits further out of what sustains",
+    "warmer": "warmer: more 100-500 Hz, a little less top",
+    "more glue": "more glue: 1-2 dB of bus compression, level-matched",
+    "brighter": "brighter: more 2-8 kHz",
+    "clearer": "clearer: less low-mid mask, a touch of top",
+    "to target": "to the target: its loudness at its ceiling",
+    "tighter low end": "a tighter low end: mono bass, less boom",
+}
+VAGUE: dict[str, tuple[Reading, ...]] = {word: tuple(Reading(w, SAYS[w]) for w in readings) for word, readings in {
+    "bigger": ("louder", "wider", "fuller low end", "punchier"),
+    "fuller": ("fuller low end", "warmer", "more glue"),
+    "more energy": ("louder", "brighter", "punchier"),
+    "better": ("clearer", "more glue", "to target"),
+    "more professional": ("to target", "tighter low end", "more glue", "clearer"),
+}.items()}
+
+
+def _key(word: str) -> str:
+    w = word.strip().lower().replace("-", " ")
+    return ALIASES.get(w, w)
+
+
+def vague(word: str) -> tuple[Reading, ...] | None:
+    """The readings of an ambiguous request, or None for a concrete word."""
+    return VAGUE.get(_key(word))
 
 
 def check(word: str) -> Word:
     from ..errors import UserError
 
-    w = word.strip().lower().replace("-", " ")
-    w = ALIASES.get(w, w)
+    w = _key(word)
+    if w in VAGUE:
+        raise UserError(f"assistant word {word!r} can mean: "
+                        + "; ".join(f"{i + 1}. {r.says}" for i, r in enumerate(VAGUE[w]))
+                        + " (choose one: --reading N)")
     if w not in WORDS:
-        raise UserError(f"assistant word {word!r}: use one of {', '.join(WORDS)}")
+        raise UserError(f"assistant word {word!r}: use one of {', '.join(WORDS)} "
+                        f"(or ask {', '.join(VAGUE)}, which ask back)")
     return WORDS[w]
+
+
+def reading(word: str, n: int) -> str:
+    """The concrete word of reading ``n`` (from 1) of an ambiguous request."""
+    from ..errors import UserError
+
+    rs = vague(word)
+    if rs is None:
+        raise UserError(f"--reading {n}: {word!r} is not a word that asks back "
+                        f"({', '.join(VAGUE)} are)")
+    if not 1 <= n <= len(rs):
+        raise UserError(f"--reading {n}: {word!r} has readings 1..{len(rs)}")
+    return rs[n - 1].word

@@ -12,7 +12,7 @@ from .common import chain_opts, session_from, _plain
 
 def add_parsers(sub) -> None:
     from ..assistant import ASPECTS
-    from ..assistant.words import WORDS
+    from ..assistant.words import VAGUE, WORDS
     from ..targets import TARGETS
 
     p = sub.add_parser("assist", help="listen to a file and propose moves, with reasons "
@@ -21,14 +21,20 @@ def add_parsers(sub) -> None:
     chain_opts(p, "neutral")
     p.add_argument("--reference", metavar="REF", help="a finished master to match (tone, "
                    "loudness and dynamics, width)")
-    p.add_argument("--profile", metavar="FILE",
-                   help="a profile learnt with --learn-profile, matched like a reference")
+    p.add_argument("--profile", metavar="NAME|FILE",
+                   help="a built-in profile (balanced modern, bass-heavy, acoustic/dynamic: where "
+                   "the programme sits in its usual range, band by band, and moves only for bands "
+                   "outside it), or a profile learnt with --learn-profile, matched like a reference")
     p.add_argument("--learn-profile", nargs=2, metavar=("DIR", "OUT.json"),
                    help="learn a profile from the audio files in DIR (no IN)")
     p.add_argument("--say", action="append", default=[], metavar="WORD",
-                   help=f"a word for the sound: {', '.join(WORDS)} (repeatable; quote two words)")
-    p.add_argument("--target", default="streaming", choices=tuple(TARGETS),
-                   help="the delivery target: its loudness without a reference, its ceiling always")
+                   help=f"a word for the sound: {', '.join(WORDS)} (repeatable; quote two words); "
+                   f"{', '.join(VAGUE)} ask back: their readings are listed")
+    p.add_argument("--reading", type=int, metavar="N",
+                   help="which reading of a word that asks back to propose (from 1)")
+    p.add_argument("--target", choices=tuple(TARGETS),
+                   help="propose the loudness of this delivery target (default: no loudness "
+                   "move unless a word or a reference asks; the ceiling is streaming's unless given)")
     p.add_argument("--amount", type=float, default=50.0, help="how far to move, 0-100 %% "
                    "(default 50)")
     p.add_argument("--only", action="append", choices=ASPECTS,
@@ -51,10 +57,15 @@ def cmd_assist(args) -> int:
         raise UserError("assist needs IN (the file to listen to), or --learn-profile DIR OUT.json")
     profile = None
     if args.profile:
-        from ..assistant import profiles
+        from ..assistant import profiles, ranges
         if args.reference:
             raise UserError("--reference or --profile, not both")
-        profile = profiles.load(args.profile)
+        profile = ranges.find(args.profile)
+        if profile is None and not args.profile.endswith(".json"):
+            raise UserError(f"--profile {args.profile}: not a built-in profile "
+                            f"({', '.join(ranges.names())}) nor a .json file")
+        if profile is None:
+            profile = profiles.load(args.profile)
     from ..offline import audiofile
     from ..store import presets
     from ..store.atomic import check_writable
@@ -63,10 +74,19 @@ def cmd_assist(args) -> int:
         if not args.write_preset.endswith(".toml"):
             raise UserError(f"--write-preset {args.write_preset}: a preset file ends in .toml")
         check_writable(args.write_preset)
-    from ..assistant.words import check as check_word
+    from ..assistant.words import check as check_word, reading, vague
 
-    for w in args.say:
-        check_word(w)                    # every word checked before any audio is read
+    asks_back = [w for w in args.say if vague(w) is not None]
+    if len(asks_back) > 1:
+        raise UserError(f"--say: ask one of {', '.join(repr(w) for w in asks_back)} at a time "
+                        "(each asks back)")
+    if args.reading is not None and not asks_back:
+        raise UserError(f"--reading {args.reading}: no word that asks back was said")
+    words = [reading(w, args.reading) if w in asks_back and args.reading is not None else w
+             for w in args.say]
+    for w in words:
+        if w not in asks_back:
+            check_word(w)                # every word checked before any audio is read
     if not 0.0 <= args.amount <= 100.0:
         raise UserError(f"--amount {args.amount:g}: out of range 0..100 %")
     values = session_from(args.preset, args.set).values
@@ -79,9 +99,13 @@ def cmd_assist(args) -> int:
     if ref is not None and ref.shape[1] == 1:
         ref = ref.repeat(2, axis=1)
     print(f"listening to the loudest 30 s of {args.input}...", file=sys.stderr)
-    p = propose(x, fs, values, reference=ref, ref_fs=ref_fs, words=args.say, target=args.target,
-                amount=args.amount, aspects=tuple(args.only or ("tone", "dynamics", "width")),
-                profile=profile)
+    kwargs = dict(reference=ref, ref_fs=ref_fs, target=args.target or "streaming",
+                  to_target=args.target is not None and ref is None and profile is None,
+                  amount=args.amount, aspects=tuple(args.only or ("tone", "dynamics", "width")),
+                  profile=profile)
+    if asks_back and args.reading is None:
+        return ask_back(asks_back[0], x, fs, values, args, kwargs)
+    p = propose(x, fs, values, words=words, **kwargs)
     if args.json:
         print(json.dumps(_plain(p.to_dict()), indent=1))
     else:
@@ -89,6 +113,29 @@ def cmd_assist(args) -> int:
     if args.write_preset:
         presets.save(args.write_preset, p.values(values), name="assistant")
         print(f"wrote {args.write_preset}", file=sys.stderr)
+    return 0
+
+
+def ask_back(word: str, x, fs: int, values: dict, args, kwargs) -> int:
+    """A vague word: its readings, each proposed, listed; nothing written."""
+    from ..assistant.ask import readings
+
+    if args.write_preset:
+        from ..errors import UserError
+        raise UserError(f"--write-preset: {word!r} asks back; choose a reading (--reading N) first")
+    offers = readings(word, x, fs, values, **kwargs)
+    if args.json:
+        print(json.dumps(_plain({"word": word, "readings": [o.to_dict() for o in offers]}), indent=1))
+        return 0
+    out = [f"{word!r} can mean more than one thing; choose with --reading N:"]
+    for i, o in enumerate(offers):
+        out.append(f"{i + 1}. {o.reading.says}")
+        for m in o.proposal.moves:
+            out.append(f"     {m.param:28s} {m.old:>8g} -> {m.new:<8g}")
+        if not o.proposal.moves:
+            out.append(f"     (nothing to do: {o.proposal.notes[-1] if o.proposal.notes else 'already there'})")
+    out.append(f"(Amount {args.amount:g} %; nothing applied)")
+    print("\n".join(out))
     return 0
 
 
@@ -107,6 +154,10 @@ def report(p, args) -> str:
         out.append(f"reference: {r['integrated_lufs']} LUFS, PLR {r['plr_lu']}, PSR {r['psr_lu']}, "
                    f"side {r['side_to_mid_db']} dB under mid; tonal difference "
                    f"{p.before_db} dB rms -> {p.residual_db} dB with the moves (rendered)")
+    if p.profile_position is not None:
+        from ..assistant.ranges import summary_lines
+        out += summary_lines(p.profile_position["before"])
+        out += ["with the moves (rendered):"] + summary_lines(p.profile_position["after"])[1:4]
     for n in p.notes:
         out.append(f"note: {n}")
     for m in p.moves:

@@ -37,7 +37,7 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("screenshot", help="save a page of the screen as PNG")
     p.add_argument("page", help="meters, loudness, reduction, phase, menu, target, snapshots, "
-                   "references, assist, proposals, presets, name, confirm, remote, web (the "
+                   "references, assist, proposals, position, presets, name, confirm, remote, web (the "
                    "browser page), or a module: "
                    + ", ".join(params.MODULES))
     p.add_argument("out", metavar="OUT.png")
@@ -48,6 +48,8 @@ def add_parsers(sub) -> None:
                    help="a reference track to load (the references page plays the first)")
     p.add_argument("--say", action="append", default=[], metavar="WORD",
                    help="ask the assistant first (its proposals and ghosts on the pages)")
+    p.add_argument("--profile", metavar="NAME",
+                   help="ask for a built-in profile first (the position page shows where it sits)")
     p.add_argument("--osc", type=int, metavar="PORT", help="run an OSC surface (the remote page)")
     p.add_argument("--state-dir", help="whose presets the presets page lists (default: see run)")
     p.set_defaults(func=cmd_screenshot)
@@ -139,7 +141,7 @@ def cmd_screenshot(args) -> int:
     user = UserPresets(os.path.join(args.state_dir or default_dir(), "presets"))
     out = screenshot(args.page, args.out, session_from(args.preset, args.set, user_dir=user.folder),
                      args.input, args.scale, presets=user, references=args.reference,
-                     say=args.say, osc_port=args.osc)
+                     say=args.say, osc_port=args.osc, profile=args.profile)
     print(f"wrote {out}")
     return 0
 

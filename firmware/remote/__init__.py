@@ -39,7 +39,7 @@ class MidiOn:
 
 
 def start(session, meter, osc=None, web=None, password: str = "", presets=None, midi: str = "",
-          midi_map: dict | None = None, act=None, history=None) -> Surfaces:
+          midi_map: dict | None = None, act=None, history=None, assistant=None) -> Surfaces:
     """The surfaces asked for, running, the same way for the box and the
     laptop mode: ``osc`` and ``web`` are (bind address, port) or None, with
     one pairing code for both (the password, or a fresh code shown on the
@@ -50,7 +50,8 @@ def start(session, meter, osc=None, web=None, password: str = "", presets=None, 
     panel's hand for MIDI's encoder and button controls (None: headless);
     ``history``: the panel's meter history (firmware/history.py), which the
     page then shows and samples into too: one history per box (None: the
-    page keeps its own, headless)."""
+    page keeps its own, headless); ``assistant``: the panel's assistant
+    hand, which OSC's and the page's ``ask`` reach (None: headless)."""
     from .pairing import new_code
 
     code = new_code(password)
@@ -58,11 +59,12 @@ def start(session, meter, osc=None, web=None, password: str = "", presets=None, 
     try:
         if osc is not None:
             from .osc import OscServer
-            out.append(OscServer(session, *osc, password=code, meter=meter, presets=presets).start())
+            out.append(OscServer(session, *osc, password=code, meter=meter, presets=presets,
+                                 assistant=assistant).start())
         if web is not None:
             from .web import WebServer
             out.append(WebServer(session, *web, code=code, meter=meter, presets=presets,
-                                 history=history).start())
+                                 history=history, assistant=assistant).start())
         if midi:
             from .midi import MidiSurface
             from .midi_ports import JackMidiPort, RawMidiPort

@@ -143,9 +143,10 @@ class _Subscriber:
 
 class OscServer:
     def __init__(self, session: Session, bind: str = "127.0.0.1", port: int = 9000, password: str = "",
-                 meter: MeterReading | None = None, clock=time.monotonic, presets=None):
+                 meter: MeterReading | None = None, clock=time.monotonic, presets=None,
+                 assistant=None):
         self.session = session
-        self.hands = Hands(session, presets)
+        self.hands = Hands(session, presets, assistant)
         self.meter = meter
         self.clock = clock
         self.pairing = Pairing(password, clock)

@@ -130,12 +130,14 @@ def eq_curve(values: dict, fs: float = 48000.0) -> dict:
 class WebServer:
     def __init__(self, session: Session, bind: str = "127.0.0.1", port: int = 8080, code: str = "",
                  meter: MeterReading | None = None, clock=time.monotonic,
-                 history: History | None = None, presets=None):
+                 history: History | None = None, presets=None, assistant=None):
         """``history``: the box's meter history (the panel's, or a
         screenshot's), sampled here too (a time slot is taken once, whoever
         samples it); else the server keeps its own from now on. ``presets``: the user's presets
-        (store/presets.UserPresets) or None: the built-ins only."""
+        (store/presets.UserPresets) or None: the built-ins only. ``assistant``:
+        the panel's assistant hand, which the ``ask`` verb reaches (None: none)."""
         self.session = session
+        self.assistant = assistant
         self.bind, self.port = bind, port
         self.pairing = Pairing(code, clock)
         self.code = self.pairing.code
@@ -344,6 +346,7 @@ class WebServer:
                 "modified": st["modified"], "proposal": st["proposal"],
                 "references": st["references"], "reference": st["reference"],
                 "recall": st["recall"], "proposal_slot": st["proposal_slot"],
+                "readings": st["readings"], "proposal_info": st["proposal_info"],
                 "presets": self._preset_list(),
                 "can_undo": s.can_undo, "can_redo": s.can_redo}
 
@@ -367,7 +370,7 @@ class WebServer:
             return self._pair(client, str(m.get("code", "")))
         if not client["paired"]:
             return {"type": "error", "text": "not paired: enter the code shown on the box's Remote page"}
-        dispatch(Hands(self.session, self.presets), kind,
+        dispatch(Hands(self.session, self.presets, self.assistant), kind,
                  {k: v for k, v in m.items() if k != "type"}, "page")
         return None
 

@@ -89,7 +89,8 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
     ctl = panel.ctl if panel is not None else None
     remote = surfaces.start(session, EngineMeter(eng), **(net or {}),
                             act=ctl.act_later if ctl is not None else None,
-                            history=ctl.history if ctl is not None else None)
+                            history=ctl.history if ctl is not None else None,
+                            assistant=ctl.assistant if ctl is not None else None)
     for r in remote:
         out.write(f"{r.status()[0]}" + (" (pair first: the code is on the Remote page)"
                                          if r.code else "") + "\n")

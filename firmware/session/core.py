@@ -47,6 +47,8 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
         self._ghosts: dict[str, tuple[float, str]] = {}   # the assistant's proposal: pid -> (value, why)
         self._ghost_slot: int | None = None   # a proposal for a snapshot: accepted moves go there
         self._lift_started = False            # its slot already holds an accepted move
+        self._readings = None           # a vague request's readings, offered: (word, [Offered]); never saved
+        self._proposal_info = None      # what the assistant said with its proposal; never saved
         self._recall_mode = "compare"
         self._morph_ms = MORPH_DEFAULT_MS
         self._audition: float | None = None   # while a proposal is auditioned: the offset it is matched to
@@ -87,6 +89,11 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
                     "reference": self._ref_at,
                     "proposal": {pid: {"to": v, "reason": why} for pid, (v, why) in self._ghosts.items()},
                     "proposal_slot": self._ghost_slot,
+                    "proposal_info": self._proposal_info,
+                    "readings": None if self._readings is None else {
+                        "word": self._readings[0],
+                        "items": [{"word": r.word, "says": r.says, "moves": len(r.moves)}
+                                  for r in self._readings[1]]},
                     "recall": {"mode": self._recall_mode, "morph_ms": self._morph_ms},
                     "preset": self._preset, "modified": self.modified,
                     "preset_values": None if self._preset_values is None else dict(self._preset_values),

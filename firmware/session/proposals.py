@@ -1,7 +1,11 @@
 """The assistant's proposal as ghosts: held, never applied, until a hand
 accepts a move (or a module's moves) or turns a control to its ghost;
-audition plays it loudness-matched and applies nothing."""
+audition plays it loudness-matched and applies nothing. A vague request
+("bigger") is first answered with its readings, offered: nothing becomes a
+ghost until a hand chooses one."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from dsp import params
 
@@ -10,7 +14,44 @@ from .changes import Change, Snapshot
 from .listening import HOLD_LU
 
 
+@dataclass(frozen=True)
+class Offered:
+    word: str            # the concrete word the reading proposes
+    says: str            # its one line
+    moves: tuple         # (pid, value, reason), checked
+
+
 class ProposalsTopic:
+    @property
+    def readings(self) -> tuple[str, list[Offered]] | None:
+        """A vague request's readings on offer: (the request, [Offered]), or None."""
+        with self._lock:
+            return None if self._readings is None else (self._readings[0], list(self._readings[1]))
+
+    def offer_readings(self, word: str, readings, source: str = "assistant") -> Change:
+        """Offer the readings of a vague request: ``readings`` are (word,
+        says, moves), each already proposed. The last proposal's ghosts go;
+        none come until choose_reading()."""
+        offered = [Offered(w, says, tuple((pid, params.check_value(pid, v), why) for pid, v, why in moves))
+                   for w, says, moves in readings]
+        with self._lock:
+            self._guard()
+            self._end_audition()
+            self._ghosts, self._ghost_slot, self._proposal_info = {}, None, None
+            self._readings = (word, offered)
+            return self._emit(source, "proposal", {}, {"readings": len(offered), "word": word})
+
+    def choose_reading(self, index: int, source: str) -> Change:
+        """The hand's choice: reading ``index``'s moves become the ghosts."""
+        with self._lock:
+            self._guard()
+            if self._readings is None:
+                raise UserError("no readings on offer (ask the assistant a word that asks back)")
+            word, offered = self._readings
+            if not 0 <= index < len(offered):
+                raise UserError(f"reading {index + 1}: '{word}' has readings 1..{len(offered)}")
+            return self.propose(offered[index].moves, source)
+
     @property
     def ghosts(self) -> dict[str, tuple[float, str]]:
         """The assistant's proposal, not applied: pid -> (proposed value, reason)."""
@@ -27,13 +68,22 @@ class ProposalsTopic:
     def auditioning(self) -> bool:
         return self._audition is not None
 
-    def propose(self, moves, source: str = "assistant", slot: int | None = None) -> Change:
+    @property
+    def proposal_info(self) -> dict | None:
+        """What the assistant said with its proposal (a built-in profile's
+        position, band by band), or None."""
+        with self._lock:
+            return self._proposal_info
+
+    def propose(self, moves, source: str = "assistant", slot: int | None = None,
+                info: dict | None = None) -> Change:
         """Hold the assistant's proposal as ghosts: ``moves`` are (pid, value,
         reason). Nothing is applied: values change only through accept() or a
         hand turning a control there. A new proposal replaces the last. With
         ``slot`` the proposal is a snapshot (a chorus lift): accepting stores
         its moves, over the current values, in that slot, and the current
-        sound stays as it is."""
+        sound stays as it is. ``info``: what the assistant measured to say
+        with it (plain JSON data), kept until the next proposal."""
         if slot is not None:
             self._check_slot(slot)
         with self._lock:
@@ -43,6 +93,8 @@ class ProposalsTopic:
             self._ghosts = {pid: g for pid, g in ghosts.items() if g[0] != self._values[pid]}
             self._ghost_slot = slot if self._ghosts else None
             self._lift_started = False
+            self._readings = None
+            self._proposal_info = info
             detail = {"proposal": len(self._ghosts)}
             if slot is not None:
                 detail["slot"] = slot
@@ -81,6 +133,9 @@ class ProposalsTopic:
         with self._lock:
             self._guard()
             gone = [p for p in (list(self._ghosts) if pids is None else pids) if p in self._ghosts]
+            if pids is None and self._readings is not None:
+                self._readings = None
+                return self._emit(source, "proposal", {}, {"rejected": gone, "readings": 0})
             if not gone:
                 return None
             self._end_audition()

@@ -65,6 +65,17 @@ function build() {
   for (const p of schema) show(p.id);
 }
 
+// where the programme sits in a built-in profile's usual range, band by band
+function position(pos) {
+  if (!pos) return "";
+  const cell = (r) => `<td class="${r.where}" title="usual ${r.q1.toFixed(1)}..${r.q3.toFixed(1)} dB">` +
+    `${r.value.toFixed(1)}${{below: "&darr;", above: "&uarr;", inside: ""}[r.where]}</td>`;
+  const row = (label, rows) => `<tr><th>${label}</th>${rows.map(cell).join("")}</tr>`;
+  return `<div>against '${pos.profile}' (${pos.tracks} masters), level-free:</div>` +
+    `<table class="position"><tr><th>dB</th>${pos.bands.map((b) => `<th>${b}</th>`).join("")}</tr>` +
+    row("mid", pos.mid_db) + row("side", pos.side_db) + row("side/mid", pos.side_to_mid_db) + "</table>";
+}
+
 function show(pid) {
   const p = schema.find((q) => q.id === pid);
   const input = $("in-" + pid), out = $("val-" + pid);
@@ -98,6 +109,11 @@ function showState() {
   $("plist").innerHTML = prop.length ? prop.map(([pid, g]) =>
     `<div><b>${pid}</b> &rarr; ${g.to} <button data-accept="${pid}">accept</button>` +
     `<button data-reject="${pid}">reject</button><br><small>${g.reason}</small></div>`).join("") : "none";
+  const rd = state.readings;
+  $("readings").innerHTML = rd ? `<div>"${rd.word}" can mean:</div>` + rd.items.map((r, i) =>
+    `<div><button data-choose="${i + 1}">${i + 1}. ${r.word}</button> <small>${r.says}` +
+    ` (${r.moves} move${r.moves === 1 ? "" : "s"})</small></div>`).join("") : "";
+  $("position").innerHTML = position(((state.proposal_info || {}).profile_position || {}).before);
   for (const p of schema) show(p.id);
 }
 
@@ -199,6 +215,7 @@ function connect() {
   ws.onclose = () => { $("conn").textContent = "reconnecting"; $("conn").className = ""; setTimeout(connect, 1000); };
 }
 
+$("askform").addEventListener("submit", (e) => { e.preventDefault(); send({type: "ask", what: $("askwhat").value}); });
 $("pair").addEventListener("submit", (e) => { e.preventDefault(); send({type: "pair", code: $("code").value}); });
 $("compare").addEventListener("click", () => send({type: "compare", on: !(state.listen && state.listen.mode === "bypass")}));
 $("solo").addEventListener("change", () => send({type: "listen", mode: $("solo").value}));
@@ -220,5 +237,6 @@ document.addEventListener("click", (e) => {
   if (d.store) send({type: "store", slot: +d.store});
   if (d.accept) send({type: "accept", param: d.accept});
   if (d.reject) send({type: "reject", param: d.reject});
+  if (d.choose) send({type: "choose", reading: +d.choose});
 });
 connect();
