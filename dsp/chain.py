@@ -108,15 +108,20 @@ class Chain(Controls):
         """The dynamics stages' current gain reduction, dB (positive = reduction)."""
         return gain_reduction_db(self.S)
 
+    def boosts(self) -> dict[str, float]:
+        """The upward stages' current gain, dB (positive = raised)."""
+        return gain_reduction_db(self.S, "boosts")
 
-def gain_reduction_db(S: np.ndarray) -> dict[str, float]:
+
+def gain_reduction_db(S: np.ndarray, readout: str = "readouts") -> dict[str, float]:
     """Per-stage gain reduction read from a chain state array (the engine's too),
-    in chain order, from each module's readouts."""
+    in chain order, from each module's readouts (``readout`` "boosts": the
+    upward gains instead, dB, positive = raised)."""
     out = {}
     for m in modules.ALL:
-        if hasattr(m, "readouts"):
+        if hasattr(m, readout):
             b = K.S_BASE[m.STAGE]
-            out.update(m.readouts(S[b:b + dict(K.STAGES)[m.STAGE].S_SIZE]))
+            out.update(getattr(m, readout)(S[b:b + dict(K.STAGES)[m.STAGE].S_SIZE]))
     return out
 
 

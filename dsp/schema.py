@@ -166,7 +166,7 @@ VALUE_MAX = 8     # characters of a formatted value there
 ABBREV = {"Polarity": "Pol", "L/R": "LR", "block": "blk", "slope": "slp", "Auto": "Au",
           "Multiband": "MB", "X-over": "XO", "Lo": "L", "Mid": "M", "Hi": "H", "thresh": "thr",
           "attack": "att", "release": "rel", "bypass": "byp", "Saturation": "Sat",
-          "Character": "Char", "bass": "lo", "below": "<", "Softness": "Soft"}
+          "Character": "Char", "bass": "lo", "below": "<", "Softness": "Soft", "ratio": "rat"}
 
 
 def choice(pid, label, choices, default=0, doc=""):

@@ -118,10 +118,14 @@ def jackd_dummy(rate: int = 48000, period: int = 128):
     card) under a unique name, so runs cannot collide; yields its name. Real-time
     (-R) when permitted: jackd falls back to normal scheduling by itself when
     it is not. Whoever used it must have terminated PortAudio before it stops
-    (tests run PortAudio in a child process for that)."""
+    (tests run PortAudio in a child process for that). A client may take 10 s
+    to answer before the server drops it (-t; 500 ms by default in real-time
+    mode): on a machine kept busy a Python client's callback can wait that
+    long for the GIL, and a test must not fail for it."""
     name = "mbtest-" + uuid.uuid4().hex[:8]
-    proc = subprocess.Popen(["jackd", "-R", "-P", "60", "-n", name, "-d", "dummy", "-r", str(rate),
-                             "-p", str(period)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(["jackd", "-R", "-P", "60", "-t", "10000", "-n", name, "-d", "dummy",
+                             "-r", str(rate), "-p", str(period)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -20,6 +20,8 @@ ENGAGED = {
         "eq.high_shelf_gain_db": 6, "eq.lp_on": 1, "eq.lp_freq_hz": 12000}),
     "glue": (glue, K.TB_GLUE, K.SB_GLUE, {"glue.ratio": 4, "glue.threshold_db": -24,
                                           "glue.knee_db": 6, "glue.auto_release": 1}),
+    "glue upward": (glue, K.TB_GLUE, K.SB_GLUE, {"glue.ratio": 4, "glue.threshold_db": -24,
+                                                 "glue.up_on": 1, "glue.up_threshold_db": -12}),
     "multiband": (multiband, K.TB_MB, K.SB_MB, {
         "multiband.on": 1, "multiband.low_ratio": 3, "multiband.mid_ratio": 2,
         "multiband.high_ratio": 4, "multiband.low_threshold_db": -30,

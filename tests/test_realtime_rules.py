@@ -47,7 +47,7 @@ def test_chain_kernel_allocates_nothing_per_block(monitor):
         from dsp.kernels import chain as K
         values = {"eq.bell1_gain_db": 2, "glue.ratio": 2, "multiband.on": 1, "saturation.on": 1,
                   "stereo.width_pct": 120, "stereo.mono_bass_on": 1, "clipper.on": 1,
-                  "limiter.on": 1, "output.dither": 2}
+                  "limiter.on": 1, "output.dither": 2, "glue.up_on": 1}
         c = Chain(48000, values, reference_bytes=8 << 20)
         x = (np.random.default_rng(0).standard_normal((512, 2)) * 0.3).astype(np.float32)
         y = np.empty_like(x)

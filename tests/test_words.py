@@ -120,6 +120,7 @@ DIRECTION = {
     "fuller low end": lambda y: tilt(y, (60, 200), (1000, 4000)),
     "punchier": crest,
     "more glue": lambda y: -spread(y),
+    "more detail": lambda y: -spread(y),
     "wider": side_over_mid,
     "narrower": lambda y: -side_over_mid(y),
     "tighter low end": lambda y: -energy(y, 20, 120, side=True),
@@ -136,9 +137,10 @@ DIRECTION = {
 # the crest by hundredths of a dB; steady noise has no hits at all. There the
 # check is only that punch does not make it less punchy than a tenth of a dB.
 # Steady noise has no loud parts for glue to bring closer: there it must only
-# not push them apart.
+# not push them apart; nor quiet passages for detail to raise: its 10 ms
+# fluctuations move the upward gain a little, within 0.2 dB of spread.
 AT_LEAST = {("punchier", "demo"): -0.1, ("punchier", "filtered noise"): -0.1,
-            ("more glue", "filtered noise"): 0.0}
+            ("more glue", "filtered noise"): 0.0, ("more detail", "filtered noise"): -0.2}
 
 
 # the drum loop (where the defect was found) in make test; every programme

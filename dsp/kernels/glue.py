@@ -7,7 +7,18 @@ value and the ballistics smooth the resulting gain change (see dynamics.py).
 Auto release: a slow average of the gain change marks the sustained level;
 reduction deeper than it (a transient) recovers with a fast 50 ms constant,
 the rest with a slow 600 ms one.
+
+Upward compression (issue #30): below its own threshold a quiet passage is
+raised, by (threshold - level) (1 - 1/ratio) dB up to a maximum gain, and a
+loud one is left alone. Its detector is the mean square of the same linked
+sidechain over 10 ms, read as the level of the sine that has it (+3.01 dB),
+so a steady tone's boost is its static curve with no ripple of the waveform;
+its ballistics are its own: the boost falls with the attack (the level
+rose), rises with the release. Off (UP = 0 and no boost held), both paths
+skip it (its detector rests) and the output is what it was before it existed.
 """
+
+import math
 
 from numba import njit
 
@@ -15,10 +26,15 @@ from .common import BIQ, FAST, JIT, biquad, db_of, flush_denormals, gain_of, ram
 from .dynamics import ballistics, gain_computer
 from .layout import Layout
 
+SINE_DB = 10.0 * math.log10(2.0)   # a sine's peak over its RMS
+
 # T, all smoothed
 _T = Layout()
 (MIX, THR, SLOPE, KNEE, MAKEUP, PMIX, LINK, ATT, REL, AUTO, REL_FAST, REL_SLOW,
  AVG) = _T.each(13)
+# upward: on (0/1), threshold dB, 1 - 1/ratio, maximum gain dB, attack and
+# release coefficients, the detector's mean-square coefficient
+UP, UTHR, USLOPE, UMAX, UATT, UREL, UMS = _T.each(7)
 SC = _T.take(BIQ)             # sidechain high-pass biquad
 N_SMOOTH = T_SIZE = _T.size
 # S
@@ -27,10 +43,14 @@ S_SC = _S.take(4)             # 2 channels x 2 words
 S_GR = _S.take(2)             # smoothed gain change, dB, per channel
 S_AVG = _S.take(2)            # slow average of the gain change, per channel
 S_METER = _S.take()           # the latest gain change of the louder channel, dB
+S_UMS = _S.take(2)            # upward: the detector's mean square, per channel
+S_UP = _S.take(2)             # upward: the boost, dB, per channel
+S_UMETER = _S.take()          # upward: the latest boost of the channel raised most, dB
 # scratch, rewritten every pass of at most MAXN frames: per channel the
 # detector level's target, then the gain change, then the gain
 MAXN = 64
 S_WORK = _S.take(2 * MAXN)
+S_UWORK = _S.take(2 * MAXN)   # the upward boosts of the pass
 S_SIZE = _S.size
 
 
@@ -62,6 +82,19 @@ def _step(target, ch, S):
     cur = ballistics(target, cur, S[ATT], rel)
     S[S_GR + ch] = cur
     S[S_AVG + ch] = avg + S[AVG] * (cur - avg)
+    return cur
+
+
+@njit(inline="always", **JIT)
+def _boost(a, ch, S):
+    """One step of a channel's upward compression on its linked level a: the
+    new boost, dB (0 when off: the mean square still follows)."""
+    ms = a * a + S[UMS] * (S[S_UMS + ch] - a * a)
+    S[S_UMS + ch] = ms
+    level = 10.0 * math.log10(ms + 1e-30) + SINE_DB
+    target = min(max((S[UTHR] - level) * S[USLOPE], 0.0), S[UMAX]) * S[UP]
+    cur = ballistics(target, S[S_UP + ch], S[UATT], S[UREL])
+    S[S_UP + ch] = cur
     return cur
 
 
@@ -99,6 +132,12 @@ def _ramping(buf, c0, m, T, S, ramp, k):
         gl = _step(_target(al, S), 0, S)
         gr = _step(_target(ar, S), 1, S)
         S[S_METER] = min(min(gl, gr), 0.0)
+        if S[UP] != 0.0 or S[S_UP] != 0.0 or S[S_UP + 1] != 0.0:
+            ul = _boost(al, 0, S)
+            ur = _boost(ar, 1, S)
+            S[S_UMETER] = max(ul, ur)
+            gl += ul
+            gr += ur
         buf[c0 + i, 0] = _out(l, gl, S)
         buf[c0 + i, 1] = _out(r, gr, S)
 
@@ -110,8 +149,16 @@ def _steady(buf, c0, m, S):
     only the sidechain filter and the ballistics run frame by frame."""
     wl = S[S_WORK:S_WORK + m]
     wr = S[S_WORK + MAXN:S_WORK + MAXN + m]
+    ul = S[S_UWORK:S_UWORK + m]
+    ur = S[S_UWORK + MAXN:S_UWORK + MAXN + m]
+    upward = S[UP] != 0.0 or S[S_UP] != 0.0 or S[S_UP + 1] != 0.0
     for i in range(m):
         wl[i], wr[i] = _levels(buf[c0 + i, 0], buf[c0 + i, 1], S)
+    if upward:
+        for i in range(m):
+            ul[i] = _boost(wl[i], 0, S)
+            ur[i] = _boost(wr[i], 1, S)
+        S[S_UMETER] = max(ul[m - 1], ur[m - 1])
     for i in range(m):
         wl[i] = _target(wl[i], S)
         wr[i] = _target(wr[i], S)
@@ -119,6 +166,10 @@ def _steady(buf, c0, m, S):
         wl[i] = _step(wl[i], 0, S)
         wr[i] = _step(wr[i], 1, S)
     S[S_METER] = min(min(wl[m - 1], wr[m - 1]), 0.0)
+    if upward:
+        for i in range(m):
+            wl[i] += ul[i]
+            wr[i] += ur[i]
     for i in range(m):
         buf[c0 + i, 0] = _out(buf[c0 + i, 0], wl[i], S)
         buf[c0 + i, 1] = _out(buf[c0 + i, 1], wr[i], S)

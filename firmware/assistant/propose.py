@@ -32,7 +32,7 @@ from .analysis import CENTRES, MIN_VALID_S, Analysis, analyse, loudest_stretch
 from . import ASPECTS
 from .plan import (Proposal, _EqBook, _free_bands, _measured, _Plan, _render, loud_part_gr,
                    render_with_gr)
-from .words import Add, Eq, Glue, HoldBassSide, Louder, Set, ToTarget, check as check_word
+from .words import Add, Eq, Glue, HoldBassSide, Louder, Set, ToTarget, Upward, check as check_word
 
 WIDTH_MIN, WIDTH_MAX = 80.0, 130.0
 WIDTH_LO, WIDTH_HI = 200.0, 10000.0   # where width is judged: above the mono-ish bass
@@ -232,6 +232,8 @@ def _words(plan, book, word_list, k, tgt, fs, capture, d_mid, notes, against) ->
                 plan.set(m.param, m.value, f"'{word}': {wd.why}")
             elif isinstance(m, Glue):
                 _word_glue(plan, word, wd, m, k, fs, capture)
+            elif isinstance(m, Upward):
+                _word_upward(plan, word, wd, m, k, fs, capture)
             elif isinstance(m, HoldBassSide):
                 _hold_bass_side(plan, book, word, m.below_hz)
     return loudness_word
@@ -330,6 +332,26 @@ def _word_glue(plan: _Plan, word: str, wd, m: Glue, k: float, fs: int, capture: 
     plan.set("glue.threshold_db", trial["glue.threshold_db"], reason)
     plan.set("glue.makeup_db", makeup, f"'{word}': makeup {makeup - trial['glue.makeup_db']:+.1f} dB "
              "gives back the loudness the reduction took (judged at the same loudness)")
+
+
+def _word_upward(plan: _Plan, word: str, wd, m: Upward, k: float, fs: int, capture: np.ndarray) -> None:
+    """Upward compression with its threshold m.below_lu under the programme's
+    loudness as the chain makes it now, its ratio and maximum gain scaled by
+    Amount (the ratio toward 1:1, the gain toward 0)."""
+    from dsp.meters import measure
+    lufs = measure(_render(fs, plan.now, capture)[0], fs)["integrated_lufs"]
+    if not math.isfinite(lufs) or k <= 0.0:
+        return
+    thr = round(min(max(lufs - m.below_lu, -70.0), -10.0), 1)
+    ratio = round(1.0 + k * (m.ratio - 1.0), 2)
+    most = round(k * m.max_db, 1)
+    reason = (f"'{word}': {wd.why} -> below {thr:g} dB ({m.below_lu:g} LU under the programme's "
+              f"{lufs:.1f} LUFS) raised at {ratio:g}:1, at most +{most:g} dB")
+    plan.set("glue.on", 1.0, reason)
+    plan.set("glue.up_on", 1.0, reason)
+    plan.set("glue.up_threshold_db", thr, reason)
+    plan.set("glue.up_ratio", ratio, reason)
+    plan.set("glue.up_max_db", most, reason)
 
 
 def _loudness(plan: _Plan, fs: int, capture: np.ndarray, goal: float, k: float, tgt, against: str,

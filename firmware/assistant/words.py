@@ -16,7 +16,8 @@ Sources:
 - The rest are the common mastering reading of the word, named per word:
   harshness lives at 2-5 kHz, mud at 200-400 Hz, air above 10 kHz, a full
   low end is 60-200 Hz, "punch" is a compressor slow enough to let the
-  attack through, "glue" is 1-2 dB of gentle bus compression (both judged
+  attack through, "glue" is 1-2 dB of gentle bus compression, "detail" is
+  gentle upward compression below the programme's quieter passages (all judged
   at the same loudness: the makeup gives back what the reduction takes).
 - Loudness moves only when asked: "louder", "more dynamic", "to target"
   (and the chorus lift). No other word brings a loudness decision with it.
@@ -57,6 +58,13 @@ class Glue:
     gr_db: float         # gain reduction to reach on the loud part
     ratio: float
     attack_ms: float
+
+
+@dataclass(frozen=True)
+class Upward:
+    below_lu: float      # the threshold this far under the programme's loudness
+    ratio: float
+    max_db: float
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,9 @@ WORDS: dict[str, Word] = {
                    "louder: more limiter drive (the ceiling holds)", "mastering practice"),
     "more dynamic": Word((Add("limiter.drive_db", -2.0),),
                          "more dynamic: less limiter drive", "the reverse of louder"),
+    "more detail": Word((Upward(6.0, 1.5, 4.0),),
+                        "detail: quiet passages raised a little, the loud ones left alone",
+                        "mastering practice (gentle upward compression)"),
     "to target": Word((ToTarget(),),
                       "to the target: limiter drive toward its loudness, at its ceiling",
                       "the delivery target's table (firmware/targets.py)"),
