@@ -13,17 +13,15 @@ sqrt-Hann window over the FFT, the window's energy divided out):
 - side to mid: 10 log10(side / mid energy) per block, averaged the same way.
 
 This is a second implementation written from that description, not a copy;
-tests/test_profiles.py checks it against analytic values.
+tests/test_profiles.py checks it against analytic values. (scipy and the
+meters are imported where they are used: the panel reads the band names
+from here at every key press.)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import sosfilt
-
-from dsp.bs1770 import k_weighting
-from dsp.meters import measure
 
 # the source's band edges (ERB-spaced, as its JSON files store them), Hz
 EDGES = (148.2, 392.38, 794.70, 1457.57, 2549.74, 4349.24, 7314.16, 12199.27)
@@ -60,6 +58,9 @@ def gated_mean(values: np.ndarray, floor: float = -np.inf) -> float:
 
 def band_blocks(x: np.ndarray, fs: int) -> tuple[np.ndarray, np.ndarray]:
     """(mid, side) band energies per block: arrays (blocks, 9), linear."""
+    from scipy.signal import sosfilt
+
+    from dsp.bs1770 import k_weighting
     shelf, hp = k_weighting(fs)
     sos = np.array([[*shelf[:3], 1.0, *shelf[3:]], [*hp[:3], 1.0, *hp[3:]]])
     k = sosfilt(sos, np.asarray(x, np.float64), axis=0)
@@ -85,6 +86,7 @@ def band_blocks(x: np.ndarray, fs: int) -> tuple[np.ndarray, np.ndarray]:
 
 def read(x: np.ndarray, fs: int) -> BandReading:
     """The nine bands of stereo x (frames, 2)."""
+    from dsp.meters import measure
     mid, side = band_blocks(x, fs)
     m = measure(np.asarray(x, np.float32), fs)
     lufs = float(m["integrated_lufs"])

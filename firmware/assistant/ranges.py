@@ -9,6 +9,7 @@ not a loudness decision.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -38,7 +39,9 @@ class RangeProfile:
         return int(self.doc["tracks"])
 
 
+@functools.lru_cache(maxsize=1)
 def names() -> list[str]:
+    """The built-in profiles' names (read once: they ship with the box)."""
     out = []
     for f in sorted(os.listdir(FOLDER)):
         if f.endswith(".json"):
