@@ -25,7 +25,7 @@ from ui.views import (AssistView, Badge, ConfirmView, LoudnessView, MenuView, Me
                       ReferencesView, RemoteView, Screen, SnapshotView, TargetView)
 
 from .errors import UserError
-from .history import GR_LABELS, LOUDNESS_S, STRIP_S, History
+from .history import GR_LABELS, LOUDNESS_S, STRIP_S, History, gain_changes
 from .assistant_hand import AssistantHand, position_view, readings_view
 from .delivery_preview import DeliveryHand
 from .sink import MeterReading
@@ -344,7 +344,7 @@ class Controller:
         return self.meter.results() if self.meter is not None else {}
 
     def _gr(self) -> dict:
-        return self.sink.gain_reduction_db() if self.sink is not None else {}
+        return gain_changes(self.sink)
 
     # ------------------------------------------------------------ views
     def meter_view(self) -> MeterView:

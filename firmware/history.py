@@ -1,5 +1,6 @@
 """What the screens draw over time: the last minute of short-term loudness,
-the last ten seconds of gain reduction per stage and of correlation. Sampled
+the last ten seconds of gain change per stage (reduction positive, boost
+negative) and of correlation. Sampled
 by the control loop ten times a second from the meters and the sink (never
 from the audio thread), kept in fixed-length rings."""
 from __future__ import annotations
@@ -10,9 +11,21 @@ import math
 RATE_HZ = 10
 LOUDNESS_S = 60
 STRIP_S = 10
-# the stages that reduce gain, as the sink names them, with their one-letter labels
+# the stages that change gain, as the sink names them, with their one-letter labels
 GR_LABELS = (("glue", "G"), ("multiband.low", "L"), ("multiband.mid", "M"),
              ("multiband.high", "H"), ("clipper", "C"), ("limiter", "X"))
+
+
+def gain_changes(sink) -> dict[str, float]:
+    """What each stage does to the gain now, dB, as the screens draw it:
+    positive a reduction, negative a boost (the glue's upward compression
+    raising a quiet passage), the two netted where a stage does both."""
+    if sink is None:
+        return {}
+    out = dict(sink.gain_reduction_db())
+    for k, b in sink.boosts().items():
+        out[k] = out.get(k, 0.0) - b
+    return out
 
 
 class History:
@@ -32,6 +45,6 @@ class History:
         st = results.get("short_term_lufs", -math.inf)
         self.short_term.append(st if st is not None and math.isfinite(st) else math.nan)
         for k in self.stages:
-            self.gr[k].append(max(gr.get(k, 0.0), 0.0))
+            self.gr[k].append(gr.get(k, 0.0))
         c = results.get("correlation_recent")
         self.correlation.append(c if c is not None else math.nan)

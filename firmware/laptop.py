@@ -26,6 +26,7 @@ from ui import screens
 
 from .control import Controller
 from .errors import Stopped, UserError
+from .history import gain_changes
 from .offline.render import compile_chain, refuse_overwriting_input
 from .store.atomic import check_writable
 from .offline import audiofile, demo
@@ -115,7 +116,7 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
     player = Player(x, fs, sink, meter)
     for _ in range(int(seconds * fs / BLOCK)):
         player.next_block()
-        ctl.history.sample(player.frames / fs, meter.results(), sink.gain_reduction_db())
+        ctl.history.sample(player.frames / fs, meter.results(), gain_changes(sink))
     return ctl, player, name
 
 
@@ -158,7 +159,7 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     for _ in range(int(seconds * player.fs / BLOCK)):
         player.next_block()
         ctl.history.sample(player.frames / player.fs, player.meter.results(),
-                           player.sink.gain_reduction_db())
+                           gain_changes(player.sink))
     ctl.presets = presets
     now = time.monotonic()
     from .assistant.words import vague

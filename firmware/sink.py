@@ -45,6 +45,8 @@ class Sink(Protocol):
 
     def gain_reduction_db(self) -> dict[str, float]: ...
 
+    def boosts(self) -> dict[str, float]: ...
+
 
 @runtime_checkable
 class MeterReading(Protocol):

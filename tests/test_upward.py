@@ -84,3 +84,55 @@ def test_the_boost_is_read_back():
     x = tones([-40.0])
     _, c = render(values(threshold_db=-30.0, ratio=2.0, max_db=12.0), x)
     assert c.boosts()["glue"] == pytest.approx(5.0, abs=0.3)
+
+
+def test_a_boost_is_drawn_unlike_a_cut_on_the_panel_and_the_page():
+    """The meters page's cell for the glue reads +5.0 in an outline (a cut is
+    inverted); the reduction page draws it as dotted columns up from the
+    strip's bottom; the page's strip draws it green, up from the row's bottom."""
+    import asyncio
+
+    from firmware.control import Controller
+    from firmware.lab.browser import Browser
+    from firmware.remote.web import WebServer
+    from firmware.session import Session
+    from ui.screens import render as draw
+
+    v = values(threshold_db=-30.0, ratio=2.0, max_db=12.0)
+    chain = Chain(FS, v)
+    s = Session(chain)
+    ctl = Controller(s)
+    x = tones([-40.0])
+    for i in range(0, len(x), 4800):
+        chain.process(x[i:i + 4800])
+        ctl.history.sample(i / FS, {}, ctl._gr())
+    view = ctl.meter_view()
+    glue = dict(view.gr)["G"]
+    assert glue == pytest.approx(-5.0, abs=0.3)
+    ctl.nav.page = "meters"
+    img = np.asarray(draw(ctl.screen(100.0)).convert("1"))
+    cell = img[32:42, 0:31]                            # the glue's cell, top left of the grid
+    assert cell[:, 0].all() and cell[0, :].all()       # its outline
+    assert cell[2:8, 1:30].mean() < 0.5                # not inverted: a cut fills it
+    ctl.nav.page = "reduction"
+    img = np.asarray(draw(ctl.screen(100.0)).convert("1"))
+    strip = img[12:20, 30:]                            # the glue's strip
+    cols = strip.any(axis=0)
+    assert cols.sum() >= 10 and not cols[1::2].any()   # dotted: every other column
+    assert strip[-2:].any() and not strip[0].any()     # from the bottom, not the top
+
+    srv = WebServer(s, "127.0.0.1", 0, code="314159", meter=None, history=ctl.history).start()
+
+    async def run():
+        async with Browser() as b:
+            await b.open(f"http://127.0.0.1:{srv.port}/")
+            await b.wait("document.getElementById('in-output.trim_db') !== null")
+            green = ("(() => { const c = document.getElementById('grstrips');"
+                     "const d = c.getContext('2d').getImageData(20, 0, c.width - 20, c.height / 6).data;"
+                     "for (let i = 0; i < d.length; i += 4) if (d[i + 1] > 150 && d[i] < 150) return true;"
+                     "return false; })()")
+            await b.wait(green)
+    try:
+        asyncio.run(run())
+    finally:
+        srv.close()

@@ -44,7 +44,11 @@ def big_text(img: Image.Image, xy, s: str) -> None:
 
 
 def fmt_gr(db: float) -> str:
-    """Gain reduction in at most 3 characters: 0.0 .. 9.9, then 10 .. 99."""
+    """A gain change in at most 4 characters: a reduction 0.0 .. 9.9, then
+    10 .. 99; a boost (negative) with its sign, +0.1 .. +9.9, then +10 .. +24."""
+    if db <= -0.05:
+        up = min(-db, 99.0)
+        return f"+{up:.1f}" if up < 9.95 else f"+{up:.0f}"
     db = min(max(db, 0.0), 99.0) + 0.0             # (+ 0.0: no "-0.0")
     return f"{db:.1f}" if db < 9.95 else f"{db:.0f}"
 

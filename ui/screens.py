@@ -41,8 +41,10 @@ def _meters(img, d, v: MeterView, badge) -> None:
     for i, (label, gr) in enumerate(v.gr[:6]):
         x, y = (i % 2) * 32, 33 + (i // 2) * 10
         t = f"{label[:1]}{fmt_gr(gr):>4}"
-        if gr >= 0.05:
+        if gr >= 0.05:                                 # reducing: inverted
             d.rectangle((x, y - 1, x + text_width(t), y + 8), fill=1)
+        elif gr <= -0.05:                              # boosting: outlined
+            d.rectangle((x, y - 1, x + text_width(t), y + 8), outline=1, fill=0)
         text(d, (x + 1, y), t, fill=0 if gr >= 0.05 else 1)
     # correlation: -1 .. +1, with the centre marked
     cx, cw = 68, img.width - 68
@@ -103,7 +105,7 @@ def _loudness(img, d, v: LoudnessView, badge) -> None:
 
 
 def _reduction(img, d, v: ReductionView, badge) -> None:
-    _title(d, img, "GAIN REDUCTION", f"{v.seconds}s")
+    _title(d, img, "GAIN CHANGE", f"{v.seconds}s")
     x0 = 30
     full = 6.0                                         # dB at a strip's full height
     for i, (label, gr, hist) in enumerate(v.stages[:6]):
@@ -111,9 +113,11 @@ def _reduction(img, d, v: ReductionView, badge) -> None:
         text(d, (0, y), f"{label[:1]}{fmt_gr(gr):>4}")
         cols = hist[-(img.width - x0):]
         for j, g in enumerate(cols):
-            h = min(math.ceil(g / full * 7), 7) if g >= 0.05 else 0
-            if h:
+            h = min(math.ceil(abs(g) / full * 7), 7) if abs(g) >= 0.05 else 0
+            if h and g > 0:                            # a reduction: solid, down from the top
                 d.line((x0 + j, y, x0 + j, y + h - 1), fill=1)
+            elif h and j % 2 == 0:                     # a boost: dotted columns, up from the bottom
+                d.line((x0 + j, y + 6, x0 + j, y + 7 - h), fill=1)
 
 
 def _phase(img, d, v: PhaseView, badge) -> None:

@@ -286,6 +286,9 @@ class Engine(Controls):
     def gain_reduction_db(self) -> dict[str, float]:
         return gain_reduction_db(self.arena[self.L.s:self.L.s + K.S_TOTAL])
 
+    def boosts(self) -> dict[str, float]:
+        return gain_reduction_db(self.arena[self.L.s:self.L.s + K.S_TOTAL], "boosts")
+
     def meter_state(self) -> np.ndarray:
         """A copy of the meter's state (read without a lock: a display may see a
         value one block old, never a blocked callback)."""

@@ -49,7 +49,7 @@ import numpy as np
 from dsp import params
 
 from ..errors import UserError
-from ..history import GR_LABELS, RATE_HZ, History
+from ..history import GR_LABELS, RATE_HZ, History, gain_changes
 from ..verbs import Hands, dispatch
 from .pairing import Pairing
 
@@ -314,8 +314,7 @@ class WebServer:
             if self.meter is None:
                 continue
             r = self.meter.results()
-            sink = self.session.sink
-            gr = sink.gain_reduction_db() if sink is not None else {}
+            gr = gain_changes(self.session.sink)
             self.history.sample(self.clock(), r, gr)     # kept with no page open, for the next one
             if not self.clients:
                 continue

@@ -146,7 +146,7 @@ function meters(m) {
   history.push(m.short_term_lufs);
   if (history.length > 600) history.shift();
   for (const k of Object.keys(grHistory)) {
-    grHistory[k].push(Math.max((m.gr || {})[k] || 0, 0));
+    grHistory[k].push((m.gr || {})[k] || 0);
     if (grHistory[k].length > 100) grHistory[k].shift();
   }
   drawHistory();
@@ -158,16 +158,17 @@ function drawHistory() {
   g.strokeStyle = "#9cf"; g.beginPath();
   history.forEach((v, i) => { if (v !== null) g.lineTo(i, cv.height * (-v - 6) / 30); });
   g.stroke();
-  // gain reduction per stage, the last ten seconds, 0-12 dB down from each row's top
+  // gain change per stage, the last ten seconds, 0-12 dB: a reduction down
+  // from each row's top (amber), a boost up from its bottom (green)
   const gs = $("grstrips"), h = gs.getContext("2d"), keys = Object.keys(grHistory);
   const row = gs.height / Math.max(keys.length, 1);
   h.fillStyle = "#000"; h.fillRect(0, 0, gs.width, gs.height);
   keys.forEach((k, r) => {
     h.fillStyle = "#666"; h.fillText(grLabels[k] || k, 2, r * row + row - 3);
-    h.fillStyle = "#c96";
     grHistory[k].forEach((v, i) => {
-      const len = Math.min(v / 12, 1) * (row - 2);
-      if (len > 0) h.fillRect(20 + i * 5.8, r * row + 1, 5, Math.max(len, 1));
+      const len = Math.max(Math.min(Math.abs(v) / 12, 1) * (row - 2), 1);
+      if (v >= 0.05) { h.fillStyle = "#c96"; h.fillRect(20 + i * 5.8, r * row + 1, 5, len); }
+      if (v <= -0.05) { h.fillStyle = "#6c9"; h.fillRect(20 + i * 5.8, r * row + row - 1 - len, 5, len); }
     });
   });
 }
