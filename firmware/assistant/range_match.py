@@ -35,7 +35,7 @@ def _asking(goal: np.ndarray, freq: float) -> int:
 def _why(pos: dict, field: str, i: int, prof: str) -> str:
     r = pos[field][i]
     return (f"{ranges.FIELDS[field]} {NAMES[i]} Hz at {r['value']:+.1f} dB, {r['where']} "
-            f"'{prof}''s usual {r['q1']:+.1f}..{r['q3']:+.1f} dB")
+            f"{prof}'s usual {r['q1']:+.1f}..{r['q3']:+.1f} dB")
 
 
 def match(plan: _Plan, book: _EqBook, prof: ranges.RangeProfile, k: float, fs: int,
@@ -49,7 +49,7 @@ def match(plan: _Plan, book: _EqBook, prof: ranges.RangeProfile, k: float, fs: i
     outside = [f"{ranges.FIELDS[f]} {NAMES[i]}" for f in ranges.FIELDS
                for i, r in enumerate(pos[f]) if r["where"] != "inside"]
     if not outside:
-        notes.append(f"every band is inside '{prof.name}''s usual range: nothing to move")
+        notes.append(f"every band is inside {prof.name}'s usual range: nothing to move")
         return pos
     free = _free_bands(plan.now)
     w_goal = [g_width[i] for i in WIDTH_BANDS if g_width[i] != 0.0]
@@ -80,7 +80,7 @@ def match(plan: _Plan, book: _EqBook, prof: ranges.RangeProfile, k: float, fs: i
     for f, lu in (("integrated_lufs", "LUFS"), ("lra_lu", "LU of loudness range")):
         r = pos[f]
         if r["where"] != "inside":
-            notes.append(f"{r['value']:.1f} {lu}: {r['where']} '{prof.name}''s usual "
+            notes.append(f"{r['value']:.1f} {lu}: {r['where']} {prof.name}'s usual "
                          f"{r['q1']:g}..{r['q3']:g} (said, not proposed: loudness is your call)")
     return pos
 
