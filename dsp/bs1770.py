@@ -45,6 +45,13 @@ def k_weighting(fs: float) -> tuple[tuple, tuple]:
     return shelf, hp
 
 
+def k_weighting_sos(fs: float) -> np.ndarray:
+    """The two biquads as scipy second-order sections (b0 b1 b2 1 a1 a2),
+    for the analyses that filter whole signals with scipy."""
+    shelf, hp = k_weighting(fs)
+    return np.array([[*shelf[:3], 1.0, *shelf[3:]], [*hp[:3], 1.0, *hp[3:]]])
+
+
 def annex2_phases() -> np.ndarray:
     """The Annex 2 interpolator as a (4 phases, 12 taps) array."""
     p0, p1 = np.array(ANNEX2_PHASE0), np.array(ANNEX2_PHASE1)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import butter, sosfilt, welch
 
-from dsp.bs1770 import k_weighting
+from dsp.bs1770 import k_weighting_sos
 from dsp.meters import measure
 
 CENTRES = np.array([25, 31.5, 40, 50, 63, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630, 800,
@@ -105,16 +105,10 @@ def loudest_stretch(x: np.ndarray, fs: int, seconds: float = CAPTURE_S) -> np.nd
 
 def _hop_energy(x: np.ndarray, fs: int) -> np.ndarray:
     """K-weighted energy of each 100 ms, summed over the channels."""
-    shelf, hp = k_weighting(fs)
-    k = sosfilt(_sos(shelf, hp), x.astype(np.float64), axis=0)
+    k = sosfilt(k_weighting_sos(fs), x.astype(np.float64), axis=0)
     hop = fs // 10
     blocks = len(k) // hop
     return (k[:blocks * hop] ** 2).sum(axis=1).reshape(blocks, hop).sum(axis=1)
-
-
-def _sos(shelf, hp) -> np.ndarray:
-    """BS.1770's two biquads (b0 b1 b2 a1 a2) as scipy second-order sections."""
-    return np.array([[*shelf[:3], 1.0, *shelf[3:]], [*hp[:3], 1.0, *hp[3:]]])
 
 
 def _corr(l: np.ndarray, r: np.ndarray) -> float:

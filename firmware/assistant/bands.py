@@ -60,10 +60,8 @@ def band_blocks(x: np.ndarray, fs: int) -> tuple[np.ndarray, np.ndarray]:
     """(mid, side) band energies per block: arrays (blocks, 9), linear."""
     from scipy.signal import sosfilt
 
-    from dsp.bs1770 import k_weighting
-    shelf, hp = k_weighting(fs)
-    sos = np.array([[*shelf[:3], 1.0, *shelf[3:]], [*hp[:3], 1.0, *hp[3:]]])
-    k = sosfilt(sos, np.asarray(x, np.float64), axis=0)
+    from dsp.bs1770 import k_weighting_sos
+    k = sosfilt(k_weighting_sos(fs), np.asarray(x, np.float64), axis=0)
     width, hop = int(fs * BLOCK_S), int(fs * HOP_S)
     window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(width) / width)) / np.sqrt(width)
     edges = [0] + [int(np.floor(width * e / fs)) for e in EDGES] + [width // 2 + 1]

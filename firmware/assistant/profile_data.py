@@ -100,10 +100,8 @@ def k_weight_db(f):
     """BS.1770's K-weighting as a gain in dB at f (its biquads at 48 kHz)."""
     from scipy.signal import sosfreqz
 
-    from dsp.bs1770 import k_weighting
-    shelf, hp = k_weighting(48000)
-    sos = np.array([[*shelf[:3], 1.0, *shelf[3:]], [*hp[:3], 1.0, *hp[3:]]])
-    _, h = sosfreqz(sos, worN=np.atleast_1d(np.asarray(f, float)), fs=48000)
+    from dsp.bs1770 import k_weighting_sos
+    _, h = sosfreqz(k_weighting_sos(48000), worN=np.atleast_1d(np.asarray(f, float)), fs=48000)
     return 20 * np.log10(np.abs(h))
 
 
