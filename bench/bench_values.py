@@ -20,6 +20,18 @@ FULL = {
     "output.dither": 2,
 }
 
+# the tools that act only when a problem happens, all acting on the bench's
+# audio: two dynamic EQ bands (a bell cutting, a low shelf on the side
+# boosting), the split de-esser and the glue's upward compression
+ACTING = {
+    "dyneq.b1_on": 1, "dyneq.b1_freq_hz": 3000, "dyneq.b1_threshold_db": -50, "dyneq.b1_range_db": -6,
+    "dyneq.b2_on": 1, "dyneq.b2_type": 1, "dyneq.b2_freq_hz": 150, "dyneq.b2_mode": 2,
+    "dyneq.b2_threshold_db": -50, "dyneq.b2_range_db": 3,
+    "deess.on": 1, "deess.threshold_db": -50,
+    "glue.up_on": 1, "glue.up_threshold_db": -10,
+}
+FULL_ACTING = {**FULL, **ACTING}
+
 
 def best_of(fn, reps=5):
     """The fastest of ``reps`` runs of fn, seconds (the least disturbed one)."""

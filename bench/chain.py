@@ -4,7 +4,9 @@ Prints, for our full chain (every module active), ns per stereo frame, offline
 real-time factor and per-block p50/p99 at 64/128/256 frames; then pedalboard's
 HighpassFilter, LowShelf, 2 PeakFilters, HighShelf, Compressor, Distortion and
 BrickwallLimiter(true_peak=True) on the same audio; then our chain restricted
-to those modules. Ratios > 1 mean masterbox is faster. Then the full chain
+to those modules. Ratios > 1 mean masterbox is faster. Then the full chain with issue #30's
+tools all acting (two dynamic EQ bands, the de-esser, upward compression).
+Then the full chain
 while compare or a reference track is heard (the monitor's true-peak safety
 limiter runs only then), and while a snapshot's 500 ms morph runs all the
 time (every module on its per-sample ramp path, the costliest moment).
@@ -27,7 +29,7 @@ from dsp.chain import Chain  # noqa: E402
 
 FS = 48000
 
-from bench_values import FULL, best_of  # noqa: E402
+from bench_values import FULL, FULL_ACTING, best_of  # noqa: E402
 
 # the same job as the pedalboard chain below
 PEDALBOARD_SUBSET = {
@@ -133,7 +135,12 @@ def main():
     print(f"masterbox full chain      : {full:7.1f} ns/frame  ({1e9 / full / FS:6.1f}x real time)")
     print(f"masterbox pedalboard jobs : {subset:7.1f} ns/frame  ({1e9 / subset / FS:6.1f}x real time)")
     print(f"pedalboard {pb_ver:8s} chain : {pb_ns:7.1f} ns/frame  ({1e9 / pb_ns / FS:6.1f}x real time)")
+    acting = ours_offline(FULL_ACTING, x)
+    print(f"masterbox full chain + both dynamic EQ bands, de-esser and upward compression acting: "
+          f"{acting:7.1f} ns/frame  ({1e9 / acting / FS:6.1f}x real time, "
+          f"{100 * (acting / full - 1):+5.1f} % over the full chain)")
     print(f"ratio full chain vs pedalboard   : {pb_ns / full:5.2f}  (target >= 1.0)")
+    print(f"ratio full chain with the dynamic tools vs pedalboard: {pb_ns / acting:5.2f}")
     print(f"ratio same modules vs pedalboard : {pb_ns / subset:5.2f}  (target >= 1.5)")
     for mode, what in (("bypass", "compare (input raised)"), ("reference", "a reference track ")):
         ns = ours_listening(FULL, x, mode)

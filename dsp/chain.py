@@ -48,7 +48,7 @@ class Chain(Controls):
         self.T[K.T_SEQ] = self._seq
         self.T[K.T_MONITOR] = 1.0 if monitor else 0.0
         self.S = initial_state(self.T)
-        self.W = np.zeros((K.CHUNK, 3))
+        self.W = np.zeros((K.CHUNK, K.W_COLS))
         self.R = memory_array(reference_bytes) if reference_bytes else np.zeros(3, np.float32)
 
     @property

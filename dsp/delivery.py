@@ -51,7 +51,7 @@ class LimiterStage:
         if drive_db is not None:
             self.T[K.TB_LIM + LK.DRIVE] = gain(drive_db)
         self.S = initial_state(self.T)
-        self.W = np.zeros((K.CHUNK, 3))
+        self.W = np.zeros((K.CHUNK, K.W_COLS))
         self.post = gain(post_gain_db)
         self.latency = limiter.lookahead(fs)
         self._skip = self.latency

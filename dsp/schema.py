@@ -166,7 +166,8 @@ VALUE_MAX = 8     # characters of a formatted value there
 ABBREV = {"Polarity": "Pol", "L/R": "LR", "block": "blk", "slope": "slp", "Auto": "Au",
           "Multiband": "MB", "X-over": "XO", "Lo": "L", "Mid": "M", "Hi": "H", "thresh": "thr",
           "attack": "att", "release": "rel", "bypass": "byp", "Saturation": "Sat",
-          "Character": "Char", "bass": "lo", "below": "<", "Softness": "Soft", "ratio": "rat"}
+          "Character": "Char", "bass": "lo", "below": "<", "Softness": "Soft", "ratio": "rat",
+          "range": "rng", "De-esser": "DeEss"}
 
 
 def choice(pid, label, choices, default=0, doc=""):

@@ -25,7 +25,7 @@ from ui.views import (AssistView, Badge, ConfirmView, LoudnessView, MenuView, Me
                       ReferencesView, RemoteView, Screen, SnapshotView, TargetView)
 
 from .errors import UserError
-from .history import GR_LABELS, LOUDNESS_S, STRIP_S, History, gain_changes
+from .history import LOUDNESS_S, STRIP_S, History, gain_changes, panel_stages
 from .assistant_hand import AssistantHand, position_view, readings_view
 from .delivery_preview import DeliveryHand
 from .sink import MeterReading
@@ -353,7 +353,7 @@ class Controller:
         return MeterView(r.get("momentary_lufs", -math.inf), r.get("short_term_lufs", -math.inf),
                          r.get("integrated_lufs", -math.inf), r.get("true_peak_dbtp", -math.inf),
                          r.get("loudness_range_lu", math.nan), r.get("correlation_recent"),
-                         [(lab, gr.get(k, 0.0)) for k, lab in GR_LABELS])
+                         [(lab, gr.get(k, 0.0)) for k, lab in panel_stages(self.session.values, self.history)])
 
     def screen(self, now: float) -> Screen:
         nav = self.nav
@@ -368,7 +368,8 @@ class Controller:
                                 r.get("integrated_lufs", -math.inf), TARGETS[s.target].lufs, LOUDNESS_S)
         elif page == "reduction":
             gr = self._gr()
-            body = ReductionView([(lab, gr.get(k, 0.0), list(self.history.gr[k])) for k, lab in GR_LABELS],
+            body = ReductionView([(lab, gr.get(k, 0.0), list(self.history.gr[k]))
+                                  for k, lab in panel_stages(s.values, self.history)],
                                  STRIP_S)
         elif page == "phase":
             r = self._results()

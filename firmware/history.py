@@ -11,9 +11,32 @@ import math
 RATE_HZ = 10
 LOUDNESS_S = 60
 STRIP_S = 10
-# the stages that change gain, as the sink names them, with their one-letter labels
-GR_LABELS = (("glue", "G"), ("multiband.low", "L"), ("multiband.mid", "M"),
-             ("multiband.high", "H"), ("clipper", "C"), ("limiter", "X"))
+# the stages that change gain, as the sink names them, in chain order, with
+# their one-letter labels and the switches that engage them
+GR_LABELS = (("dyneq.b1", "1"), ("dyneq.b2", "2"), ("deess", "S"), ("glue", "G"),
+             ("multiband.low", "L"), ("multiband.mid", "M"), ("multiband.high", "H"),
+             ("clipper", "C"), ("limiter", "X"))
+ENGAGED_BY = {"dyneq.b1": ("dyneq.on", "dyneq.b1_on"), "dyneq.b2": ("dyneq.on", "dyneq.b2_on"),
+              "deess": ("deess.on",), "glue": ("glue.on",), "multiband.low": ("multiband.on",),
+              "multiband.mid": ("multiband.on",), "multiband.high": ("multiband.on",),
+              "clipper": ("clipper.on",), "limiter": ("limiter.on",)}
+OPTIONAL = ("dyneq.b1", "dyneq.b2", "deess")     # shown only while engaged
+PANEL_ROWS = 6            # the stages a 128 x 64 page has room for
+
+
+def panel_stages(values: dict, history: "History", rows: int = PANEL_ROWS) -> list[tuple[str, str]]:
+    """The (stage, label) rows a panel page shows, in chain order: the core
+    stages always, the dynamic bands and the de-esser while engaged. When
+    that is more than ``rows``, the core stages switched off give way first,
+    then those idle over the whole strip, then the last ones."""
+    def engaged(k):
+        return all(values.get(p, 0.0) for p in ENGAGED_BY[k])
+    out = [(k, lab) for k, lab in GR_LABELS if k not in OPTIONAL or engaged(k)]
+    for drop in (lambda k: k not in OPTIONAL and not engaged(k),
+                 lambda k: k not in OPTIONAL and not any(abs(g) >= 0.05 for g in history.gr[k])):
+        if len(out) > rows:
+            out = [(k, lab) for k, lab in out if not drop(k)]
+    return out[:rows]
 
 
 def gain_changes(sink) -> dict[str, float]:

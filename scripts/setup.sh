@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # ffmpeg: check's lossy peaks (AAC, MP3); libebur128-1: the meter tests' second opinion;
 # chromium: the browser page's tests (headless, driven over its DevTools protocol)
-APT_PKGS=(libsndfile1 libportaudio2 jackd2 systemd tmux ffmpeg libebur128-1 chromium)
+APT_PKGS=(libsndfile1 libportaudio2 jackd2 systemd tmux ffmpeg libebur128-1 chromium espeak-ng)
 PY=${PYTHON:-python3}
 
 need=()

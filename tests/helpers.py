@@ -34,6 +34,20 @@ REF16 = firwin(16 * 32 + 1, 1 / 16, window=("kaiser", kaiser_beta(60)))
 REF16 *= 16 / REF16.sum()
 
 
+def say(text: str, folder, fs: int) -> np.ndarray:
+    """Speech from espeak-ng (installed by `make setup`) at fs, stereo,
+    peaking at -6 dBFS."""
+    import soundfile as sf
+    from scipy.signal import resample_poly
+    path = folder / "speech.wav"
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(path), text], check=True,
+                   capture_output=True, timeout=60)
+    x, rate = sf.read(path)
+    x = resample_poly(x, fs, rate)
+    x = x / np.max(np.abs(x)) * 10 ** (-6 / 20)
+    return np.stack([x, x], 1)
+
+
 def db(x):
     """dB of a magnitude (real or complex input), in float64 so tiny values stay finite."""
     return 20 * np.log10(np.maximum(np.abs(np.asarray(x)).astype(np.float64), 1e-300))

@@ -297,7 +297,7 @@ def test_the_box_with_keys_on_the_real_engine(jack_server, tmp_path):
                                          "--seconds", "120"], env)
     try:
         pane.wait(has("page: meters"), timeout=180)
-        pane.keys("h", "q", "q", "q", "z")              # menu, down to Glue, open it
+        pane.keys("h", "q", "q", "q", "q", "q", "z")    # menu, down to Glue, open it
         pane.wait(has("glue.threshold_db=-20"))
         pane.keys("a")
         pane.wait(has("glue.threshold_db=-20.5"))

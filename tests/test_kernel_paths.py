@@ -9,7 +9,7 @@ from numba import njit
 
 from dsp.chain import Chain
 from dsp.kernels import chain as K
-from dsp.kernels import eq, glue, multiband, oversampled
+from dsp.kernels import deess, dyneq, eq, glue, multiband, oversampled
 from dsp.kernels.common import db_of, gain_of
 
 FS = 48000
@@ -20,6 +20,11 @@ ENGAGED = {
         "eq.high_shelf_gain_db": 6, "eq.lp_on": 1, "eq.lp_freq_hz": 12000}),
     "glue": (glue, K.TB_GLUE, K.SB_GLUE, {"glue.ratio": 4, "glue.threshold_db": -24,
                                           "glue.knee_db": 6, "glue.auto_release": 1}),
+    "dyneq": (dyneq, K.TB_DYN, K.SB_DYN, {
+        "dyneq.b1_on": 1, "dyneq.b1_threshold_db": -40, "dyneq.b1_freq_hz": 2000,
+        "dyneq.b2_on": 1, "dyneq.b2_type": 2, "dyneq.b2_freq_hz": 5000, "dyneq.b2_mode": 1,
+        "dyneq.b2_threshold_db": -40, "dyneq.b2_range_db": 6}),
+    "deess wide": (deess, K.TB_DS, K.SB_DS, {"deess.on": 1, "deess.mode": 1, "deess.threshold_db": -50}),
     "glue upward": (glue, K.TB_GLUE, K.SB_GLUE, {"glue.ratio": 4, "glue.threshold_db": -24,
                                                  "glue.up_on": 1, "glue.up_threshold_db": -12}),
     "multiband": (multiband, K.TB_MB, K.SB_MB, {
@@ -36,9 +41,12 @@ ENGAGED = {
 
 # where each module's per-pass scratch words start (rewritten every pass)
 SCRATCH_FROM = {eq: eq.S_X, glue: glue.S_WORK, multiband: multiband.S_BANDS,
-                oversampled: oversampled.S_SMIX}
-# the EQ's SIMD block path rounds exactly like its per-frame path (common.biquad_fused)
-TOLERANCE = {eq: 0.0}
+                oversampled: oversampled.S_SMIX, dyneq: dyneq.S_SIZE, deess: deess.S_SIZE}
+# the EQ's SIMD block path rounds exactly like its per-frame path
+# (common.biquad_fused); the dynamic bands' two paths are one function
+TOLERANCE = {eq: 0.0, dyneq: 0.0, deess: 0.0}
+# the stages that take the monitor's tap as well (none here)
+TAP = {dyneq: (-1,), deess: (False,)}
 
 
 @pytest.mark.parametrize("name", list(ENGAGED))
@@ -54,9 +62,9 @@ def test_block_and_per_frame_paths_agree(name):
     results = []
     for ramp in (0, 10 ** 6):
         S = c.S[sb:sb + mod.S_SIZE].copy()
-        buf = np.zeros((300, 3))
+        buf = np.zeros((300, K.W_COLS))
         buf[:, :2] = x[:300]
-        mod.process(buf, 300, T, S, ramp, 0.01)
+        mod.process(buf, 300, T, S, ramp, 0.01, *TAP.get(mod, ()))
         results.append((buf[:, :2], S))
     (a, sa), (b, sbb) = results
     changed = np.abs(a - x[:300]).max()

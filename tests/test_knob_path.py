@@ -63,7 +63,7 @@ def _glue_page():
     e1 = table.encoders["enc1"]
     t = gpio.press(table.buttons["back"], 0.0, hold=0.05)
     loop.step(t + 0.5)
-    t = gpio.turn(e1["a"], e1["b"], 3, t + 1.0)           # Input, EQ, Glue
+    t = gpio.turn(e1["a"], e1["b"], 5, t + 1.0)           # Input, EQ, Dyn EQ, De-esser, Glue
     loop.step(t + 0.01)
     t = gpio.press(e1["push"], t + 0.1, hold=0.05)
     loop.step(t + 1.0)

@@ -127,3 +127,27 @@ def test_the_solo_button_cycles_and_every_page_says_so():
         assert screen.badge.listen == "mono"
         img = np.array(render(screen), dtype=bool)
         assert img[-2, :].mean() > 0.5           # the inverted listening line at the bottom
+
+
+def test_the_taps_join_the_cycle_while_their_module_is_on_and_every_page_says_so():
+    """The solo button passes through a dynamic EQ band's detector or the
+    de-esser's removed signal only while that band or the de-esser is on; a
+    tap on is a warning line on every page naming it."""
+    from PIL import Image, ImageDraw
+
+    from ui.draw import LINE_H, text
+    c = Chain(FS, dict(presets.load("default"), **{"dyneq.b2_on": 1.0, "deess.on": 1.0}))
+    ctl = Controller(Session(c))
+    seen = []
+    for _ in range(8):
+        ctl.handle(KEYMAP["m"], 0.0)
+        seen.append(ctl.session.solo)
+    assert seen == ["mono", "mid", "side", "delta", "dyn2", "deess", "stereo", "mono"]
+    ctl.session.set_solo("dyn1", "test")          # OSC and the page reach every tap
+    assert c.solo == "dyn1"
+    for page in ("meters", "menu", "snapshots"):
+        ctl.nav.page = page
+        img = np.array(render(ctl.screen(0.0)), dtype=bool)
+        line = Image.new("1", (128, LINE_H), 1)         # what the bottom line must read
+        text(ImageDraw.Draw(line), (1, 1), "LISTENING: DYN 1 DETECTOR"[:128 // 6], fill=0)
+        assert np.array_equal(img[-LINE_H:, :], np.array(line, dtype=bool)), page

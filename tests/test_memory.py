@@ -444,11 +444,11 @@ def test_the_laptop_mode_boots_into_the_state_it_was_left_in(tmp_path):
         assert p.returncode == 0, err
         return screen.read_text(errors="replace")
     # menu, down to Glue, open it, threshold two steps down: then a clean stop
-    sim(keys=b"hqqqzaa")
+    sim(keys=b"hqqqqqzaa")
     saved = state.StateStore(str(sd)).load().state
     assert saved["values"]["glue.threshold_db"] == -19.0 and saved["preset"] == "neutral"
-    assert "glue.threshold_db=-19 " in sim(keys=b"hqqqz")     # no --preset: the saved state
-    assert "glue.threshold_db=-18 " in sim("--fresh", keys=b"hqqqz")   # BACK held: the preset...
+    assert "glue.threshold_db=-19 " in sim(keys=b"hqqqqqz")     # no --preset: the saved state
+    assert "glue.threshold_db=-18 " in sim("--fresh", keys=b"hqqqqqz")   # BACK held: the preset...
     assert state.StateStore(str(sd)).load().state["values"]["glue.threshold_db"] == -19.0  # ...kept
 
 

@@ -20,6 +20,22 @@ from helpers import jackd_dummy
 from ui.actions import Action
 
 
+def test_nrpn_numbers_stay_where_controllers_learned_them():
+    """Numbers written down in docs/midi-map.md before the dynamic EQ and
+    de-esser came (blocks per module): a module added later takes a new
+    block and moves nothing. Every parameter has one number, and back."""
+    from dsp import params
+    from firmware.remote.midi import pid_of_nrpn
+    assert nrpn_number("input.on") == 0
+    assert nrpn_number("glue.ratio") == (2 << 7) | 2
+    assert nrpn_number("glue.up_on") == (2 << 7) | 11
+    assert nrpn_number("limiter.ceiling_dbtp") >> 7 == 7
+    numbers = {nrpn_number(p.id) for p in params.SCHEMA}
+    assert len(numbers) == len(params.SCHEMA)
+    assert all(pid_of_nrpn(nrpn_number(p.id)) == p.id for p in params.SCHEMA)
+    assert pid_of_nrpn(127) is None and pid_of_nrpn(40 << 7) is None
+
+
 def test_parser_running_status_realtime_sysex_and_garbage():
     p = Parser()
     data = bytes([0x42, 0x11,                       # stray data bytes: nothing to belong to

@@ -35,10 +35,12 @@ def counted(args: str) -> str:
     """)
 
 
-@pytest.mark.parametrize("monitor", ["processed", "bypass", "reference", "delivery"])
+@pytest.mark.parametrize("monitor", ["processed", "bypass", "reference", "delivery", "dyn1", "deess"])
 def test_chain_kernel_allocates_nothing_per_block(monitor):
     """Whatever is heard: the processed output, compare (the safety limiter on
-    the raised input), a reference track or the delivery's plain gain."""
+    the raised input), a reference track, the delivery's plain gain, or a tap
+    (a dynamic EQ band's detector, what the de-esser removes); with every
+    module acting, the dynamic EQ bands and the de-esser too."""
     code = textwrap.dedent("""
         import numpy as np
         from numba import njit
@@ -47,7 +49,9 @@ def test_chain_kernel_allocates_nothing_per_block(monitor):
         from dsp.kernels import chain as K
         values = {"eq.bell1_gain_db": 2, "glue.ratio": 2, "multiband.on": 1, "saturation.on": 1,
                   "stereo.width_pct": 120, "stereo.mono_bass_on": 1, "clipper.on": 1,
-                  "limiter.on": 1, "output.dither": 2, "glue.up_on": 1}
+                  "limiter.on": 1, "output.dither": 2, "glue.up_on": 1,
+                  "dyneq.b1_on": 1, "dyneq.b1_threshold_db": -50, "dyneq.b2_on": 1,
+                  "dyneq.b2_threshold_db": -50, "deess.on": 1, "deess.threshold_db": -60}
         c = Chain(48000, values, reference_bytes=8 << 20)
         x = (np.random.default_rng(0).standard_normal((512, 2)) * 0.3).astype(np.float32)
         y = np.empty_like(x)
@@ -55,7 +59,10 @@ def test_chain_kernel_allocates_nothing_per_block(monitor):
         bank = ReferenceBank(c.R, 48000)
         r = (np.random.default_rng(1).standard_normal((96000, 2)) * 0.2).astype(np.float32)
         c.set_reference(bank.place(0, prepare(r, 48000, 48000, bank.slot_frames), "r").selector)
-        c.set_monitor(MONITOR, -3.0 if MONITOR == "delivery" else 0.0)
+        if MONITOR in ("dyn1", "deess"):
+            c.set_solo(MONITOR)
+        else:
+            c.set_monitor(MONITOR, -3.0 if MONITOR == "delivery" else 0.0)
 
         @njit
         def drive(x, y, T, S, W, R, reps):

@@ -11,7 +11,7 @@ from firmware.cli import main
 from ui import screens
 from ui.views import MenuView, Screen
 
-ITEMS = ["Meters", "Input", "EQ", "Glue", "Multiband", "Saturation", "Stereo", "Clipper",
+ITEMS = ["Meters", "Input", "EQ", "Dyn EQ", "De-esser", "Glue", "Multiband", "Saturation", "Stereo", "Clipper",
          "Limiter", "Output", "Target", "Loudness", "Reduction", "Phase", "Snapshots",
          "References", "Assistant", "Proposals", "Presets", "Remote"]
 

@@ -73,14 +73,14 @@ def test_sim_in_tmux(tmp_path):
         t_first = time.monotonic()
         pane.keys("h")                                   # back: the menu
         lines = pane.wait(has("page: menu"))
-        items = ["Meters", "Input", "EQ", "Glue", "Multiband", "Saturation", "Stereo", "Clipper",
+        items = ["Meters", "Input", "EQ", "Dyn EQ", "De-esser", "Glue", "Multiband", "Saturation", "Stereo", "Clipper",
                  "Limiter", "Output", "Target", "Loudness", "Reduction", "Phase", "Snapshots",
                  "References", "Assistant", "Proposals", "Presets", "Remote"]
         want = np.asarray(screens.render(Screen("menu", MenuView(items, 0))).convert("L")) > 127
         assert np.array_equal(screen_bits(lines), want.astype(np.uint8))
-        pane.keys("q", "q", "q")                          # encoder 1 down the menu to Glue
+        pane.keys("q", "q", "q", "q", "q")                # encoder 1 down the menu to Glue
         lines = pane.wait(lambda ls: np.array_equal(screen_bits(ls), (np.asarray(
-            screens.render(Screen("menu", MenuView(items, 3))).convert("L")) > 127).astype(np.uint8)))
+            screens.render(Screen("menu", MenuView(items, 5))).convert("L")) > 127).astype(np.uint8)))
         pane.keys("z")                                    # push: open Glue
         pane.wait(has("glue.threshold_db=-20"))
         pane.keys("a", "a")                               # encoder 1 two steps down

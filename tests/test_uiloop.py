@@ -25,7 +25,7 @@ def test_a_scripted_panel_turns_compares_and_undoes_through_the_session():
     session.subscribe(lambda ch: sources.append((ch.kind, ch.source)))
     ctl = Controller(session, source="script")
     script = [(0.0, Action("back", "press"))]                     # the menu
-    script += [(0.1 + 0.01 * k, Action("enc1", "turn", 1)) for k in range(3)]   # down to Glue
+    script += [(0.1 + 0.01 * k, Action("enc1", "turn", 1)) for k in range(5)]   # down to Glue
     script += [(0.2, Action("enc1", "press")),                    # open it
                (0.3, Action("enc1", "turn", -4)),                 # threshold -18 -> -20
                (0.4, Action("compare", "press")),
@@ -35,7 +35,7 @@ def test_a_scripted_panel_turns_compares_and_undoes_through_the_session():
     loop.step(0.05)
     assert ctl.nav.page == "menu"
     loop.step(0.15)
-    assert ctl.nav.cursor == 3
+    assert ctl.nav.cursor == 5
     loop.step(0.25)
     assert ctl.nav.page == "module" and ctl.nav.entry.key == "glue"
     loop.step(0.45)

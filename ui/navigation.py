@@ -7,7 +7,8 @@ parameters four at a time, one per encoder), target, snapshots, references,
 presets. The controls:
 
   any page     compare: toggle processed / loudness-matched bypass
-               compare double: next listening mode (stereo, mono, mid, side, delta)
+               compare double: next listening mode (stereo, mono, mid, side, delta,
+                 and the taps of the dynamic EQ bands and de-esser that are on)
                compare long: snapshots page          back: up one level
                back long: home (meters)              bypass long: undo, double: redo
                back double: REF, the chosen reference track / the programme

@@ -22,6 +22,11 @@ from .views import (AssistView, ConfirmView, LoudnessView, MenuView, MeterView, 
                     RemoteView, Screen, SnapshotView, TargetView)
 
 
+# the warning line of the listening modes that play a signal inside the chain
+TAP_NAMES = {"dyn1": "LISTENING: DYN 1 DETECTOR", "dyn2": "LISTENING: DYN 2 DETECTOR",
+             "deess": "LISTENING: DE-ESS REMOVED"}
+
+
 class ScreenError(ValueError):
     pass
 
@@ -411,7 +416,8 @@ def render(screen: Screen, size: tuple[int, int] = (W, H)) -> Image.Image:
         if b.listen != "stereo":
             line = f"R{num} {b.listen.upper()} {name[:14]}"
     if not line and b.listen != "stereo":
-        line = f"LISTENING: {b.listen.upper()}"      # people forget that delta is on
+        # people forget that delta, or a band's detector, is on
+        line = TAP_NAMES.get(b.listen) or f"LISTENING: {b.listen.upper()}"
     if line:
         # faults, xruns, errors, a listening mode: an inverted line over the
         # bottom of any page

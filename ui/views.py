@@ -163,7 +163,7 @@ class Badge:
     """The compare state, drawn top right on every page."""
     mode: str = "processed"      # processed | bypass | matched | reference | delivery
     offset_db: float = 0.0       # the loudness difference removed (added, for a reference)
-    listen: str = "stereo"       # stereo | mono | mid | side | delta: shown when not stereo
+    listen: str = "stereo"       # the listening mode (SOLOS): shown when not stereo
     reference: tuple | None = None   # (number, name, LUFS) of the reference playing
     delivery: str = ""           # the DELIVERY label (DELIV-5.3, DELIV+8.8dr) while heard
 

@@ -2,7 +2,9 @@
 
 ``process(x, y, n, T, S, W, R)`` reads n stereo float32 frames from x, writes n
 to y. T is the published coefficient set (targets), S the chain's whole state, W
-a (CHUNK, 3) float64 work buffer, R the monitor's reference tracks (float32,
+a (CHUNK, W_COLS) float64 work buffer (left, right, the output stage's silence
+count, and the two tap columns a stage fills for the monitor when a listening
+mode plays its inner signal), R the monitor's reference tracks (float32,
 kernels/monitor.py; may be empty). Nothing here allocates, locks, logs or touches
 Python objects, so the engine's @cfunc callback can call it as it is.
 
@@ -17,14 +19,16 @@ import math
 
 from numba import njit
 
-from . import eq, glue, input_stage, limiter, monitor, multiband, output_stage, oversampled
+from . import deess, dyneq, eq, glue, input_stage, limiter, monitor, multiband, output_stage, oversampled
 from .common import JIT, smooth
 from .layout import Layout
 
 CHUNK = 128
+W_COLS = 5
 # The stages in processing order, by the name the coefficient design uses
 # (dsp/modules: a module's STAGE), each with its slice of T and of S.
-STAGES = (("input", input_stage), ("eq", eq), ("glue", glue), ("multiband", multiband),
+STAGES = (("input", input_stage), ("eq", eq), ("dyneq", dyneq), ("deess", deess),
+          ("glue", glue), ("multiband", multiband),
           ("oversampled", oversampled), ("limiter", limiter), ("output", output_stage),
           ("monitor", monitor))
 
@@ -41,12 +45,13 @@ S_SEQ, S_RAMP, S_SILENT, S_NONFINITE, S_FAULTS = _S.each(5)
 S_HEADER = _S.size
 S_BASE = {name: _S.take(kern.S_SIZE) for name, kern in STAGES}
 S_TOTAL = _S.size
-TB_IN, TB_EQ, TB_GLUE, TB_MB, TB_OS, TB_LIM, TB_OUT, TB_MON = T_BASE.values()
-SB_IN, SB_EQ, SB_GLUE, SB_MB, SB_OS, SB_LIM, SB_OUT, SB_MON = S_BASE.values()
+TB_IN, TB_EQ, TB_DYN, TB_DS, TB_GLUE, TB_MB, TB_OS, TB_LIM, TB_OUT, TB_MON = T_BASE.values()
+SB_IN, SB_EQ, SB_DYN, SB_DS, SB_GLUE, SB_MB, SB_OS, SB_LIM, SB_OUT, SB_MON = S_BASE.values()
 
 T_LIM_WIN = TB_LIM + limiter.WIN
 # (coefficient base, state base, count) of every module's smoothed values
 SMOOTHED = ((TB_IN, SB_IN, input_stage.N_SMOOTH), (TB_EQ, SB_EQ, eq.N_SMOOTH),
+            (TB_DYN, SB_DYN, dyneq.N_SMOOTH), (TB_DS, SB_DS, deess.N_SMOOTH),
             (TB_GLUE, SB_GLUE, glue.N_SMOOTH), (TB_MB, SB_MB, multiband.N_SMOOTH),
             (TB_OS, SB_OS, oversampled.N_SMOOTH), (TB_LIM, SB_LIM, limiter.N_SMOOTH),
             (TB_OUT, SB_OUT, output_stage.N_SMOOTH))
@@ -105,6 +110,10 @@ def process(x, y, n, T, S, W, R):
     s_in = S[SB_IN:SB_IN + input_stage.S_SIZE]
     t_eq = T[TB_EQ:TB_EQ + eq.T_SIZE]
     s_eq = S[SB_EQ:SB_EQ + eq.S_SIZE]
+    t_dy = T[TB_DYN:TB_DYN + dyneq.T_SIZE]
+    s_dy = S[SB_DYN:SB_DYN + dyneq.S_SIZE]
+    t_ds = T[TB_DS:TB_DS + deess.T_SIZE]
+    s_ds = S[SB_DS:SB_DS + deess.S_SIZE]
     t_gl = T[TB_GLUE:TB_GLUE + glue.T_SIZE]
     s_gl = S[SB_GLUE:SB_GLUE + glue.S_SIZE]
     t_mb = T[TB_MB:TB_MB + multiband.T_SIZE]
@@ -127,10 +136,18 @@ def process(x, y, n, T, S, W, R):
             ramp = int(T[T_RAMPN])
         load_chunk(x, c0, m, W, S)
         live = T[T_MONITOR] != 0.0
+        tap = -1
         if live:
             monitor.push_dry(W, m, s_mon)
+            tap = monitor.tap_of(t_mon, s_mon)
+            if tap >= 0:
+                for i in range(m):
+                    W[i, 3] = 0.0
+                    W[i, 4] = 0.0
         input_stage.process(W, m, t_in, s_in, ramp, k)
         eq.process(W, m, t_eq, s_eq, ramp, k)
+        dyneq.process(W, m, t_dy, s_dy, ramp, k, tap)
+        deess.process(W, m, t_ds, s_ds, ramp, k, tap == dyneq.BANDS)
         glue.process(W, m, t_gl, s_gl, ramp, k)
         multiband.process(W, m, t_mb, s_mb, ramp, k)
         oversampled.process(W, m, t_os, s_os, ramp, k)

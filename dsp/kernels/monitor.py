@@ -40,6 +40,10 @@ Listening (SOLO, after compare; the engineer's solo buttons):
   3  side: the side, (L - R) / 2, on both.
   4  delta: the chain's output minus the latency-aligned input, both
      channels: only what the processing adds, at its own level.
+  5, 6  a dynamic EQ band's detector (its sidechain), and
+  7  what the de-esser removes: a signal inside the chain, which that stage
+     writes to the work buffer's tap columns (tap_of says which) for the
+     monitor to play instead of the output, at its own level.
 
 Switching cross-fades over ~20 ms between two time-aligned signals, so it
 cannot click; the matching gain itself moves slowly (GAIN_K, ~0.3 s) so the
@@ -112,10 +116,32 @@ def reset(T, S):
     S[S_SOLO_X] = 1.0
 
 
+TAP0 = 5              # the first listening mode that plays a tap
+
+
 @njit(inline="always", **JIT)
-def _solo(mode, l, r, dl, dr):
+def tap_of(T, S):
+    """Which tap the stages fill for this chunk: the listening mode's, or
+    while a fade from a tap mode runs, that one's; -1 for none."""
+    to = int(T[SOLO])
+    if to >= TAP0:
+        return to - TAP0
+    frm = int(S[S_SOLO_FROM])
+    x = S[S_SOLO_X]
+    if int(S[S_SOLO_TO]) != to:          # the fade process() is about to start
+        frm = int(S[S_SOLO_TO]) if x >= 0.5 else frm
+        x = 0.0
+    if x != 1.0 and frm >= TAP0:
+        return frm - TAP0
+    return -1
+
+
+@njit(inline="always", **JIT)
+def _solo(mode, l, r, dl, dr, tl, tr):
     """One listening mode of a frame: (l, r) as compare left it, (dl, dr) the
-    chain's output minus the aligned input."""
+    chain's output minus the aligned input, (tl, tr) the tap."""
+    if mode >= TAP0:
+        return tl, tr
     if mode == 1 or mode == 2:
         m = 0.5 * (l + r)
         return m, m
@@ -332,12 +358,14 @@ def process(buf, n, T, S, R):
             if sto != 0 or sx != 1.0:
                 dl = wl - S[S_RINGL + rd]
                 dr = wr - S[S_RINGR + rd]
-                nl, nr = _solo(sto, ol, orr, dl, dr)
+                tl = buf[i, 3]
+                tr = buf[i, 4]
+                nl, nr = _solo(sto, ol, orr, dl, dr, tl, tr)
                 if sx != 1.0:
                     sx += xk * (1.0 - sx)
                     if 1.0 - sx < 1e-7:
                         sx = 1.0
-                    pl, pr = _solo(sfrom, ol, orr, dl, dr)
+                    pl, pr = _solo(sfrom, ol, orr, dl, dr, tl, tr)
                     nl = (1.0 - sx) * pl + sx * nl
                     nr = (1.0 - sx) * pr + sx * nr
                 ol = nl

@@ -15,10 +15,10 @@ A slice declares:
 Adding a module: a slice here, a kernel in dsp/kernels (called in order by
 kernels/chain.py), and its name in ALL below.
 """
-from . import clipper, eq, glue, input, limiter, multiband, output, saturation, stereo
+from . import clipper, deess, dyneq, eq, glue, input, limiter, multiband, output, saturation, stereo
 from . import monitor, oversampled
 
-ALL = (input, eq, glue, multiband, saturation, stereo, clipper, limiter, output)
+ALL = (input, eq, dyneq, deess, glue, multiband, saturation, stereo, clipper, limiter, output)
 # stages designed from several modules' values: the 4x section shared by
 # saturation, stereo and clipper, and the monitor stage (compare), which also
 # takes the listening mode

@@ -2,7 +2,8 @@
 else. Loudness-matched compare against the input, snapshots lowered to a
 common loudness, a reference track at the programme's loudness, or the
 delivery (the processed output at the gain a target render applies); then the
-listening mode (stereo, mono, mid, side, delta). Never part of a render's
+listening mode (stereo, mono, mid, side, delta; or a dynamic band's
+detector, or what the de-esser removes). Never part of a render's
 result. Its true-peak safety limiter holds the limiter's ceiling, so it reads
 the limiter's values too."""
 import math
@@ -21,7 +22,12 @@ STAGE = "monitor"
 READS = ("limiter",)
 MODES = ("processed", "bypass", "matched", "reference", "delivery")
 NO_REFERENCE = (0, 0, 0.0)  # (first frame, frames, integrated LUFS) of the selected reference
-SOLOS = ("stereo", "mono", "mid", "side", "delta")     # listening, after compare
+# listening, after compare; from TAP0 on a signal inside the chain (the taps)
+SOLOS = ("stereo", "mono", "mid", "side", "delta", "dyn1", "dyn2", "deess")
+TAPS = SOLOS[K.TAP0:]
+# the switches that must be on for a tap to carry anything
+TAP_SWITCHES = {"dyn1": ("dyneq.on", "dyneq.b1_on"), "dyn2": ("dyneq.on", "dyneq.b2_on"),
+                "deess": ("deess.on",)}
 MATCH_TAU_S = 0.3          # the matching gain follows the short-term offset this slowly
 CROSSFADE_TAU_S = 0.004    # compare switches: ~99 % within 20 ms
 

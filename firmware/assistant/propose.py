@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -32,7 +33,8 @@ from .analysis import CENTRES, MIN_VALID_S, Analysis, analyse, loudest_stretch
 from . import ASPECTS
 from .plan import (Proposal, _EqBook, _free_bands, _measured, _Plan, _render, loud_part_gr,
                    render_with_gr)
-from .words import Add, Eq, Glue, HoldBassSide, Louder, Set, ToTarget, Upward, check as check_word
+from .words import (Add, DeEss, Eq, Glue, Harsh, HoldBassSide, Louder, Set, ToTarget, Upward,
+                    check as check_word)
 
 WIDTH_MIN, WIDTH_MAX = 80.0, 130.0
 WIDTH_LO, WIDTH_HI = 200.0, 10000.0   # where width is judged: above the mono-ish bass
@@ -234,6 +236,17 @@ def _words(plan, book, word_list, k, tgt, fs, capture, d_mid, notes, against) ->
                 _word_glue(plan, word, wd, m, k, fs, capture)
             elif isinstance(m, Upward):
                 _word_upward(plan, word, wd, m, k, fs, capture)
+            elif isinstance(m, (Harsh, DeEss)):
+                from . import dynamic_words as dyn      # scipy: only when such a word is asked
+                if isinstance(m, DeEss):
+                    dyn.deess(plan, word, wd, k, fs, capture, notes)
+                    continue
+                cut = m.cut
+
+                def static(f, why, cut=cut, word=word, wd=wd):
+                    _word_eq(book, word, replace(wd, why=why), replace(cut, freq_hz=f), k, d_mid,
+                             notes, against)
+                dyn.harsh(plan, word, wd, m, k, fs, capture, notes, static)
             elif isinstance(m, HoldBassSide):
                 _hold_bass_side(plan, book, word, m.below_hz)
     return loudness_word

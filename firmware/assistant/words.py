@@ -14,7 +14,8 @@ Sources:
   +4 dB shelf at 6 kHz and a -2 dB low shelf at 140 Hz.
 - Opposites ("darker", "narrower", "more dynamic") are the reverse moves.
 - The rest are the common mastering reading of the word, named per word:
-  harshness lives at 2-5 kHz, mud at 200-400 Hz, air above 10 kHz, a full
+  harshness lives at 2-5 kHz (cut dynamically where it comes and goes),
+  sibilance above 4 kHz in bursts (the de-esser), mud at 200-400 Hz, air above 10 kHz, a full
   low end is 60-200 Hz, "punch" is a compressor slow enough to let the
   attack through, "glue" is 1-2 dB of gentle bus compression, "detail" is
   gentle upward compression below the programme's quieter passages (all judged
@@ -68,6 +69,18 @@ class Upward:
 
 
 @dataclass(frozen=True)
+class Harsh:
+    """A cut where the analysis finds the harshness: a dynamic EQ band if it
+    comes and goes, else ``cut`` moved there (dynamic_words.py)."""
+    cut: Eq
+
+
+@dataclass(frozen=True)
+class DeEss:
+    """The de-esser, tuned to where the programme hisses (dynamic_words.py)."""
+
+
+@dataclass(frozen=True)
 class Louder:
     lu: float            # loudness to add over the current sound, measured on the render
 
@@ -98,8 +111,10 @@ WORDS: dict[str, Word] = {
                      "bright: more 2-8 kHz, less below 250 Hz", "SAFE medians / 3"),
     "darker": Word((Eq("high_shelf", 6300, -1.5), Eq("bell", 3150, -1.0, 1.0)),
                    "dark: less 2-8 kHz", "the reverse of bright"),
-    "less harsh": Word((Eq("bell", 3150, -1.5, 1.4),),
+    "less harsh": Word((Harsh(Eq("bell", 3150, -1.5, 1.4)),),
                        "harshness lives at 2-5 kHz", "mastering practice"),
+    "de-ess": Word((DeEss(),), "sibilance lives above 4 kHz, in bursts", "mastering practice"),
+    "less sibilant": Word((DeEss(),), "sibilance lives above 4 kHz, in bursts", "mastering practice"),
     "clearer": Word((Eq("bell", 315, -1.0, 1.0), Eq("high_shelf", 8000, 0.7)),
                     "clarity: less low-mid mask, a touch of top", "mastering practice"),
     "more air": Word((Eq("high_shelf", 12500, 1.5),),
@@ -136,7 +151,8 @@ WORDS: dict[str, Word] = {
                         "a lift: a little louder, wider and airier than now",
                         "issue #17: +0.5-1 LU, a little more width and air", snapshot=True),
 }
-ALIASES = {"lift": "chorus lift", "the chorus should lift": "chorus lift",
+ALIASES = {"lift": "chorus lift", "the chorus should lift": "chorus lift", "de ess": "de-ess",
+           "deess": "de-ess",
            "less squashed": "more dynamic", "punch": "punchier", "more punch": "punchier"}
 
 
@@ -174,7 +190,9 @@ VAGUE: dict[str, tuple[Reading, ...]] = {word: tuple(Reading(w, SAYS[w]) for w i
 
 
 def _key(word: str) -> str:
-    w = word.strip().lower().replace("-", " ")
+    w = word.strip().lower()
+    if w not in WORDS:
+        w = w.replace("-", " ")
     return ALIASES.get(w, w)
 
 

@@ -63,7 +63,7 @@ class Arena:
         self.t0 = a.take(self.t_len)
         self.t1 = a.take(self.t_len)
         self.s = a.take(K.S_TOTAL)
-        self.w = a.take(K.CHUNK * 3)
+        self.w = a.take(K.CHUNK * K.W_COLS)
         self.mt = a.take(MK.MT_SIZE)
         self.ms = a.take(MK.MS_SIZE)
         self.dur = a.take(DUR_BINS)
@@ -129,7 +129,7 @@ def compile_callback():
     T_N, S_N, TL = K.T_TOTAL, K.S_TOTAL, L.t_len
     T0, T1, S0, W0 = L.t0, L.t1, L.s, L.w
     MT0, MS0, D0, MEAS0 = L.mt, L.ms, L.dur, L.meas
-    CH = K.CHUNK
+    CH, WC = K.CHUNK, K.W_COLS
     MT_N, MS_N = MK.MT_SIZE, MK.MS_SIZE
     sig = types.int32(types.voidptr, types.voidptr, types.uint64, types.voidptr, types.uint64,
                       types.voidptr)
@@ -189,7 +189,7 @@ def compile_callback():
         head = T[K.T_SEQ]
         r0 = int(A[H_R0])
         R = A[r0:r0 + int(A[H_RN])].view(np.float32)
-        K.process(src, y, frames, T, A[S0:S0 + S_N], A[W0:W0 + CH * 3].reshape((CH, 3)), R)
+        K.process(src, y, frames, T, A[S0:S0 + S_N], A[W0:W0 + CH * WC].reshape((CH, WC)), R)
         if head != A[base + TL - 1] or head != T[K.T_SEQ]:
             A[H_TORN] += 1.0
         MK.process(y, frames, A[MT0:MT0 + MT_N], A[MS0:MS0 + MS_N])

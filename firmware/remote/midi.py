@@ -12,8 +12,9 @@ Messages, read from raw bytes: running status, system real-time bytes
 interleaved anywhere, system exclusive skipped, stray data bytes ignored.
 Controls (the default map, generated from the schema, overridable in TOML):
 
-- NRPN, parameter number = the parameter's index in the schema (see
-  `masterbox params`), 14-bit absolute over the control's taper (CC 99/98
+- NRPN, parameter number MSB = the module's block (NRPN_BLOCKS), LSB = the
+  parameter's place in its module (see `masterbox params --midi-map`), so a
+  module or parameter added later never moves a number; 14-bit absolute over the control's taper (CC 99/98
   select, 6/38 data MSB/LSB, 96/97 increment/decrement, 101/100 = 127 the null
   that ends a burst). A 7-bit CC on +-12 dB is 0.19 dB a step: too coarse for
   mastering; 14 bits are 0.0015 dB.
@@ -142,13 +143,26 @@ class Nrpn:
         return None
 
 
+# each module's NRPN block (the number's MSB), in the order the modules came:
+# a new module takes the next block and a new parameter its module's next
+# LSB, so what a controller was set up with keeps working
+NRPN_BLOCKS = ("input", "eq", "glue", "multiband", "saturation", "stereo", "clipper", "limiter",
+               "output", "dyneq", "deess")
+
+
+def _module_ids(module: str) -> list[str]:
+    return [p.id for p in params.SCHEMA if p.module == module]
+
+
 def nrpn_number(pid: str) -> int:
-    return list(params.defaults()).index(pid)
+    p = params.get(pid)
+    return NRPN_BLOCKS.index(p.module) << 7 | _module_ids(p.module).index(pid)
 
 
 def pid_of_nrpn(n: int) -> str | None:
-    ids = list(params.defaults())
-    return ids[n] if 0 <= n < len(ids) else None
+    block, at = n >> 7, n & 127
+    ids = _module_ids(NRPN_BLOCKS[block]) if 0 <= block < len(NRPN_BLOCKS) else []
+    return ids[at] if at < len(ids) else None
 
 
 def fraction_value(pid: str, f: float) -> float:

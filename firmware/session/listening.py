@@ -5,7 +5,7 @@ saved or reaches a render; a hand's move returns to plain processed."""
 from __future__ import annotations
 
 from dsp import params
-from dsp.modules.monitor import SOLOS
+from dsp.modules.monitor import SOLOS, TAP_SWITCHES
 
 from ..errors import UserError
 from .changes import Change
@@ -80,9 +80,10 @@ class ListeningTopic:
             return self._emit(source, "listen", {}, {"listen": mode})
 
     def set_solo(self, mode: str, source: str) -> Change | None:
-        """Switch the listening mode (after compare): stereo, mono, mid, side
-        or delta. A monitoring choice like compare: never saved, never sent
-        to a render."""
+        """Switch the listening mode (after compare): stereo, mono, mid, side,
+        delta, or a tap: a dynamic band's detector (dyn1, dyn2) or what the
+        de-esser removes (deess). A monitoring choice like compare: never
+        saved, never sent to a render."""
         if mode not in SOLOS:
             raise UserError(f"listening mode {mode!r}: use one of {', '.join(SOLOS)}")
         with self._lock:
@@ -95,8 +96,12 @@ class ListeningTopic:
             return self._emit(source, "listen", {}, {"solo": mode, "from": old})
 
     def cycle_solo(self, source: str) -> Change | None:
-        """The next listening mode in SOLOS' order (the solo button)."""
-        return self.set_solo(SOLOS[(SOLOS.index(self._solo) + 1) % len(SOLOS)], source)
+        """The next listening mode in SOLOS' order (the solo button), past
+        the taps of dynamic bands and a de-esser that are off."""
+        v = self._values
+        order = [m for m in SOLOS if all(v[p] for p in TAP_SWITCHES.get(m, ()))]
+        at = order.index(self._solo) if self._solo in order else -1
+        return self.set_solo(order[(at + 1) % len(order)], source)
 
     def add_reference(self, ref, source: str) -> Change:
         """A reference track was placed in the sink's memory (firmware/

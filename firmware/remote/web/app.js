@@ -89,6 +89,10 @@ function show(pid) {
 function showState() {
   $("compare").classList.toggle("on", state.listen && state.listen.mode === "bypass");
   $("solo").value = state.solo || "stereo";
+  // what is heard is not the master: say so at the top, whatever is scrolled to
+  const solo = state.solo || "stereo";
+  $("listenflag").hidden = solo === "stereo";
+  $("listenflag").textContent = "LISTENING: " + ($("solo").selectedOptions[0] || {}).textContent;
   $("ref").classList.toggle("on", state.listen && state.listen.mode === "reference");
   $("ref").disabled = !(state.references || []).length;
   $("refs").innerHTML = (state.references || []).map((r, i) =>
