@@ -216,6 +216,13 @@ def test_the_page_in_a_real_browser(box):
                         "for (let i = 0; i < d.length; i += 4) if (d[i] > 100) return true;"
                         "return false; })()")
             await b.wait(glue_row)
+            # a tap heard instead of the master: a flag at the top, gone with it
+            flag = "document.getElementById('listenflag')"
+            assert await b.eval(f"{flag}.hidden")
+            s.set_solo("deess", "panel")
+            await b.wait(f"!{flag}.hidden && {flag}.textContent === 'LISTENING: de-esser: removed'")
+            s.set_solo("stereo", "panel")
+            await b.wait(f"{flag}.hidden")
     asyncio.run(run())
 
 
