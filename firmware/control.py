@@ -28,6 +28,8 @@ from .errors import UserError
 from .history import LOUDNESS_S, STRIP_S, History, gain_changes, panel_stages
 from .assistant_hand import AssistantHand, position_view, readings_view
 from .delivery_preview import DeliveryHand
+from .platform_preview import PlatformHand
+from .platforms import platform_badge
 from .sink import MeterReading
 from .targets import TARGETS
 from .verbs import Hands, dispatch
@@ -81,6 +83,7 @@ class Controller:
         self.history = History()
         self.assistant = AssistantHand(session, capture, profile_folder)
         self.delivery = DeliveryHand(session, capture)
+        self.platforms = PlatformHand(session, capture)
         self.remote: list = []          # the remote surfaces running (firmware/remote), for their page
         self.midi = None                # the MIDI surface (firmware/remote/midi.py), when on
         self._remote_actions = collections.deque(maxlen=256)   # panel actions from other threads
@@ -269,6 +272,9 @@ class Controller:
         elif kind == "target":
             names = list(TARGETS)
             dispatch(hands, "target", [names[(names.index(s.target) + c[1]) % len(names)]], src)
+        elif kind == "platform":
+            self.platforms.retry()
+            dispatch(hands, "platform_step", [c[1]], src)
         elif kind == "delivery":
             if s.listening[0] == "delivery":
                 s.listen("processed", src)
@@ -318,6 +324,7 @@ class Controller:
             self.flash(self.midi.learned, now, 4.0)
             self.midi.learned = ""
             self.midi_learning = None
+        self.platforms.tick(now)
         done = self.delivery.collect()
         if done is not None:
             plan, err = done
@@ -445,6 +452,6 @@ class Controller:
         badge = Badge(mode, offset if mode == "bypass" else
                       (min(ref - offset, 0.0) if mode == "matched" else
                        (self._reference_offset() if mode == "reference" else 0.0)), s.solo, playing,
-                      s.delivery.label() if s.delivery is not None else "")
+                      s.delivery.label() if s.delivery is not None else platform_badge(s.platform))
         alert = now < self.alert_until
         return Screen(page, body, self.status if alert else "", alert, badge)

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import UserError
+from .worker import HeardPreview
 
 MIN_SECONDS = 3.0           # less programme than this says little about its loudness
 
@@ -96,46 +96,21 @@ def plan(x: np.ndarray, fs: int, values: dict, target: str) -> DeliveryPlan:
                         r["heard_lufs"], r["integrated_lufs"], len(x) / fs, rep["reached"])
 
 
-class DeliveryHand:
+class DeliveryHand(HeardPreview):
     """Makes a plan on a worker thread from the session's values and target
     and what ``capture()`` returns; the control loop collects it."""
 
     def __init__(self, session, capture):
-        self.session = session
-        self.capture = capture
-        self.busy = False
+        super().__init__(session, capture, "delivery-preview", "DELIVERY")
         self.last: DeliveryPlan | None = None      # the newest plan (the target page shows it)
-        self._result = None
-        self._lock = threading.Lock()
 
     def ask(self) -> None:
-        if self.busy:
-            return
-        if self.capture is None:
-            raise UserError("DELIVERY: nothing heard to measure here")
-        x, fs = self.capture()
-        values, target = self.session.values, self.session.target
-        self.busy = True
-
-        def work():
-            try:
-                out = (plan(x, fs, values, target), None)
-            except UserError as e:
-                out = (None, str(e))
-            except Exception as e:      # said on the screen; the box runs on
-                out = (None, f"DELIVERY failed: {e}")
-            with self._lock:
-                self._result = out
-
-        threading.Thread(target=work, name="delivery-preview", daemon=True).start()
+        target = self.session.target
+        self._start(lambda x, fs, values: plan(x, fs, values, target))
 
     def collect(self) -> tuple[DeliveryPlan | None, str | None] | None:
         """The finished (plan, error), once; None while nothing has finished."""
-        with self._lock:
-            out, self._result = self._result, None
-        if out is None:
-            return None
-        self.busy = False
-        if out[0] is not None:
+        out = self._worker.collect()
+        if out is not None and out[0] is not None:
             self.last = out[0]
         return out

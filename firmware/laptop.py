@@ -128,7 +128,8 @@ PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "delivery
 
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
                scale: int = 4, seconds: float | None = None, presets=None, references=(),
-               say=(), osc_port: int | None = None, profile: str | None = None) -> str:
+               say=(), osc_port: int | None = None, profile: str | None = None,
+               platform: str | None = None) -> str:
     """Render one page (meters, loudness, reduction, phase, menu, target,
     delivery (the target page while DELIVERY is heard), snapshots, references, presets, name entry, a confirmation, or a module name) through
     luma's dummy device and save it as PNG (scaled up, pixels kept square),
@@ -138,7 +139,8 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     ``say``: words the assistant is asked first, so the proposals page and
     the module pages show its ghosts; ``profile``: a built-in profile asked
     first (the position page); ``osc_port``: an OSC surface to run (the
-    remote page shows it)."""
+    remote page shows it); ``platform``: a streaming platform previewed
+    (every page's badge says which, and its gain)."""
     from dsp.params import MODULES
     from ui.display import open_display, show
 
@@ -188,6 +190,12 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
         p = propose(player.x, player.fs, session.values, words=tuple(say), aspects=())
         session.propose([(m.param, m.new, m.reason) for m in p.moves], "assistant",
                         lift_slot(session) if p.snapshot else None)
+    if platform:
+        from .platform_preview import measure
+
+        session.hear_platform(platform, "screenshot")
+        session.set_platform_gain(measure(player.x[:player.frames], player.fs, session.values)
+                                  .gain_db(platform))
     if page in MODULES:
         ctl.nav.open_module(page)
         first = next((pid for pid in session.ghosts if pid.startswith(page + ".")), None)

@@ -23,6 +23,7 @@ from dsp.modules.monitor import SOLOS
 
 from .errors import UserError
 from .session import MORPH_MS, RECALL_MODES, SLOTS
+from .platforms import ORDER as PLATFORM_ORDER
 from .targets import TARGETS
 
 
@@ -167,6 +168,13 @@ VERBS: dict[str, Verb] = {v.name: v for v in (
     Verb("reference", (Arg("on", "switch", "1 hears the reference track", optional=True),
                        Arg("index", "integer", "which loaded reference, 0-3", 0, 3, optional=True)),
          _reference, "choose and hear a reference track (at the programme's loudness)"),
+    Verb("platform", (Arg("name", "choice", "streaming platform to hear the master on, or off",
+                          choices=("off", *PLATFORM_ORDER)),),
+         lambda h, a, src: h.session.hear_platform(a["name"], src),
+         "hear the processed output at the gain a streaming platform would apply (not matched)"),
+    Verb("platform_step", (Arg("steps", "integer", "platforms on (negative: back), through off", -8, 8),),
+         lambda h, a, src: h.session.step_platform(a["steps"], src),
+         "the next or previous streaming platform to hear the master on"),
     Verb("target", (Arg("name", "choice", "delivery target", choices=tuple(TARGETS)),),
          lambda h, a, src: h.session.set_target(a["name"], src), "the delivery target"),
     Verb("undo", (), lambda h, a, src: h.session.undo(src), "undo the last move"),

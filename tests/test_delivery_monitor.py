@@ -122,7 +122,7 @@ def test_the_panel_hears_delivery_from_the_target_page_and_every_page_says_so():
     for page in ("meters", "target", "menu", "snapshots"):
         ctl.nav.page = page
         screen = ctl.screen(100.0)
-        assert screen.badge.mode == "delivery" and screen.badge.delivery == label
+        assert screen.badge.mode == "delivery" and screen.badge.label == label
         img = np.array(render(screen), dtype=bool)
         assert img[:9, -6 * len(label):].mean() > 0.3      # the inverted badge, top right
     ctl.nav.page = "target"

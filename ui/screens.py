@@ -404,7 +404,7 @@ def render(screen: Screen, size: tuple[int, int] = (W, H)) -> Image.Image:
     draw_page(img, d, screen.body, screen.badge)
     b = screen.badge
     if b.mode != "processed":
-        label = (b.delivery if b.mode == "delivery" else
+        label = (b.label if b.label else
                  {"bypass": "BYP", "matched": "MCH", "reference": "REF"}[b.mode] + f"{b.offset_db:+.1f}")
         x = img.width - text_width(label) - 1
         d.rectangle((x - 1, 0, img.width - 1, TITLE_H - 1), fill=1)

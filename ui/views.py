@@ -161,11 +161,11 @@ class ConfirmView:
 @dataclass
 class Badge:
     """The compare state, drawn top right on every page."""
-    mode: str = "processed"      # processed | bypass | matched | reference | delivery
+    mode: str = "processed"      # processed | bypass | matched | reference | delivery | platform...
     offset_db: float = 0.0       # the loudness difference removed (added, for a reference)
     listen: str = "stereo"       # the listening mode (SOLOS): shown when not stereo
     reference: tuple | None = None   # (number, name, LUFS) of the reference playing
-    delivery: str = ""           # the DELIVERY label (DELIV-5.3, DELIV+8.8dr) while heard
+    label: str = ""              # a source that names itself: DELIV-5.3, DELIV+8.8dr, SPOT-4.2
 
 
 @dataclass

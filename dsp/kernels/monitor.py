@@ -25,6 +25,12 @@ Modes (a T field, set by the control thread):
      `render --target` would write, where that is a plain gain (the control
      thread computes REF from the programme; where the delivery adds drive,
      it publishes the limiter's new drive and ceiling with REF = 0).
+  5  platform: the processed output times REF (dB), the gain a streaming
+     platform would apply (firmware/platforms.py): not matched, on purpose.
+  6  platform, limited: the same through the platform's own limiter where it
+     publishes one (Spotify's loud setting: sample peaks held at PL_THR, its
+     attack and decay as one-pole coefficients PL_ATT, PL_REL; no lookahead,
+     as described, so it lets a fast transient over as the platform would).
 
 Raising the input or a reference can ask for more than the limiter's ceiling
 (CEIL; 0 dBFS with the limiter off): both go through a true-peak safety limiter
@@ -68,6 +74,7 @@ KX_N = 128            # frames of scratch for the K-filters (CHUNK at most)
 
 _T = Layout()
 MODE, REF_DB, LAT, HOP, CEIL, GAIN_K, XF_K, SOLO = _T.each(8)
+PL_THR, PL_ATT, PL_REL = _T.each(3)   # mode 6's limiter
 WIN = _T.take()       # the safety limiter's window W, frames
 R_OFF, R_N, R_LU = _T.each(3)   # the selected reference: first frame in R, frames (0: none),
                                 # integrated loudness, LUFS
@@ -87,6 +94,7 @@ S_D = _S.take()       # latest offset D, LU
 S_GD, S_GW, S_XF = _S.each(3)  # smoothed dry gain, wet gain, cross-fade (1 = dry)
 S_SOLO_FROM, S_SOLO_TO, S_SOLO_X = _S.each(3)   # listening: from, to, cross-fade (1 = done)
 S_XR, S_GR = _S.each(2)       # reference: cross-fade (1 = heard), smoothed gain
+S_PLG = _S.take()             # mode 6: the platform limiter's gain
 S_LW = _S.take()              # the processed programme's short-term loudness, LUFS
 S_RPOS, S_ROFF, S_RN = _S.each(3)   # reference play position, and which reference it is in
 S_ON_D, S_ON_R = _S.each(2)   # 1 while a safety limiter runs (it is primed when it starts)
@@ -108,6 +116,7 @@ def reset(T, S):
     S[S_GD] = 1.0
     S[S_GW] = 1.0
     S[S_GR] = 1.0
+    S[S_PLG] = 1.0
     S[S_LW] = -70.0
     S[S_XR] = 1.0 if int(T[MODE]) == 3 else 0.0
     S[S_XF] = 1.0 if int(T[MODE]) == 1 else 0.0
@@ -197,7 +206,7 @@ def _targets(T, S, mode):
     The dry gain always tracks D, so it is ready the moment compare is pressed."""
     d = S[S_D]
     td = gain_of(d)
-    tw = gain_of(min(T[REF_DB] - d, 0.0)) if mode == 2 else (gain_of(T[REF_DB]) if mode == 4 else 1.0)
+    tw = gain_of(min(T[REF_DB] - d, 0.0)) if mode == 2 else (gain_of(T[REF_DB]) if mode >= 4 else 1.0)
     tr = gain_of(reference_offset(T, S))
     return td, tw, tr
 
@@ -284,6 +293,7 @@ def process(buf, n, T, S, R):
     gd = S[S_GD]
     gw = S[S_GW]
     gr = S[S_GR]
+    pg = S[S_PLG]
     xf = S[S_XF]
     xr = S[S_XR]
     rpos = int(S[S_RPOS])
@@ -326,6 +336,13 @@ def process(buf, n, T, S, R):
             if not plain:
                 ol = (1.0 - xf - xr) * wl * gw
                 orr = (1.0 - xf - xr) * wr * gw
+                if mode == 6:
+                    pk = max(abs(ol), abs(orr))
+                    tg = T[PL_THR] / pk if pk > T[PL_THR] else 1.0
+                    c = T[PL_ATT] if tg < pg else T[PL_REL]
+                    pg = tg + c * (pg - tg)
+                    ol *= pg
+                    orr *= pg
                 if xf > 0.0:
                     # the input raised by D, limited in true peak W - 1 frames ahead;
                     # planned at the larger of the gain now and its target, since
@@ -380,6 +397,7 @@ def process(buf, n, T, S, R):
     S[S_GD] = gd
     S[S_GW] = gw
     S[S_GR] = gr
+    S[S_PLG] = pg
     S[S_XF] = xf
     S[S_XR] = xr
     S[S_RPOS] = rpos

@@ -20,7 +20,10 @@ from .common import alpha, gain
 
 STAGE = "monitor"
 READS = ("limiter",)
-MODES = ("processed", "bypass", "matched", "reference", "delivery")
+MODES = ("processed", "bypass", "matched", "reference", "delivery", "platform", "platform limited")
+# the one platform limiter published (Spotify's loud setting): engages at -1 dB
+# sample values, 5 ms attack, 100 ms decay (firmware/platforms.py's source)
+PLATFORM_LIMIT_DBFS, PLATFORM_ATTACK_S, PLATFORM_RELEASE_S = -1.0, 0.005, 0.1
 NO_REFERENCE = (0, 0, 0.0)  # (first frame, frames, integrated LUFS) of the selected reference
 # listening, after compare; from TAP0 on a signal inside the chain (the taps)
 SOLOS = ("stereo", "mono", "mid", "side", "delta", "dyn1", "dyn2", "deess")
@@ -62,6 +65,9 @@ def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo", reference=NO_R
     T[K.R_OFF], T[K.R_N], T[K.R_LU] = reference
     T[K.TPH:K.TPH + safety.PHASES * safety.TAPS] = precise_filter().ravel()
     T[K.GAIN_K] = 1.0 - alpha(MATCH_TAU_S, fs)
+    T[K.PL_THR] = gain(PLATFORM_LIMIT_DBFS)
+    T[K.PL_ATT] = alpha(PLATFORM_ATTACK_S, fs)
+    T[K.PL_REL] = alpha(PLATFORM_RELEASE_S, fs)
     T[K.XF_K] = 1.0 - alpha(CROSSFADE_TAU_S, fs)
     shelf, hp = k_weighting(fs)
     T[K.KL:K.KL + 40] = np.repeat(np.array([shelf, hp]).ravel(), 4)   # [section][coef][lane]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dsp import params
 
 from ..errors import UserError
+from ..platforms import ORDER as PLATFORM_ORDER
 from .common import chain_opts, session_from
 
 
@@ -51,6 +52,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--profile", metavar="NAME",
                    help="ask for a built-in profile first (the position page shows where it sits)")
     p.add_argument("--osc", type=int, metavar="PORT", help="run an OSC surface (the remote page)")
+    p.add_argument("--platform", metavar="NAME", choices=PLATFORM_ORDER,
+                   help=f"hear a streaming platform first: {', '.join(PLATFORM_ORDER)}")
     p.add_argument("--state-dir", help="whose presets the presets page lists (default: see run)")
     p.set_defaults(func=cmd_screenshot)
 
@@ -141,7 +144,7 @@ def cmd_screenshot(args) -> int:
     user = UserPresets(os.path.join(args.state_dir or default_dir(), "presets"))
     out = screenshot(args.page, args.out, session_from(args.preset, args.set, user_dir=user.folder),
                      args.input, args.scale, presets=user, references=args.reference,
-                     say=args.say, osc_port=args.osc, profile=args.profile)
+                     say=args.say, osc_port=args.osc, profile=args.profile, platform=args.platform)
     print(f"wrote {out}")
     return 0
 

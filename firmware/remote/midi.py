@@ -48,6 +48,7 @@ log = logging.getLogger("masterbox.midi")
 
 ENCODER_CC = (21, 22, 23, 24)
 BUTTON_CC = {25: "bypass", 26: "compare", 27: "back"}
+PLATFORM_CC = {28: 1, 29: -1}   # value > 63: the next / previous platform heard (platforms.py)
 PICKUP = 1.5 / 128              # an absolute control is taken within this of the box's value
 FEEDBACK_HZ = 50.0              # at most this many feedback bursts a second
 MODES = ("abs", "abs14", "rel2c", "rel64", "nrpn")
@@ -269,6 +270,9 @@ class MidiSurface:
             self._panel("enc%d" % (ENCODER_CC.index(a) + 1), "turn", relative(b, "rel2c"))
         elif a in BUTTON_CC and b > 63 and self.act is not None:
             self._panel(BUTTON_CC[a], "press", 0)
+        elif a in PLATFORM_CC and b > 63:
+            self._apply_batch()
+            dispatch(Hands(self.session, self.presets), "platform_step", [PLATFORM_CC[a]], "midi")
 
     def _panel(self, control: str, kind: str, steps: int) -> None:
         from ui.actions import Action

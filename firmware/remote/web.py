@@ -50,6 +50,7 @@ from dsp import params
 
 from ..errors import UserError
 from ..history import GR_LABELS, RATE_HZ, History, gain_changes
+from ..platforms import PLATFORMS
 from ..verbs import Hands, dispatch
 from .pairing import Pairing
 
@@ -340,7 +341,8 @@ class WebServer:
     def _state(self) -> dict:
         s = self.session
         st = s.state()
-        return {"listen": st["listen"], "solo": st["solo"], "snapshots": st["snapshots"],
+        return {"listen": st["listen"], "solo": st["solo"], "platform": st["platform"],
+                "snapshots": st["snapshots"],
                 "active_slot": st["active_slot"], "target": st["target"], "preset": st["preset"],
                 "modified": st["modified"], "proposal": st["proposal"],
                 "references": st["references"], "reference": st["reference"],
@@ -353,6 +355,8 @@ class WebServer:
         s = self.session
         return {"type": "snapshot", "revision": s.revision, "values": s.values,
                 "schema": params.schema_json(), "state": self._state(),
+                "platforms": [{"key": p.key, "name": p.name, "reported": p.reported}
+                              for p in PLATFORMS.values()],
                 "eq_curve": eq_curve(s.values), "log": list(self.log.rows)[-50:],
                 "history": {"rate_hz": RATE_HZ, "short_term": list(self.history.short_term),
                             "gr": {k: list(v) for k, v in self.history.gr.items()},

@@ -5,11 +5,13 @@ under this lock and end in _emit."""
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 
 from dsp import params
 
+from ..platforms import PLATFORMS
 from ..sink import Sink
 from .bindings import BindingsTopic
 from .changes import Change, Feed, Snapshot, Step
@@ -53,6 +55,7 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
         self._morph_ms = MORPH_DEFAULT_MS
         self._audition: float | None = None   # while a proposal is auditioned: the offset it is matched to
         self._delivery = None           # the DELIVERY plan heard (firmware/delivery_preview.py); never saved
+        self._platform = None           # (platform, gain dB) previewed (firmware/platforms.py); never saved
         self._ref_at: int | None = None  # the selected one's index in _references
         self._target = self._check_target(target)
         self._preset = preset
@@ -84,6 +87,10 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
                     "active_slot": self._active_slot, "target": self._target,
                     "listen": {"mode": self._listen[0], "ref_db": self._listen[1]},
                     "solo": self._solo,
+                    "platform": None if self._platform is None else {
+                        "key": self._platform[0], "name": PLATFORMS[self._platform[0]].name,
+                        "gain_db": self._platform[1] if math.isfinite(self._platform[1]) else None,
+                        "reported": PLATFORMS[self._platform[0]].reported},
                     "references": [{"name": r.name, "lufs": r.lufs, "seconds": r.seconds,
                                     "true_peak_dbtp": r.true_peak_dbtp} for r in self._references],
                     "reference": self._ref_at,

@@ -4,10 +4,13 @@ listening mode after them (stereo, mono, mid, side, delta). None of it is
 saved or reaches a render; a hand's move returns to plain processed."""
 from __future__ import annotations
 
+import math
+
 from dsp import params
 from dsp.modules.monitor import SOLOS, TAP_SWITCHES
 
 from ..errors import UserError
+from ..platforms import PLATFORMS, after
 from .changes import Change
 
 HOLD_LU = 24.0            # the monitor stage's matching range
@@ -64,6 +67,51 @@ class ListeningTopic:
             self._delivery = plan
             self._set_listen("delivery", plan.monitor_gain_db)
             return self._emit(source, "listen", {}, {"listen": "delivery", "delivery": plan.describe()})
+
+    @property
+    def platform(self) -> tuple[str, float] | None:
+        """(platform key, gain dB) while a streaming platform is previewed:
+        the processed output at the gain it would apply (firmware/
+        platforms.py; the gain is nan until the programme is measured)."""
+        return self._platform
+
+    def hear_platform(self, key: str | None, source: str) -> Change | None:
+        """Play the processed output as platform ``key`` would; None or "off"
+        back to processed. A monitor source like compare (never saved, never
+        in a render), but not a comparison: it stays through the engineer's
+        moves, which is how they hear what loudness buys there. Its gain comes
+        from platform_preview.PlatformHand (set_platform_gain)."""
+        if key in (None, "off"):
+            with self._lock:
+                self._guard()
+                if self._platform is None:
+                    return None
+                self._set_listen("processed", 0.0)
+                return self._emit(source, "listen", {}, {"listen": "processed"})
+        if key not in PLATFORMS:
+            raise UserError(f"platform {key!r}: use one of {', '.join(PLATFORMS)} or off")
+        with self._lock:
+            self._guard()
+            self._end_audition()
+            self._set_listen(PLATFORMS[key].monitor_mode, 0.0)
+            self._platform = (key, math.nan)
+            return self._emit(source, "listen", {}, {"listen": "platform", "platform": key})
+
+    def step_platform(self, steps: int, source: str) -> Change | None:
+        """The next (or previous) platform, through off."""
+        return self.hear_platform(after(self._platform[0] if self._platform else None, steps), source)
+
+    def set_platform_gain(self, gain_db: float) -> Change | None:
+        """The previewed platform's gain, measured (PlatformHand)."""
+        with self._lock:
+            if self._platform is None or not math.isfinite(gain_db):
+                return None
+            key = self._platform[0]
+            if self.sink is not None:
+                self.sink.set_monitor(PLATFORMS[key].monitor_mode, gain_db)
+            self._listen = (self._listen[0], gain_db)
+            self._platform = (key, gain_db)
+            return self._emit("meter", "listen", {}, {"platform": key, "gain_db": gain_db})
 
     def listen(self, mode: str, source: str) -> Change | None:
         """Switch what is heard: processed, or bypass (the input at the
@@ -162,6 +210,7 @@ class ListeningTopic:
             return self.select_reference((at + steps) % len(self._references), source)
 
     def _set_listen(self, mode: str, ref_db: float) -> None:
+        self._platform = None
         if mode != "delivery" and self._delivery is not None:
             # the chain back to the engineer's own values
             if self.sink is not None and self._delivery.overrides():
@@ -172,7 +221,7 @@ class ListeningTopic:
         self._listen = (mode, ref_db)
 
     def _back_to_processed(self) -> dict:
-        if self._listen[0] == "processed":
+        if self._listen[0] == "processed" or self._platform is not None:
             return {}
         self._set_listen("processed", 0.0)
         return {"listen": "processed"}

@@ -90,9 +90,13 @@ function showState() {
   $("compare").classList.toggle("on", state.listen && state.listen.mode === "bypass");
   $("solo").value = state.solo || "stereo";
   // what is heard is not the master: say so at the top, whatever is scrolled to
-  const solo = state.solo || "stereo";
-  $("listenflag").hidden = solo === "stereo";
-  $("listenflag").textContent = "LISTENING: " + ($("solo").selectedOptions[0] || {}).textContent;
+  const solo = state.solo || "stereo", pf = state.platform;
+  const gain = pf ? (pf.gain_db === null ? "measuring" : `${pf.gain_db > 0 ? "+" : ""}${pf.gain_db.toFixed(1)} dB`) : "";
+  $("platform").value = pf ? pf.key : "off";
+  $("platformgain").textContent = pf ? gain + (pf.reported ? " (reported rule)" : "") : "";
+  $("listenflag").hidden = solo === "stereo" && !pf;
+  $("listenflag").textContent = [solo === "stereo" ? "" : "LISTENING: " + ($("solo").selectedOptions[0] || {}).textContent,
+                                 pf ? `ON ${pf.name.toUpperCase()} ${gain}` : ""].filter(Boolean).join(" | ");
   $("ref").classList.toggle("on", state.listen && state.listen.mode === "reference");
   $("ref").disabled = !(state.references || []).length;
   $("refs").innerHTML = (state.references || []).map((r, i) =>
@@ -183,6 +187,8 @@ function onMessage(e) {
   const m = JSON.parse(e.data);
   if (m.type === "snapshot") {
     revision = m.revision; values = m.values; schema = m.schema; state = m.state;
+    $("platform").innerHTML = '<option value="off">off</option>' + (m.platforms || []).map((p) =>
+      `<option value="${p.key}">${p.name}${p.reported ? " (reported)" : ""}</option>`).join("");
     build(); showState(); curve(m.eq_curve); $("loglist").innerHTML = ""; addLog(m.log);
     if (m.history) {
       history = m.history.short_term.slice(); grHistory = {}; grLabels = m.history.labels || {};
@@ -224,6 +230,7 @@ $("askform").addEventListener("submit", (e) => { e.preventDefault(); send({type:
 $("pair").addEventListener("submit", (e) => { e.preventDefault(); send({type: "pair", code: $("code").value}); });
 $("compare").addEventListener("click", () => send({type: "compare", on: !(state.listen && state.listen.mode === "bypass")}));
 $("solo").addEventListener("change", () => send({type: "listen", mode: $("solo").value}));
+$("platform").addEventListener("change", () => send({type: "platform", name: $("platform").value}));
 $("undo").addEventListener("click", () => send({type: "undo"}));
 $("ref").addEventListener("click", () => send({type: "reference", on: !(state.listen && state.listen.mode === "reference")}));
 $("refs").addEventListener("change", () => send({type: "reference", index: +$("refs").value,
