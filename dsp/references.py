@@ -22,8 +22,8 @@ from .errors import DspError
 from .kernels import safety
 from .kernels.common import JIT
 from .meters import measure
+from .modules.monitor import safety_taps
 from .resample import Resampler
-from .truepeak import precise_filter
 
 SLOTS = 4
 WORDS_PER_FRAME = 3        # float32 left, right, peak
@@ -60,14 +60,15 @@ def memory_array(memory_bytes: int) -> np.ndarray:
 
 
 @njit(**JIT)
-def _frame_peaks(padded, out, H, scratch):
+def _frame_peaks(padded, out, A, B, H, scratch):
     """out[t] = the true peak of frame interval [t, t+1) of padded[HALF:]:
     the same measurement the safety limiter makes on the live input."""
     safety.reset(scratch, 0, 2)
     left = padded[:, 0].copy()
     right = padded[:, 1].copy()
+    safety.fill(left, right, 0, A, scratch, 0)
     for t in range(out.shape[0]):
-        out[t] = safety.frame_peak(left, right, t, H, scratch, 0)
+        out[t] = safety.frame_peak(left, right, t, A, B, H, scratch, 0)
 
 
 def prepare(x: np.ndarray, fs_in: int, fs: int, max_frames: int, name: str = "reference") -> Prepared:
@@ -108,7 +109,7 @@ def prepare(x: np.ndarray, fs_in: int, fs: int, max_frames: int, name: str = "re
     out = np.empty((n, 3), np.float32)
     out[:, :2] = x
     peaks = np.empty(n)
-    _frame_peaks(padded, peaks, precise_filter(), np.zeros(safety.S_SIZE))
+    _frame_peaks(padded, peaks, *safety_taps(), np.zeros(safety.S_SIZE))
     out[:, 2] = peaks
     return Prepared(out, lufs)
 

@@ -78,6 +78,8 @@ PL_THR, PL_ATT, PL_REL = _T.each(3)   # mode 6's limiter
 WIN = _T.take()       # the safety limiter's window W, frames
 R_OFF, R_N, R_LU = _T.each(3)   # the selected reference: first frame in R, frames (0: none),
                                 # integrated loudness, LUFS
+TSA = _T.take(safety.A_N)    # the safety's detector: stage 1's even taps, doubled
+TSB = _T.take(safety.B_N)    # and stage 2's odd taps, doubled
 TPH = _T.take(safety.PHASES * safety.TAPS)   # the precise 4x filter's branches, reversed
 KL = _T.take(40)      # K-weighting, shelf then high-pass, laid out for lanes.k_weight4:
                       # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 4)
@@ -250,6 +252,9 @@ def _prime(look0, count, gain, T, S, o, R, roff, rn):
     real minima before the first frame it scales is heard."""
     w = int(T[WIN])
     safety.reset(S, o, w)
+    if rn == 0:
+        safety.fill(S[S_RINGL:S_RINGL + 2 * RING], S[S_RINGR:S_RINGR + 2 * RING],
+                    (look0 - safety.HALF) & (RING - 1), T[TSA:TSA + safety.A_N], S, o)
     ceil = T[CEIL]
     for j in range(count):
         safety.step(S, o, safety.need(_peak(look0 + j, T, S, o, R, roff, rn), gain, ceil), w)
@@ -260,9 +265,11 @@ def _peak(look, T, S, o, R, roff, rn):
     """The true peak of frame ``look``: measured from the delay line for the
     input, precomputed on load for a reference."""
     if rn == 0:
-        H = T[TPH:TPH + safety.PHASES * safety.TAPS].reshape((safety.PHASES, safety.TAPS))
         return safety.frame_peak(S[S_RINGL:S_RINGL + 2 * RING], S[S_RINGR:S_RINGR + 2 * RING],
-                                 (look - safety.HALF) & (RING - 1), H, S, o)
+                                 (look - safety.HALF) & (RING - 1), T[TSA:TSA + safety.A_N],
+                                 T[TSB:TSB + safety.B_N],
+                                 T[TPH:TPH + safety.PHASES * safety.TAPS].reshape((safety.PHASES, safety.TAPS)),
+                                 S, o)
     return R[3 * (roff + look % rn) + 2]
 
 

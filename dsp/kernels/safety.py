@@ -8,9 +8,17 @@ Both sources are known ahead of the moment they are heard: the input sits in
 the monitor's delay line for the chain's whole latency, and a reference is in
 memory. So the limiter looks ahead without adding delay:
 
-- frame_peak(): the peak of one frame interval [t, t+1), from the 4x points of
-  the precise true-peak filter (dsp/truepeak.py) and a sinusoid through each
-  crest (oversample.crest), the same method as the delivery checks.
+- frame_peak(): the peak of one frame interval [t, t+1), from its 4x points
+  and a sinusoid through each crest (oversample.crest). The 4x points come
+  from the limiter's own detector filters (dsp/modules/limiter.py): a long
+  halfband to 2x, flat to 0.49 fs, then a short one to 4x. Full-band
+  material (a raw mix with energy up to Nyquist, raised by compare) is then
+  read as a DAC reconstructs it; a filter flat only to 0.45 fs under-read such
+  a mix by 0.2 dB and let compare pass the ceiling. The points of the precise
+  true-peak filter (dsp/truepeak.py, what the meters read: its transition
+  lets a little of the images near fs/2 through, so it can read such a mix
+  slightly higher) are taken too, and the larger of the two is the peak, so
+  the sound stays under the ceiling on both, as the limiter's output does.
 - step(): the gain each frame needs, h = min(1, ceiling / (gain x peak)), goes
   through a sliding minimum over W frames and then a moving average over the
   same W frames. The average of W minima that each cover frame t - (W-1)
@@ -27,14 +35,28 @@ from .common import FAST, JIT
 from .layout import Layout
 from .oversample import crest
 
+# stage 1, 1x -> 2x: the midpoint t + 1/2 is 2 sum_i a[i] x[t + A_AHEAD - i] over
+# the A_N even taps of the limiter's long halfband (its A_LEN taps at 2x); the
+# kernel holds them reversed, so the dot product reads x forward
+A_N = 146
+A_AHEAD = A_N // 2            # 73: frames it reads ahead of t
+# stage 2, 2x -> 4x: the point between 2x samples p and p + 1 is
+# 2 sum_i b[i] z[p + B_AHEAD - i] over the B_N odd taps of the short one
+B_N = 14
+B_AHEAD = B_N // 2            # 7 2x samples
+Y_BACK = (B_AHEAD + 1) // 2 - 1   # 3: the 2x midpoints a frame's points need before
+Y_KEEP = 2 * Y_BACK + 1           # and after it, t - 3 + 1/2 .. t + 3 + 1/2
+HALF = A_AHEAD + Y_BACK       # 76: a frame's points read this many frames ahead
 PHASES = 4
-TAPS = 33             # per branch: the precise filter's (truepeak.TAPS + 1)
-HALF = TAPS // 2      # a frame's points need HALF frames either side
+TAPS = 33                     # per branch of the precise filter (truepeak.TAPS + 1)
+P_HALF = TAPS // 2
 DQ = 1024             # the sliding minimum's ring: >= W at 192 kHz (2 ms = 384)
 
 _S = Layout()
 S_T, S_HEAD, S_TAIL, S_BP, S_SUM, S_GAIN = _S.each(6)
 S_CARRY = _S.take(2)           # the last 4x point of the previous frame, per channel
+S_PCARRY = _S.take(2)          # and the precise filter's
+S_Y = _S.take(2 * Y_KEEP)      # the 2x midpoints around the frame, per channel, oldest first
 S_DQV = _S.take(DQ)            # deque values
 S_DQI = _S.take(DQ)            # deque frame numbers
 S_BOX = _S.take(DQ)            # the moving average's ring
@@ -52,43 +74,100 @@ def reset(S, o, w):
 
 
 @njit(inline="always", **FAST)
-def _points(X, j0, H):
-    """|x| at t and the three 4x points after it, t = j0 + HALF: contiguous
-    dot products, which vectorise."""
+def _mid(X, t, Ar):
+    """The 2x point t + 1/2 of X (frames; X[t - A_AHEAD + 1 .. t + A_AHEAD]
+    exist); Ar: the even taps reversed."""
+    acc = 0.0
+    base = t - A_AHEAD + 1
+    for i in range(A_N):
+        acc += Ar[i] * X[base + i]
+    return acc
+
+
+@njit(inline="always", **FAST)
+def _quarters(X, Y, t, B):
+    """The 4x points t + 1/4 and t + 3/4: the 2x sequence around t is X[n] at
+    2n and Y[n - t + Y_BACK] (the kept midpoints) at 2n + 1, so each point's
+    taps alternate between the two, with no branch."""
+    a = 0.0
+    b = 0.0
+    for m in range(B_AHEAD):
+        a += B[2 * m] * Y[2 * Y_BACK - m] + B[2 * m + 1] * X[t + Y_BACK - m]
+        b += B[2 * m] * X[t + Y_BACK + 1 - m] + B[2 * m + 1] * Y[2 * Y_BACK - m]
+    return a, b
+
+
+@njit(inline="always", **FAST)
+def _precise(X, t, H):
+    """The three 4x points after t by the precise filter's branches, as magnitudes."""
     q1 = 0.0
     q2 = 0.0
     q3 = 0.0
+    j0 = t - P_HALF
     for k in range(TAPS):
         v = X[j0 + k]
         q1 += H[1, k] * v
         q2 += H[2, k] * v
         q3 += H[3, k] * v
-    return abs(X[j0 + HALF]), abs(q1), abs(q2), abs(q3)
+    return abs(q1), abs(q2), abs(q3)
+
+
+@njit(inline="always", **JIT)
+def _crests(qm, q0, q1, q2, q3, q4):
+    """The peak over [t, t+1) from its 4x points q0..q3 (qm the one before,
+    q4 the next frame's sample): the largest point, or a sinusoid through
+    a crest and its neighbours."""
+    p = max(max(q0, q1), max(q2, q3))
+    if q0 >= qm and q0 >= q1 and q0 > 0.0:
+        p = max(p, crest(qm, q0, q1))
+    if q1 >= q0 and q1 >= q2 and q1 > 0.0:
+        p = max(p, crest(q0, q1, q2))
+    if q2 >= q1 and q2 >= q3 and q2 > 0.0:
+        p = max(p, crest(q1, q2, q3))
+    if q3 >= q2 and q3 >= q4 and q3 > 0.0:
+        p = max(p, crest(q2, q3, q4))
+    return p
 
 
 @njit(**FAST)
-def frame_peak(XL, XR, j0, H, S, o):
+def fill(XL, XR, j0, A, S, o):
+    """Before the first frame_peak at j0 (or after a jump): the midpoints
+    before it, which the frames before would have left."""
+    t = j0 + HALF
+    for c in range(2):
+        X = XL if c == 0 else XR
+        for k in range(Y_KEEP - 1):
+            S[o + S_Y + c * Y_KEEP + k + 1] = _mid(X, t - Y_BACK + k, A)
+        S[o + S_CARRY + c] = 0.0
+        S[o + S_PCARRY + c] = 0.0
+
+
+@njit(**FAST)
+def frame_peak(XL, XR, j0, A, B, H, S, o):
     """The peak over frame interval [t, t+1), t = j0 + HALF, of two channels
-    (XL, XR: contiguous) interpolated 4x: X[j0 .. j0 + 2 HALF + 1] must exist.
-    H is (PHASES, TAPS), reversed branches; branch p over the window ending at
-    frame t + HALF gives the point t + p/4 (branch 0 is the sample itself)."""
+    (XL, XR: contiguous) interpolated 4x: X[j0 .. j0 + 2 HALF + 1] must exist,
+    and the calls come for consecutive frames (fill() before the first). A:
+    stage 1's even taps, B: stage 2's odd taps, each doubled (the
+    interpolation's gain); H: the precise filter's branches, reversed."""
+    t = j0 + HALF
     peak = 0.0
     for c in range(2):
         X = XL if c == 0 else XR
-        q0, q1, q2, q3 = _points(X, j0, H)
-        q4 = abs(X[j0 + HALF + 1])
-        qm = S[o + S_CARRY + c]
+        y = S[o + S_Y + c * Y_KEEP:o + S_Y + (c + 1) * Y_KEEP]
+        for k in range(Y_KEEP - 1):
+            y[k] = y[k + 1]
+        y[Y_KEEP - 1] = _mid(X, t + Y_BACK, A)
+        q1, q3 = _quarters(X, y, t, B)
+        q0 = abs(X[t])
+        q1 = abs(q1)
+        q2 = abs(y[Y_BACK])
+        q3 = abs(q3)
+        q4 = abs(X[t + 1])
+        p = _crests(S[o + S_CARRY + c], q0, q1, q2, q3, q4)
         S[o + S_CARRY + c] = q3
-        p = max(max(q0, q1), max(q2, q3))
-        # a crest between points: the sinusoid through the largest and its neighbours
-        if q0 >= qm and q0 >= q1 and q0 > 0.0:
-            p = max(p, crest(qm, q0, q1))
-        if q1 >= q0 and q1 >= q2 and q1 > 0.0:
-            p = max(p, crest(q0, q1, q2))
-        if q2 >= q1 and q2 >= q3 and q2 > 0.0:
-            p = max(p, crest(q1, q2, q3))
-        if q3 >= q2 and q3 >= q4 and q3 > 0.0:
-            p = max(p, crest(q2, q3, q4))
+        r1, r2, r3 = _precise(X, t, H)
+        p = max(p, _crests(S[o + S_PCARRY + c], q0, r1, r2, r3, q4))
+        S[o + S_PCARRY + c] = r3
         peak = max(peak, p)
     return peak
 

@@ -50,6 +50,14 @@ def check(mode: str, ref_db: float, solo: str = "stereo", reference: tuple = NO_
         raise DspError(f"reference {reference!r}: frames must be >= 0 and the loudness finite")
 
 
+def safety_taps() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The safety limiter's detectors (kernels/safety.py): the limiter's own two
+    halfbands, stage 1's even taps (reversed) and stage 2's odd ones, doubled; and the
+    precise true-peak filter's branches."""
+    a, b = limiter.detector_stages()
+    return 2.0 * a[0::2][::-1].copy(), 2.0 * b[1::2], precise_filter().astype(np.float64)
+
+
 def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo", reference=NO_REFERENCE):
     from . import latency_frames
 
@@ -63,7 +71,9 @@ def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo", reference=NO_R
     T[K.CEIL] = gain((v["limiter.ceiling_dbtp"] if v["limiter.on"] else 0.0) - limiter.MARGIN_DB)
     T[K.WIN] = safety.window_frames(fs, latency_frames(fs))
     T[K.R_OFF], T[K.R_N], T[K.R_LU] = reference
-    T[K.TPH:K.TPH + safety.PHASES * safety.TAPS] = precise_filter().ravel()
+    a, b, h = safety_taps()
+    T[K.TSA:K.TSA + safety.A_N], T[K.TSB:K.TSB + safety.B_N] = a, b
+    T[K.TPH:K.TPH + safety.PHASES * safety.TAPS] = h.ravel()
     T[K.GAIN_K] = 1.0 - alpha(MATCH_TAU_S, fs)
     T[K.PL_THR] = gain(PLATFORM_LIMIT_DBFS)
     T[K.PL_ATT] = alpha(PLATFORM_ATTACK_S, fs)
