@@ -4,12 +4,15 @@ Prints, for our full chain (every module active), ns per stereo frame, offline
 real-time factor and per-block p50/p99 at 64/128/256 frames; then pedalboard's
 HighpassFilter, LowShelf, 2 PeakFilters, HighShelf, Compressor, Distortion and
 BrickwallLimiter(true_peak=True) on the same audio; then our chain restricted
-to those modules. Ratios > 1 mean masterbox is faster. Then the full chain with issue #30's
-tools all acting (two dynamic EQ bands, the de-esser, upward compression).
-Then the full chain
-while compare or a reference track is heard (the monitor's true-peak safety
-limiter runs only then), and while a snapshot's 500 ms morph runs all the
-time (every module on its per-sample ramp path, the costliest moment).
+to those modules. Ratios > 1 mean masterbox is faster. Then the full chain
+with issue #30's tools all acting (two dynamic EQ bands, the de-esser, upward
+compression). Then the full chain while compare or a reference track is heard
+(the monitor's true-peak safety limiter runs only then), and while a
+snapshot's 500 ms morph runs all the time (every module on its per-sample
+ramp path, the costliest moment).
+Last, where the time goes: bench/module_costs.py's table (each module alone,
+each monitor and listening mode, pedalboard's nearest plugins, the CPU and
+the numba/LLVM versions).
 
     .venv/bin/python bench/chain.py [--seconds 20] [--quick]
 """
@@ -30,6 +33,7 @@ from dsp.chain import Chain  # noqa: E402
 FS = 48000
 
 from bench_values import FULL, FULL_ACTING, best_of  # noqa: E402
+import module_costs  # noqa: E402
 
 # the same job as the pedalboard chain below
 PEDALBOARD_SUBSET = {
@@ -153,6 +157,8 @@ def main():
         p50, p99, period = ours_blocks(FULL, x[: FS * 5], block)
         print(f"full chain, {block:3d}-frame blocks: p50 {p50:6.1f} us, p99 {p99:6.1f} us, "
               f"period {period:6.1f} us, p99 = {100 * p99 / period:4.1f} % of the period")
+    print()
+    print("\n".join(module_costs.table(x[: FS * 5])))
 
 
 if __name__ == "__main__":

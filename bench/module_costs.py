@@ -1,0 +1,137 @@
+"""Where the chain's time goes: each module active alone, the whole chain,
+and the monitor stage in each of its modes, ns per stereo frame, beside
+pedalboard's nearest plugins timed on the same audio in the same run.
+bench/chain.py prints it; also runnable alone:
+
+    .venv/bin/python bench/module_costs.py [--seconds 5] [--quick]
+
+A module "alone" is the chain with that module set as in the full-chain
+bench (bench_values.FULL and ACTING) and everything else at its defaults
+(asleep or bit-transparent); its cost is that chain minus the idle chain.
+Monitor modes are the full chain heard through that mode, minus the full
+chain heard plainly. Best of 5 each (the machine is shared).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, HERE)
+
+from bench_values import ACTING, FULL, QUICK, best_of  # noqa: E402
+
+from dsp import modules  # noqa: E402
+from dsp.chain import Chain  # noqa: E402
+
+FS = 48000
+# pedalboard's nearest plugins for each of our modules (none where it has none)
+PEERS = {
+    "eq": ("HighpassFilter + LowShelf + 2 PeakFilters + HighShelf",
+           lambda pb: [pb.HighpassFilter(30), pb.LowShelfFilter(100, 2), pb.PeakFilter(250, -2, 1),
+                       pb.PeakFilter(1000, 1, 1), pb.HighShelfFilter(10000, 2)]),
+    "glue": ("Compressor", lambda pb: [pb.Compressor(-18, 2, 10, 300)]),
+    "saturation": ("Distortion", lambda pb: [pb.Distortion(6)]),
+    "clipper": ("Clipping", lambda pb: [pb.Clipping(-1.0)]),
+    "limiter": ("BrickwallLimiter(true_peak=True)",
+                lambda pb: [pb.BrickwallLimiter(ceiling_db=-1.0, true_peak=True)]),
+}
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("model name", "Model")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def header() -> str:
+    import llvmlite
+    import numba
+    from llvmlite import binding
+
+    llvm = ".".join(str(v) for v in binding.llvm_version_info)
+    return (f"CPU: {cpu_model()} ({os.cpu_count()} cores), Python {platform.python_version()}, "
+            f"numba {numba.__version__}, llvmlite {llvmlite.__version__} (LLVM {llvm})")
+
+
+def alone(name: str) -> dict:
+    """The full-bench settings of one module (its on switch included)."""
+    both = {**FULL, **ACTING}
+    v = {k: val for k, val in both.items() if k.split(".", 1)[0] == name}
+    on = f"{name}.on"
+    from dsp import params
+    if on in params.BY_ID and not params.BY_ID[on].default:
+        v[on] = 1
+    return v
+
+
+def ns_per_frame(values: dict, x: np.ndarray, mode: str | None = None, solo: str | None = None) -> float:
+    c = Chain(FS, values, reference_bytes=(16 << 20) if mode == "reference" else 0)
+    if mode == "reference":
+        from dsp.references import ReferenceBank, prepare
+        bank = ReferenceBank(c.R, FS)
+        c.set_reference(bank.place(0, prepare(x[::-1].copy(), FS, FS, bank.slot_frames), "ref").selector)
+    c.process(x[:4096])
+    if mode is not None:
+        c.set_monitor(mode, {"matched": -3.0, "delivery": -2.0, "platform": -4.0,
+                             "platform limited": 3.0}.get(mode, 0.0))
+    if solo is not None:
+        c.set_solo(solo)
+    c.process(x[:4096])
+    return best_of(lambda: c.process(x)) / len(x) * 1e9
+
+
+def pedalboard_ns(make, x: np.ndarray) -> float:
+    import pedalboard as pb
+    board = pb.Pedalboard(make(pb))
+    xt = np.ascontiguousarray(x.T)
+    board(xt[:, :4096], FS)
+    return best_of(lambda: board(xt, FS)) / x.shape[0] * 1e9
+
+
+def table(x: np.ndarray) -> list[str]:
+    idle = ns_per_frame({}, x)
+    full = ns_per_frame({**FULL, **ACTING}, x)
+    lines = [header(), f"{'':28s}{'masterbox':>12s}   pedalboard's nearest, same audio",
+             f"{'idle chain (all defaults)':28s}{idle:9.1f} ns"]
+    for m in modules.ALL:
+        ns = ns_per_frame(alone(m.NAME), x) - idle
+        peer = PEERS.get(m.NAME)
+        their = f"{pedalboard_ns(peer[1], x):7.1f} ns  {peer[0]}" if peer else "(none)"
+        lines.append(f"{m.NAME + ' alone':28s}{ns:+9.1f} ns   {their}")
+    lines.append(f"{'full chain, every tool on':28s}{full:9.1f} ns")
+    for mode in ("bypass", "matched", "reference", "delivery", "platform", "platform limited"):
+        lines.append(f"{'monitor: ' + mode:28s}{ns_per_frame({**FULL, **ACTING}, x, mode) - full:+9.1f} ns")
+    for solo in ("mono", "delta", "dyn1", "deess"):
+        lines.append(f"{'listening: ' + solo:28s}{ns_per_frame({**FULL, **ACTING}, x, None, solo) - full:+9.1f} ns")
+    return lines
+
+
+def audio(seconds: float) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    n = int(FS * seconds)
+    t = np.arange(n) / FS
+    x = 0.2 * rng.standard_normal((n, 2)) + 0.3 * np.sin(2 * np.pi * 80 * t)[:, None]
+    return (x * (1 + 0.5 * np.sin(2 * np.pi * 0.5 * t))[:, None]).astype(np.float32)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--quick", action="store_true", help="1 s of audio, one run: that it runs")
+    a = ap.parse_args()
+    print("\n".join(table(audio(1.0 if QUICK else a.seconds))))
+
+
+if __name__ == "__main__":
+    main()
