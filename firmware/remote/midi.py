@@ -20,7 +20,8 @@ Controls (the default map, generated from the schema, overridable in TOML):
   mastering; 14 bits are 0.0015 dB.
 - CC 21-24: relative, two's complement (1..63 up, 127..65 down), as the panel's
   four encoders: the box's own steps and acceleration on whatever page is up.
-  CC 25-27: the bypass, compare and back buttons (value > 63 presses).
+  CC 25-27: the bypass, compare and back buttons (value > 63 presses);
+  CC 28/29: the next / previous streaming platform heard (platforms.py).
 - Program change 0-3: recall snapshot A-D; after bank select (CC 0) 1, program
   change N loads the user's preset N (in the presets page's order).
 - Learned bindings (a double push on a control's encoder, then move the
