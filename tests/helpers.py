@@ -48,6 +48,19 @@ def say(text: str, folder, fs: int) -> np.ndarray:
     return np.stack([x, x], 1)
 
 
+def strip_has(stage: str, pixel: str) -> str:
+    """A browser expression: whether the page's gain-change strip of
+    ``stage`` holds a pixel for which the JS condition ``pixel`` (on d[i],
+    d[i + 1], d[i + 2]: red, green, blue) holds."""
+    from firmware.history import GR_LABELS
+    row, rows = [k for k, _ in GR_LABELS].index(stage), len(GR_LABELS)
+    return ("(() => { const c = document.getElementById('grstrips');"
+            f"const h = c.height / {rows};"
+            f"const d = c.getContext('2d').getImageData(20, {row} * h, c.width - 20, h).data;"
+            f"for (let i = 0; i < d.length; i += 4) if ({pixel}) return true;"
+            "return false; })()")
+
+
 def db(x):
     """dB of a magnitude (real or complex input), in float64 so tiny values stay finite."""
     return 20 * np.log10(np.maximum(np.abs(np.asarray(x)).astype(np.float64), 1e-300))

@@ -127,14 +127,8 @@ def test_a_boost_is_drawn_unlike_a_cut_on_the_panel_and_the_page():
         async with Browser() as b:
             await b.open(f"http://127.0.0.1:{srv.port}/")
             await b.wait("document.getElementById('in-output.trim_db') !== null")
-            from firmware.history import GR_LABELS
-            row, rows = [k for k, _ in GR_LABELS].index("glue"), len(GR_LABELS)
-            green = ("(() => { const c = document.getElementById('grstrips');"
-                     f"const h = c.height / {rows};"
-                     f"const d = c.getContext('2d').getImageData(20, {row} * h, c.width - 20, h).data;"
-                     "for (let i = 0; i < d.length; i += 4) if (d[i + 1] > 150 && d[i] < 150) return true;"
-                     "return false; })()")
-            await b.wait(green)
+            from helpers import strip_has
+            await b.wait(strip_has("glue", "d[i + 1] > 150 && d[i] < 150"))     # green
     try:
         asyncio.run(run())
     finally:

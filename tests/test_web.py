@@ -208,14 +208,8 @@ def test_the_page_in_a_real_browser(box):
             t = np.arange(48000) / 48000
             chain.process(np.stack([0.3 * np.sin(2 * np.pi * 1000 * t)] * 2, 1).astype(np.float32))
             assert chain.gain_reduction_db()["glue"] > 3.0
-            from firmware.history import GR_LABELS
-            row, rows = [k for k, _ in GR_LABELS].index("glue"), len(GR_LABELS)
-            glue_row = ("(() => { const c = document.getElementById('grstrips');"
-                        f"const h = c.height / {rows};"
-                        f"const d = c.getContext('2d').getImageData(20, {row} * h, c.width - 20, h).data;"
-                        "for (let i = 0; i < d.length; i += 4) if (d[i] > 100) return true;"
-                        "return false; })()")
-            await b.wait(glue_row)
+            from helpers import strip_has
+            await b.wait(strip_has("glue", "d[i] > 100"))
             # a tap heard instead of the master: a flag at the top, gone with it
             flag = "document.getElementById('listenflag')"
             assert await b.eval(f"{flag}.hidden")
