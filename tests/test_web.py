@@ -315,3 +315,41 @@ def test_presets_from_the_page_stay_in_the_preset_folder(tmp_path):
         await next_of(ws, "change")
         assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["Page 1.toml"]
     on_page(srv, run)
+
+
+def test_the_curve_has_its_frequency_grid_where_the_log_axis_puts_it(box, tmp_path):
+    """Read from a screenshot of the page in chromium: along a row near the
+    curve's bottom, the decade lines (100 Hz, 1 kHz, 10 kHz) sit where a log
+    axis from 20 Hz to 20 kHz across the curve's width puts them, within one
+    pixel; and a dB scale is drawn."""
+    import math
+
+    from PIL import Image
+
+    from firmware.lab.browser import Browser
+
+    s, srv = box
+
+    async def run():
+        async with Browser() as b:
+            await b.open(f"http://127.0.0.1:{srv.port}/")
+            await b.wait("document.querySelectorAll('#curve line.decade').length === 3")
+            r = await b.eval("(() => { const r = document.getElementById('curve').getBoundingClientRect();"
+                             "return [r.left, r.top, r.width, r.height, window.devicePixelRatio]; })()")
+            labels = await b.eval("Array.from(document.querySelectorAll('#curve text'))"
+                                  ".map((t) => t.textContent).join(' ')")
+            await b.eval("window.scrollTo(0, 0)")
+            await b.screenshot(str(tmp_path / "page.png"))
+            return r, labels
+    (left, top, width, height, ratio), labels = asyncio.run(run())
+    assert "1k" in labels and "10k" in labels and "+12 dB" in labels and "-12 dB" in labels
+    img = np.asarray(Image.open(tmp_path / "page.png").convert("RGB")).astype(int)
+    row = img[round((top + 0.97 * height) * ratio), :, :]
+    # the decade lines' blue-grey (thinner than a pixel at this width, so
+    # darker than drawn): blue well over red; the minor lines are grey
+    cols = np.flatnonzero((row[:, 2] - row[:, 0] >= 15) & (row[:, 2] >= 50)) / ratio
+    for f in (100, 1000, 10000):
+        want = left + width * math.log(f / 20) / math.log(1000)
+        near = cols[np.abs(cols - want) <= 3]
+        assert len(near), (f, want, cols)
+        assert abs(near.mean() - want) <= 1.0, (f, want, near)

@@ -125,12 +125,24 @@ function showState() {
   for (const p of schema) show(p.id);
 }
 
+// the curve's scales: 20 Hz - 20 kHz on a log axis across the 600 units,
+// +-15 dB over the 200; decades drawn brighter and labelled
+const GRID_HZ = [20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000];
+const DECADES = {100: "100", 1000: "1k", 10000: "10k"};
+const GRID_DB = [-12, -6, 0, 6, 12];
+
 function curve(c) {
   if (!c) return;
   const x = (f) => 600 * Math.log(f / 20) / Math.log(1000);
   const y = (db) => 100 - db * (100 / 15);
   const path = (a) => c.f.map((f, i) => `${i ? "L" : "M"}${x(f).toFixed(1)},${y(a[i]).toFixed(1)}`).join("");
-  $("curve").innerHTML = `<line x1="0" x2="600" y1="100" y2="100" stroke="#444"/>` +
+  const grid = GRID_HZ.map((f) => `<line class="grid${DECADES[f] ? " decade" : ""}" x1="${x(f)}" x2="${x(f)}" ` +
+    `y1="0" y2="200" stroke="${DECADES[f] ? "#5a5a7a" : "#2a2a2a"}" shape-rendering="crispEdges"/>` +
+    (DECADES[f] ? `<text x="${x(f) + 3}" y="12" fill="#889" font-size="11">${DECADES[f]}</text>` : "")).join("") +
+    GRID_DB.map((db) => `<line x1="0" x2="600" y1="${y(db)}" y2="${y(db)}" stroke="${db ? "#2a2a2a" : "#444"}" ` +
+    `shape-rendering="crispEdges"/><text x="3" y="${y(db) - 2}" fill="#889" font-size="10">` +
+    `${db > 0 ? "+" : ""}${db} dB</text>`).join("");
+  $("curve").innerHTML = grid +
     `<path d="${path(c.side)}" stroke="#c96" fill="none"/><path id="midcurve" d="${path(c.mid)}" stroke="#9cf" fill="none" stroke-width="2"/>`;
 }
 
