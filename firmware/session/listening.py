@@ -1,7 +1,10 @@
 """What is heard instead of the processed output (the monitor sources):
-compare, snapshots heard matched, reference tracks, DELIVERY; and the
-listening mode after them (stereo, mono, mid, side, delta). None of it is
-saved or reaches a render; a hand's move returns to plain processed."""
+compare, snapshots heard matched, reference tracks, DELIVERY, a streaming
+platform; and the listening mode after them (stereo, mono, mid, side, delta,
+or a tap inside the chain). None of it is
+saved or reaches a render; a hand's move returns to plain processed (a
+platform preview and the listening mode stay: they are where and how it is
+heard, not a comparison)."""
 from __future__ import annotations
 
 import math
