@@ -482,7 +482,7 @@ def test_the_whole_laptop_box_killed_while_turning_restores_a_saved_state(tmp_pa
                               "--seconds", "60"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, env=env)
         time.sleep(1.5)
-        p.stdin.write(b"hqqqz")                       # to the glue page
+        p.stdin.write(b"hqqqqqz")                     # to the glue page
         p.stdin.flush()
         for burst, pause in ((1.0, 2.6), (rng.uniform(0.2, 1.0), rng.uniform(0.0, 3.0))):
             t_end = time.monotonic() + burst          # turning the threshold and the ratio...
