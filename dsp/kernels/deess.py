@@ -5,7 +5,7 @@ input minus its output, this stage alone."""
 from numba import njit
 
 from . import dynband as B
-from .common import JIT, ramp_frame
+from .common import JIT, ramp_frame, smooth
 
 T_SIZE = N_SMOOTH = B.T_BAND
 S_SIZE = N_SMOOTH + B.S_BAND
@@ -14,8 +14,10 @@ S_METER = N_SMOOTH + B.S_METER
 
 @njit(**JIT)
 def process(buf, n, T, S, ramp, k, tap):
-    if ramp <= 0 and B.resting(T, S, 0, N_SMOOTH):
+    if B.resting(T, S, 0, N_SMOOTH):
+        # off and silent: nothing to glide, not even during a ramp
         B.sleep(S, N_SMOOTH)
+        smooth(T, 0, S, 0, N_SMOOTH, 0.0, True)
         return
     how = B.TAP_REMOVED if tap else B.NO_TAP
     i0 = min(max(ramp, 0), n)

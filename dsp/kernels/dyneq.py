@@ -7,7 +7,7 @@ detector the monitor plays (the sidechain listen).
 from numba import njit
 
 from . import dynband as B
-from .common import JIT, ramp_frame
+from .common import JIT, ramp_frame, smooth
 
 BANDS = 2
 T_SIZE = N_SMOOTH = BANDS * B.T_BAND
@@ -17,13 +17,16 @@ S_METERS = tuple(N_SMOOTH + b * B.S_BAND + B.S_METER for b in range(BANDS))
 
 @njit(**JIT)
 def process(buf, n, T, S, ramp, k, tap):
-    awake = ramp > 0
+    awake = False
     for b in range(BANDS):
         if B.resting(T, S, b * B.T_BAND, N_SMOOTH + b * B.S_BAND):
             B.sleep(S, N_SMOOTH + b * B.S_BAND)
         else:
             awake = True
     if not awake:
+        # off and silent: a ramp (any module's move) has nothing to glide
+        # here, so the working values take their targets at once
+        smooth(T, 0, S, 0, N_SMOOTH, 0.0, True)
         return
     # while a ramp runs, a frame at a time (its coefficients move every
     # frame); then each band over the rest of the chunk
