@@ -9,7 +9,9 @@ A module "alone" is the chain with that module set as in the full-chain
 bench (bench_values.FULL and ACTING) and everything else at its defaults
 (asleep or bit-transparent); its cost is that chain minus the idle chain.
 Monitor modes are the full chain heard through that mode, minus the full
-chain heard plainly. Each the fastest of 5 runs taken in turns with all the
+chain heard plainly; a playback context (an IR of 60 ms, a phone's speaker,
+and of 1 s, the longest the box takes) beside pedalboard's Convolution of the
+same IR. Each the fastest of 5 runs taken in turns with all the
 others (the machine is shared: a slow spell then falls on all alike), on
 three fresh chains of each (where a chain's arrays land moves its time).
 """
@@ -78,8 +80,24 @@ def alone(name: str) -> dict:
     return v
 
 
+CONTEXTS = {"context: 60 ms IR": 0.06, "context: 1 s IR": 1.0}
+
+
+def impulse_response(seconds: float) -> np.ndarray:
+    n = int(seconds * FS)
+    rng = np.random.default_rng(4)
+    return (rng.standard_normal((n, 2)) * np.exp(-np.arange(n) / (n / 6))[:, None] * 0.05)
+
+
 def prepared(values: dict, mode: str | None = None, solo: str | None = None, *, x: np.ndarray) -> Chain:
-    c = Chain(FS, values, reference_bytes=(16 << 20) if mode == "reference" else 0)
+    c = Chain(FS, values, reference_bytes=(16 << 20) if mode == "reference" else 0,
+              contexts=mode in CONTEXTS)
+    if mode in CONTEXTS:
+        from dsp import contexts
+        mem, base = c.context_memory
+        ir = contexts.prepare(impulse_response(CONTEXTS[mode]), FS, FS)
+        c.set_context(contexts.ContextBank(mem, base, FS).place(0, ir, "ir").selector)
+        mode = None
     if mode == "reference":
         from dsp.references import ReferenceBank, prepare
         bank = ReferenceBank(c.R, FS)
@@ -122,6 +140,7 @@ def table(x: np.ndarray) -> list[str]:
     setups.update({"monitor: " + m: (everything, m, None)
                    for m in ("bypass", "matched", "reference", "delivery", "platform", "platform limited")})
     setups.update({"listening: " + s: (everything, None, s) for s in ("mono", "delta", "dyn1", "deess")})
+    setups.update({k: (everything, k, None) for k in CONTEXTS})
     # each setting on several fresh chains: where a chain's arrays land in
     # memory moves its time by tens of ns here, so the fastest copy counts
     ns = {k: float("inf") for k in setups}
@@ -137,6 +156,10 @@ def table(x: np.ndarray) -> list[str]:
         lines.append(f"{m.NAME + ' alone':28s}{ns[m.NAME] - idle:+9.1f} ns   {their}")
     lines.append(f"{'full chain, every tool on':28s}{full:9.1f} ns")
     lines += [f"{k:28s}{ns[k] - full:+9.1f} ns" for k in ns if k.startswith(("monitor:", "listening:"))]
+    for k, sec in CONTEXTS.items():
+        h = np.ascontiguousarray(impulse_response(sec).T, dtype=np.float32)
+        their = pedalboard_ns(lambda pb: [pb.Convolution(h, sample_rate=FS)], x)
+        lines.append(f"{k:28s}{ns[k] - full:+9.1f} ns   {their:7.1f} ns  Convolution, same IR")
     return lines
 
 

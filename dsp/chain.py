@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import modules, params
+from .contexts import memory_words
 from .design import Controls, Designer, initial_state, latency_frames
 from .errors import DspError
 from .kernels import chain as K
@@ -34,9 +35,10 @@ class Chain(Controls):
     error = ChainError
 
     def __init__(self, fs: float, values: dict | None = None, reference_bytes: int = 0,
-                 monitor: bool = True):
+                 monitor: bool = True, contexts: bool = False):
         """``reference_bytes``: memory for reference tracks (dsp/references.py),
-        0 for none (renders). ``monitor`` False leaves the monitor stage out
+        0 for none (renders); ``contexts``: memory for playback contexts
+        (dsp/contexts.py), after them. ``monitor`` False leaves the monitor stage out
         (a render: what it does serves listening; its processed mode leaves
         the output as it is, so the result is the same, sooner)."""
         if not (isinstance(fs, (int, float)) and MIN_RATE <= fs <= MAX_RATE):
@@ -49,11 +51,17 @@ class Chain(Controls):
         self.T[K.T_MONITOR] = 1.0 if monitor else 0.0
         self.S = initial_state(self.T)
         self.W = np.zeros((K.CHUNK, K.W_COLS))
-        self.R = memory_array(reference_bytes) if reference_bytes else np.zeros(3, np.float32)
+        refs = memory_array(reference_bytes) if reference_bytes else np.zeros(3, np.float32)
+        self._ctx0 = len(refs)
+        self.R = np.concatenate([refs, np.zeros(memory_words(int(fs)) if contexts else 0, np.float32)])
 
     @property
     def reference_memory(self) -> np.ndarray:
-        return self.R
+        return self.R[:self._ctx0]
+
+    @property
+    def context_memory(self) -> tuple[np.ndarray, int]:
+        return self.R[self._ctx0:], self._ctx0
 
     def _store(self) -> None:
         self._seq += 1                     # the kernel reads the set in place: a new number

@@ -33,12 +33,13 @@ from .modules.common import SMOOTH_TAU_S, alpha
 
 RAMP_TAUS = 14             # after 14 time constants (residual 8e-7) the ramp snaps
 MORPH_MAX_S = 2.0          # the longest straight-line morph a set may ask for
-LISTEN_DEFAULT = ("processed", 0.0, "stereo", modules.monitor.NO_REFERENCE)
+LISTEN_DEFAULT = ("processed", 0.0, "stereo", modules.monitor.NO_REFERENCE,
+                  modules.monitor.NO_CONTEXT)
 
 
 def _full(listen: tuple, current: tuple) -> tuple:
-    """(compare mode, reference LU, listening mode, reference track): the
-    fields not given are kept from ``current``."""
+    """(compare mode, reference LU, listening mode, reference track, playback
+    context): the fields not given are kept from ``current``."""
     listen = tuple(listen)
     return listen + tuple(current[len(listen):])
 
@@ -75,8 +76,8 @@ class Designer:
     def update(self, values: dict[str, float], listen: tuple | None = None,
                morph_s: float | None = None) -> tuple[str, ...]:
         """Bring the set up to ``values`` (complete, validated) and ``listen``
-        (monitor mode, reference LU[, listening mode[, reference track]]: the
-        fields left out stay). Returns the names of what was redesigned, in
+        (monitor mode, reference LU[, listening mode[, reference track[,
+        context]]]: the fields left out stay). Returns the names of what was redesigned, in
         chain order. A bad mode raises before anything changes. ``morph_s``:
         the kernels reach this set along a straight line over that many
         seconds (a snapshot's morph) instead of the usual ~20 ms glide."""
@@ -148,6 +149,11 @@ class Controls:
         """The selected reference track's selector (dsp/references.py)."""
         return self._design.listen[3]
 
+    @property
+    def context(self) -> tuple:
+        """The selected playback context's selector (dsp/contexts.py)."""
+        return self._design.listen[4]
+
     def set(self, changes: dict, morph_s: float | None = None) -> tuple[str, ...]:
         """Check parameter changes (each may be text, a number or a bool),
         then set_checked() them; returns the modules redesigned."""
@@ -176,6 +182,10 @@ class Controls:
         """Which reference track the "reference" monitor mode plays."""
         self._listen((*self.monitor, self.solo, tuple(selector)))
 
+    def set_context(self, selector: tuple) -> None:
+        """Which playback context the monitor plays through (NO_CONTEXT: none)."""
+        self._listen((*self.monitor, self.solo, self.reference, tuple(selector)))
+
     def _listen(self, listen: tuple) -> None:
         try:
             self._publish(self.values, listen)
@@ -199,4 +209,11 @@ class Controls:
     @property
     def reference_memory(self) -> np.ndarray:
         """The reference tracks' float32 memory (dsp/references.py)."""
+        raise NotImplementedError
+
+    @property
+    def context_memory(self) -> tuple[np.ndarray, int]:
+        """The playback contexts' float32 region (dsp/contexts.py) and its
+        first value's index in the monitor's memory; an empty region where
+        the sink has none."""
         raise NotImplementedError

@@ -275,6 +275,8 @@ class Controller:
         elif kind == "platform":
             self.platforms.retry()
             dispatch(hands, "platform_step", [c[1]], src)
+        elif kind == "context":
+            dispatch(hands, "context_step", [c[1]], src)
         elif kind == "delivery":
             if s.listening[0] == "delivery":
                 s.listen("processed", src)
@@ -452,6 +454,7 @@ class Controller:
         badge = Badge(mode, offset if mode == "bypass" else
                       (min(ref - offset, 0.0) if mode == "matched" else
                        (self._reference_offset() if mode == "reference" else 0.0)), s.solo, playing,
-                      s.delivery.label() if s.delivery is not None else platform_badge(s.platform))
+                      s.delivery.label() if s.delivery is not None else platform_badge(s.platform),
+                      "" if s.context_index is None else s.contexts[s.context_index].name)
         alert = now < self.alert_until
         return Screen(page, body, self.status if alert else "", alert, badge)

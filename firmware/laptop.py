@@ -30,6 +30,7 @@ from .history import gain_changes
 from .offline.render import compile_chain, refuse_overwriting_input
 from .store.atomic import check_writable
 from .offline import audiofile, demo
+from .contexts import load_all as load_contexts
 from .references import DEFAULT_MEMORY_MB, load_all
 from .session import Session
 from .service.box import saving
@@ -100,15 +101,17 @@ def _default_output():
 
 
 def prepare(session: Session, source: str | None, seconds: float = 0.0, source_name: str = "keys",
-            references=(), reference_mb: int = DEFAULT_MEMORY_MB):
+            references=(), reference_mb: int = DEFAULT_MEMORY_MB, contexts=()):
     """A controller on a chain fed by the source, the session attached to that
-    chain and the reference tracks loaded; ``seconds`` of audio are run
-    through first so the meters have something to show."""
+    chain and the reference tracks and playback contexts loaded; ``seconds``
+    of audio are run through first so the meters have something to show."""
     x, fs, name = load_source(source)
     compile_chain(fs, session.values)          # before the clock starts, not in the first block
-    sink = LockedChain(fs, session.values, reference_bytes=reference_mb << 20 if references else 0)
+    sink = LockedChain(fs, session.values, reference_bytes=reference_mb << 20 if references else 0,
+                       contexts=True)
     session.attach(sink)
     problems = load_all(session, list(references), fs) if references else []
+    problems += load_contexts(session, list(contexts), fs)
     meter = Meter(fs, 2)
     ctl = Controller(session, meter, source_name, capture=lambda: (x, fs))
     if problems:
@@ -129,7 +132,7 @@ PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "delivery
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
                scale: int = 4, seconds: float | None = None, presets=None, references=(),
                say=(), osc_port: int | None = None, profile: str | None = None,
-               platform: str | None = None) -> str:
+               platform: str | None = None, contexts=()) -> str:
     """Render one page (meters, loudness, reduction, phase, menu, target,
     delivery (the target page while DELIVERY is heard), snapshots, references, presets, name entry, a confirmation, or a module name) through
     luma's dummy device and save it as PNG (scaled up, pixels kept square),
@@ -140,7 +143,8 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     the module pages show its ghosts; ``profile``: a built-in profile asked
     first (the position page); ``osc_port``: an OSC surface to run (the
     remote page shows it); ``platform``: a streaming platform previewed
-    (every page's badge says which, and its gain)."""
+    (every page's badge says which, and its gain); ``contexts``: impulse
+    responses loaded as playback contexts, the first heard through."""
     from dsp.params import MODULES
     from ui.display import open_display, show
 
@@ -155,7 +159,9 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     check_writable(out)
     if seconds is None:
         seconds = 62.0 if page == "loudness" else 8.0
-    ctl, player, _ = prepare(session, source, 0.0, references=references)
+    ctl, player, _ = prepare(session, source, 0.0, references=references, contexts=contexts)
+    if session.contexts:
+        session.hear_context(0, "screenshot")
     if page == "references" and session.references:
         ctl.apply(("ref",), time.monotonic())
     for _ in range(int(seconds * player.fs / BLOCK)):
@@ -277,7 +283,7 @@ def _page_screenshot(session: Session, player, out: str, history) -> str:
 def run_sim(session: Session, source: str | None = None, record: str | None = None,
             sound: bool = True, seconds: float | None = None, out=None, fd: int | None = None,
             boot=None, references=(), reference_mb: int = DEFAULT_MEMORY_MB,
-            net: dict | None = None) -> int:
+            net: dict | None = None, contexts=()) -> int:
     out = out or sys.stdout
     sd = _default_output() if sound else None
     if sd is None:
@@ -286,7 +292,8 @@ def run_sim(session: Session, source: str | None = None, record: str | None = No
         if source is not None:
             refuse_overwriting_input([source], record)
         check_writable(record)
-    ctl, player, name = prepare(session, source, references=references, reference_mb=reference_mb)
+    ctl, player, name = prepare(session, source, references=references, reference_mb=reference_mb,
+                                contexts=contexts)
     if boot is not None:
         ctl.presets = boot.presets
         if boot.message:

@@ -66,20 +66,28 @@ class Shelf:
             raise UserError(str(e)) from None
 
 
+def fill_slots(paths: list[str], slots: int, what: str, place) -> list[str]:
+    """``place(path, slot)`` for up to ``slots`` files, in order, a slot for
+    each that loads; one message per file refused (a UserError, or past the
+    last slot: "only 4 <what> are held")."""
+    problems = []
+    slot = 0
+    for p in paths:
+        if slot >= slots:
+            problems.append(f"{os.path.basename(p)}: only {slots} {what} are held")
+            continue
+        try:
+            place(p, slot)
+            slot += 1
+        except UserError as e:
+            problems.append(str(e))
+    return problems
+
+
 def load_all(session, paths: list[str], fs: int) -> list[str]:
     """Load up to SLOTS reference files into the session's sink, in order.
     Returns one message per file that was refused (and for files past the
     fourth); the others are loaded."""
     shelf = Shelf(session.sink, fs)
-    problems = []
-    slot = 0
-    for p in paths:
-        if slot >= SLOTS:
-            problems.append(f"{os.path.basename(p)}: only {SLOTS} reference tracks are held")
-            continue
-        try:
-            session.add_reference(shelf.read(p, slot), "references")
-            slot += 1
-        except UserError as e:
-            problems.append(str(e))
-    return problems
+    return fill_slots(paths, SLOTS, "reference tracks",
+                      lambda p, slot: session.add_reference(shelf.read(p, slot), "references"))

@@ -175,6 +175,13 @@ VERBS: dict[str, Verb] = {v.name: v for v in (
     Verb("platform_step", (Arg("steps", "integer", "platforms on (negative: back), through off", -8, 8),),
          lambda h, a, src: h.session.step_platform(a["steps"], src),
          "the next or previous streaming platform to hear the master on"),
+    Verb("context", (Arg("index", "integer", "which loaded playback context, 0-3; -1 none", -1, 3),),
+         lambda h, a, src: h.session.hear_context(None if a["index"] < 0 else a["index"], src),
+         "hear everything through a measured playback system (a phone, earbuds, a car), "
+         "loudness-matched"),
+    Verb("context_step", (Arg("steps", "integer", "contexts on (negative: back), through none", -4, 4),),
+         lambda h, a, src: h.session.step_context(a["steps"], src),
+         "the next or previous playback context"),
     Verb("target", (Arg("name", "choice", "delivery target", choices=tuple(TARGETS)),),
          lambda h, a, src: h.session.set_target(a["name"], src), "the delivery target"),
     Verb("undo", (), lambda h, a, src: h.session.undo(src), "undo the last move"),

@@ -35,12 +35,14 @@ def counted(args: str) -> str:
     """)
 
 
-@pytest.mark.parametrize("monitor", ["processed", "bypass", "reference", "delivery", "dyn1", "deess"])
+@pytest.mark.parametrize("monitor", ["processed", "bypass", "reference", "delivery", "dyn1", "deess",
+                                     "context"])
 def test_chain_kernel_allocates_nothing_per_block(monitor):
     """Whatever is heard: the processed output, compare (the safety limiter on
-    the raised input), a reference track, the delivery's plain gain, or a tap
-    (a dynamic EQ band's detector, what the de-esser removes); with every
-    module acting, the dynamic EQ bands and the de-esser too."""
+    the raised input), a reference track, the delivery's plain gain, a tap
+    (a dynamic EQ band's detector, what the de-esser removes), or compare
+    through a playback context (its convolution); with every module acting,
+    the dynamic EQ bands and the de-esser too."""
     code = textwrap.dedent("""
         import numpy as np
         from numba import njit
@@ -52,14 +54,21 @@ def test_chain_kernel_allocates_nothing_per_block(monitor):
                   "limiter.on": 1, "output.dither": 2, "glue.up_on": 1,
                   "dyneq.b1_on": 1, "dyneq.b1_threshold_db": -50, "dyneq.b2_on": 1,
                   "dyneq.b2_threshold_db": -50, "deess.on": 1, "deess.threshold_db": -60}
-        c = Chain(48000, values, reference_bytes=8 << 20)
+        c = Chain(48000, values, reference_bytes=8 << 20, contexts=True)
         x = (np.random.default_rng(0).standard_normal((512, 2)) * 0.3).astype(np.float32)
         y = np.empty_like(x)
         from dsp.references import ReferenceBank, prepare
-        bank = ReferenceBank(c.R, 48000)
+        bank = ReferenceBank(c.reference_memory, 48000)
         r = (np.random.default_rng(1).standard_normal((96000, 2)) * 0.2).astype(np.float32)
         c.set_reference(bank.place(0, prepare(r, 48000, 48000, bank.slot_frames), "r").selector)
-        if MONITOR in ("dyn1", "deess"):
+        if MONITOR == "context":
+            from dsp import contexts
+            mem, base = c.context_memory
+            h = np.random.default_rng(2).standard_normal((30000, 2)) * 0.01
+            c.set_context(contexts.ContextBank(mem, base, 48000).place(
+                1, contexts.prepare(h, 48000, 48000), "ir").selector)
+            c.set_monitor("bypass")
+        elif MONITOR in ("dyn1", "deess"):
             c.set_solo(MONITOR)
         else:
             c.set_monitor(MONITOR, -3.0 if MONITOR == "delivery" else 0.0)

@@ -418,6 +418,10 @@ def render(screen: Screen, size: tuple[int, int] = (W, H)) -> Image.Image:
     if not line and b.listen != "stereo":
         # people forget that delta, or a band's detector, is on
         line = TAP_NAMES.get(b.listen) or f"LISTENING: {b.listen.upper()}"
+        if b.context:
+            line = f"{b.listen.upper()} THRU {b.context.upper()}"
+    if not line and b.context:
+        line = f"THROUGH {b.context.upper()}"      # a speaker, not the master, is heard
     if line:
         # faults, xruns, errors, a listening mode: an inverted line over the
         # bottom of any page

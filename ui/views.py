@@ -166,6 +166,7 @@ class Badge:
     listen: str = "stereo"       # the listening mode (SOLOS): shown when not stereo
     reference: tuple | None = None   # (number, name, LUFS) of the reference playing
     label: str = ""              # a source that names itself: DELIV-5.3, DELIV+8.8dr, SPOT-4.2
+    context: str = ""            # the playback context everything is heard through, if any
 
 
 @dataclass

@@ -268,3 +268,25 @@ def dot(a, b):
     for j in range(a.shape[0]):
         acc += a[j] * b[j]
     return acc
+
+
+@njit(inline="always", **JIT)
+def close_window_slot(S, slot_at, filled_at, acc_a, acc_b, win_a, win_b, slots):
+    """A sliding window of ``slots`` 100 ms blocks over two signals' powers
+    (compare's dry and wet, a context's input and output): move the open
+    block's two sums (S[acc_a], S[acc_b]) into the next slot and return the
+    window's two sums and how many slots it holds."""
+    slot = int(S[slot_at])
+    S[win_a + slot] = S[acc_a]
+    S[win_b + slot] = S[acc_b]
+    S[acc_a] = 0.0
+    S[acc_b] = 0.0
+    S[slot_at] = (slot + 1) % slots
+    filled = min(S[filled_at] + 1.0, slots)
+    S[filled_at] = filled
+    pa = 0.0
+    pb = 0.0
+    for j in range(slots):
+        pa += S[win_a + j]
+        pb += S[win_b + j]
+    return pa, pb, filled

@@ -274,3 +274,17 @@ def cascade2(nsec, x, y, count, c, s):
         _MS8(x, y, count, c, s)
     elif nsec == 9:
         _MS9(x, y, count, c, s)
+
+
+@njit(inline="always", **JIT)
+def k_powers(kx, m, kl, ks):
+    """K-weight m frames of two stereo pairs side by side (kx frame-major:
+    pair a's left, right, then pair b's, in place) and return each pair's
+    summed power: the loudness trackers' block sums."""
+    k_weight4(kx, kx, m, kl, ks)
+    a = 0.0
+    b = 0.0
+    for i in range(m):
+        a += kx[4 * i] * kx[4 * i] + kx[4 * i + 1] * kx[4 * i + 1]
+        b += kx[4 * i + 2] * kx[4 * i + 2] + kx[4 * i + 3] * kx[4 * i + 3]
+    return a, b

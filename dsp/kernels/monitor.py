@@ -51,6 +51,9 @@ Listening (SOLO, after compare; the engineer's solo buttons):
      writes to the work buffer's tap columns (tap_of says which) for the
      monitor to play instead of the output, at its own level.
 
+Last, a playback context (kernels/context.py) plays whatever the above left
+through a measured playback system, matched in loudness to it.
+
 Switching cross-fades over ~20 ms between two time-aligned signals, so it
 cannot click; the matching gain itself moves slowly (GAIN_K, ~0.3 s) so the
 100 ms updates of D are not heard as steps. Runs inside the callback: no
@@ -60,9 +63,9 @@ import math
 
 from numba import njit
 
-from . import safety
-from .common import FAST, JIT, flush_denormals, gain_of
-from .lanes import k_weight4
+from . import context, safety
+from .common import FAST, JIT, close_window_slot, flush_denormals, gain_of
+from .lanes import k_powers
 from .layout import Layout
 
 RING = 1024           # dry delay line per channel, a power of 2 >= latency (285 at
@@ -83,6 +86,7 @@ TSB = _T.take(safety.B_N)    # and stage 2's odd taps, doubled
 TPH = _T.take(safety.PHASES * safety.TAPS)   # the precise 4x filter's branches, reversed
 KL = _T.take(40)      # K-weighting, shelf then high-pass, laid out for lanes.k_weight4:
                       # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 4)
+CX = _T.take(context.T_SIZE)   # the playback context (kernels/context.py)
 T_SIZE = _T.size
 N_SMOOTH = 0          # (the chain's parameter ramp does not apply here)
 
@@ -108,6 +112,7 @@ S_SLOTS_W = _S.take(SLOTS)
 S_RINGL = _S.take(2 * RING)  # the left channel, written twice (at p and p + RING): any
 S_RINGR = _S.take(2 * RING)  # window of up to RING frames reads contiguously; the right
 S_KX = _S.take(4 * KX_N)   # scratch: a segment's four signals frame-major
+S_CX = _S.take(context.S_SIZE)
 S_SIZE = _S.size
 
 
@@ -125,6 +130,7 @@ def reset(T, S):
     S[S_SOLO_FROM] = T[SOLO]
     S[S_SOLO_TO] = T[SOLO]
     S[S_SOLO_X] = 1.0
+    context.reset(S[S_CX:S_CX + context.S_SIZE])
 
 
 TAP0 = 5              # the first listening mode that plays a tap
@@ -179,20 +185,8 @@ def push_dry(buf, n, S):
 
 @njit(**JIT)
 def _close_block(T, S):
-    slot = int(S[S_SLOT])
-    S[S_SLOTS_D + slot] = S[S_ACC_D]
-    S[S_SLOTS_W + slot] = S[S_ACC_W]
-    S[S_ACC_D] = 0.0
-    S[S_ACC_W] = 0.0
     S[S_N] = 0.0
-    S[S_SLOT] = (slot + 1) % SLOTS
-    filled = min(S[S_FILLED] + 1.0, SLOTS)
-    S[S_FILLED] = filled
-    pd = 0.0
-    pw = 0.0
-    for j in range(SLOTS):
-        pd += S[S_SLOTS_D + j]
-        pw += S[S_SLOTS_W + j]
+    pd, pw, filled = close_window_slot(S, S_SLOT, S_FILLED, S_ACC_D, S_ACC_W, S_SLOTS_D, S_SLOTS_W, SLOTS)
     n = filled * T[HOP]
     if pd > QUIET * n and pw > 0.0:
         d = 10.0 * math.log10(pw / pd)
@@ -234,12 +228,7 @@ def _k_block(buf, i0, seg, pos0, lat, T, S):
             kx[4 * i + 1] = S[S_RINGR + rd]
             kx[4 * i + 2] = buf[i0 + c0 + i, 0]
             kx[4 * i + 3] = buf[i0 + c0 + i, 1]
-        k_weight4(kx, kx, m, T[KL:KL + 40], S[S_KF:S_KF + 32])
-        acc_d = 0.0
-        acc_w = 0.0
-        for i in range(m):
-            acc_d += kx[4 * i] * kx[4 * i] + kx[4 * i + 1] * kx[4 * i + 1]
-            acc_w += kx[4 * i + 2] * kx[4 * i + 2] + kx[4 * i + 3] * kx[4 * i + 3]
+        acc_d, acc_w = k_powers(kx, m, T[KL:KL + 40], S[S_KF:S_KF + 32])
         S[S_ACC_D] += acc_d
         S[S_ACC_W] += acc_w
         c0 += m
@@ -413,3 +402,7 @@ def process(buf, n, T, S, R):
         S[S_SOLO_FROM] = sto
     S[S_POS] = (pos0 + n) % RING
     flush_denormals(S, S_KF, 32)
+    context.process(buf, n, T[CX:CX + context.T_SIZE], S[S_CX:S_CX + context.S_SIZE], R, ceil, w,
+                    T[HOP], xk, gk, T[TSA:TSA + safety.A_N], T[TSB:TSB + safety.B_N],
+                    T[TPH:TPH + safety.PHASES * safety.TAPS].reshape((safety.PHASES, safety.TAPS)),
+                    T[KL:KL + 40])

@@ -12,6 +12,8 @@ import numpy as np
 
 from ..bs1770 import k_weighting
 from ..errors import DspError
+from ..kernels import context as C
+from ..kernels import fft
 from ..kernels import monitor as K
 from ..kernels import safety
 from ..truepeak import precise_filter
@@ -25,6 +27,7 @@ MODES = ("processed", "bypass", "matched", "reference", "delivery", "platform", 
 # sample values, 5 ms attack, 100 ms decay (firmware/platforms.py's source)
 PLATFORM_LIMIT_DBFS, PLATFORM_ATTACK_S, PLATFORM_RELEASE_S = -1.0, 0.005, 0.1
 NO_REFERENCE = (0, 0, 0.0)  # (first frame, frames, integrated LUFS) of the selected reference
+NO_CONTEXT = (0, 0, 0, 0.0)  # (spectra's first float32 in R, partitions, FDL's first, G0 dB)
 # listening, after compare; from TAP0 on a signal inside the chain (the taps)
 SOLOS = ("stereo", "mono", "mid", "side", "delta", "dyn1", "dyn2", "deess")
 TAPS = SOLOS[K.TAP0:]
@@ -35,7 +38,8 @@ MATCH_TAU_S = 0.3          # the matching gain follows the short-term offset thi
 CROSSFADE_TAU_S = 0.004    # compare switches: ~99 % within 20 ms
 
 
-def check(mode: str, ref_db: float, solo: str = "stereo", reference: tuple = NO_REFERENCE) -> None:
+def check(mode: str, ref_db: float, solo: str = "stereo", reference: tuple = NO_REFERENCE,
+          context: tuple = NO_CONTEXT) -> None:
     if solo not in SOLOS:
         raise DspError(f"listening mode {solo!r}: use one of {', '.join(SOLOS)}")
     if mode not in MODES:
@@ -48,6 +52,10 @@ def check(mode: str, ref_db: float, solo: str = "stereo", reference: tuple = NO_
         raise DspError("no reference track is loaded to play")
     if off < 0 or n < 0 or not math.isfinite(lufs):
         raise DspError(f"reference {reference!r}: frames must be >= 0 and the loudness finite")
+    h0, parts, fdl0, g0 = context
+    if min(h0, parts, fdl0) < 0 or not (math.isfinite(g0) and abs(g0) <= C.HOLD_DB):
+        raise DspError(f"context {context!r}: offsets must be >= 0 and the gain within "
+                       f"+-{C.HOLD_DB:g} dB")
 
 
 def safety_taps() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,10 +66,11 @@ def safety_taps() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return 2.0 * a[0::2][::-1].copy(), 2.0 * b[1::2], precise_filter().astype(np.float64)
 
 
-def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo", reference=NO_REFERENCE):
+def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo", reference=NO_REFERENCE,
+           context=NO_CONTEXT):
     from . import latency_frames
 
-    check(mode, ref_db, solo, reference)
+    check(mode, ref_db, solo, reference, context)
     T[K.MODE] = MODES.index(mode)
     T[K.SOLO] = SOLOS.index(solo)
     T[K.REF_DB] = ref_db
@@ -81,4 +90,15 @@ def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo", reference=NO_R
     T[K.XF_K] = 1.0 - alpha(CROSSFADE_TAU_S, fs)
     shelf, hp = k_weighting(fs)
     T[K.KL:K.KL + 40] = np.repeat(np.array([shelf, hp]).ravel(), 4)   # [section][coef][lane]
+    c = T[K.CX:K.CX + C.T_SIZE]
+    c[C.H0], c[C.P], c[C.FDL0], c[C.G0_DB] = context
+    c[C.DELAY] = C.delay_frames(int(T[K.WIN]))
+    c[C.COS:C.COS + C.M // 2], c[C.SIN:C.SIN + C.M // 2], c[C.REV:C.REV + C.M] = fft.tables(C.M)
+
+
+def context_delay_s(fs: float) -> float:
+    """How late a playback context is heard (kernels/context.py), seconds."""
+    from . import latency_frames
+
+    return C.delay_frames(safety.window_frames(fs, latency_frames(fs))) / fs
 

@@ -29,6 +29,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--reference", action="append", default=[], metavar="FILE",
                    help="a reference track for the REF action (up to 4; repeat the flag); the box "
                    "also reads its reference folder")
+    p.add_argument("--context", action="append", default=[], metavar="IR",
+                   help="a playback context's impulse response (up to 4; repeat the flag); the box "
+                   "also reads its contexts folder")
     p.add_argument("--no-sound", action="store_true",
                    help="--sim: do not use a sound device; pace in real time and record")
     from ..service import config
@@ -47,6 +50,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--scale", type=int, default=4, help="pixel size in the PNG (default 4)")
     p.add_argument("--reference", action="append", default=[], metavar="FILE",
                    help="a reference track to load (the references page plays the first)")
+    p.add_argument("--context", action="append", default=[], metavar="IR",
+                   help="a playback context's impulse response to load (the first is heard through)")
     p.add_argument("--say", action="append", default=[], metavar="WORD",
                    help="ask the assistant first (its proposals and ghosts on the pages)")
     p.add_argument("--profile", metavar="NAME",
@@ -86,9 +91,10 @@ def cmd_run(args) -> int:
     cfg = config.resolve(args, config.load(args.config) if args.config else None)
     state_dir = cfg["state_dir"] or default_dir()
     boot = Boot(state_dir)
-    for f in args.reference:
+    for f in args.reference + args.context:
         audiofile.check_input(f)              # a bad file named before anything starts
     ref_folder = cfg["references"] or os.path.join(state_dir, "references")
+    contexts = folder_files(cfg["contexts"] or os.path.join(state_dir, "contexts")) + args.context
     net = {"osc": (cfg["osc_bind"], cfg["osc_port"]) if cfg["osc_port"] else None,
            "web": (cfg["web_bind"], cfg["web_port"]) if cfg["web_port"] else None,
            "password": cfg["remote_password"], "presets": boot.presets,
@@ -107,7 +113,7 @@ def cmd_run(args) -> int:
         try:
             return run_sim(session, args.input, args.record, sound=not args.no_sound,
                            seconds=args.seconds, boot=boot, references=args.reference,
-                           reference_mb=mb, net=net)
+                           reference_mb=mb, net=net, contexts=contexts)
         finally:
             boot.close()
     from ..service.run import run_box
@@ -129,7 +135,7 @@ def cmd_run(args) -> int:
         return run_box(session, cfg["rate"], cfg["block"], cfg["device"] or None, cfg["rt_priority"],
                        seconds=args.seconds, ui=open_ui if panel != "none" else None, rt_cpu=cfg["rt_cpu"],
                        references=folder_files(ref_folder) + args.reference, reference_mb=mb,
-                       net=net)
+                       net=net, contexts=contexts)
     finally:
         boot.close()
 
@@ -144,7 +150,8 @@ def cmd_screenshot(args) -> int:
     user = UserPresets(os.path.join(args.state_dir or default_dir(), "presets"))
     out = screenshot(args.page, args.out, session_from(args.preset, args.set, user_dir=user.folder),
                      args.input, args.scale, presets=user, references=args.reference,
-                     say=args.say, osc_port=args.osc, profile=args.profile, platform=args.platform)
+                     say=args.say, osc_port=args.osc, profile=args.profile, platform=args.platform,
+                     contexts=args.context)
     print(f"wrote {out}")
     return 0
 

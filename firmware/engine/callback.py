@@ -19,7 +19,9 @@ Real-time contract (read this before touching it):
   by the vDSO on x86-64 and arm64 Linux: no system call) into a histogram of
   1 us bins in the arena.
 - Reference tracks (dsp/references.py) are float32 frames in the arena's
-  last region, written by the control thread into a slot that is not playing.
+  last region, written by the control thread into a slot that is not playing;
+  the playback contexts' IR spectra (dsp/contexts.py) follow them, and the
+  convolution's delay line after those, which the callback writes.
 - It copies every input frame into a capture ring (float32, the last few
   minutes) that the assistant listens to from the control thread.
 - Loop-cable measurement: when armed, it takes its input from a stimulus in
@@ -57,7 +59,8 @@ DUR_BINS = 10000
 class Arena:
     """Offsets of everything in the arena after its header."""
 
-    def __init__(self, measure_frames: int = 0, reference_bytes: int = 0, capture_frames: int = 0):
+    def __init__(self, measure_frames: int = 0, reference_bytes: int = 0, capture_frames: int = 0,
+                 context_values: int = 0):
         a = Layout(HEADER)
         self.t_len = K.T_TOTAL + 1                 # + the sequence number's tail copy
         self.t0 = a.take(self.t_len)
@@ -69,7 +72,10 @@ class Arena:
         self.dur = a.take(DUR_BINS)
         self.meas = a.take(4 * measure_frames)     # stimulus (n x 2) then recording (n x 2)
         self.measure_frames = measure_frames
-        self.ref = a.take(f32_words(len(memory_array(reference_bytes))))
+        # the monitor's float32 memory: the reference tracks, then the
+        # playback contexts (dsp/contexts.py), one array for the kernel
+        self.ref_values = len(memory_array(reference_bytes))
+        self.ref = a.take(f32_words(self.ref_values + context_values))
         self.ref_words = a.size - self.ref
         self.cap = a.take(f32_words(2 * capture_frames))
         self.capture_frames = capture_frames

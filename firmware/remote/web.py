@@ -346,6 +346,7 @@ class WebServer:
                 "active_slot": st["active_slot"], "target": st["target"], "preset": st["preset"],
                 "modified": st["modified"], "proposal": st["proposal"],
                 "references": st["references"], "reference": st["reference"],
+                "contexts": st["contexts"], "context": st["context"],
                 "recall": st["recall"], "proposal_slot": st["proposal_slot"],
                 "readings": st["readings"], "proposal_info": st["proposal_info"],
                 "presets": self._preset_list(),

@@ -63,6 +63,8 @@ SETTINGS = (
             "--state-dir", more="(/var/lib/masterbox), or ~/.local/state/masterbox elsewhere"),
     Setting("references", "", "reference tracks (up to 4 audio files, read at start; a mounted",
             more='USB stick, say); "" = the references folder in state_dir'),
+    Setting("contexts", "", "playback contexts: up to 4 impulse responses (mono or stereo, at most",
+            more='1 s each, read at start) to hear the master through; "" = the contexts folder in state_dir'),
     Setting("reference_memory_mb", 256, "memory for them: 4 slots of 1.9 min each at 48 kHz, 0 = none",
             "--reference-memory-mb", 0, 4096),
     Setting("osc_port", 0, "OSC over UDP on this port; 0 = off (remote surfaces are off by default)",

@@ -14,6 +14,7 @@ import time
 
 from ..engine import Engine, lock_memory, portaudio
 from ..errors import MasterboxError
+from ..contexts import load_all as load_contexts
 from ..references import load_all
 from ..uiloop import FRAME_S
 from .notify import Notifier
@@ -38,11 +39,13 @@ def list_devices(out=None) -> int:
 
 
 def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_cpu=-1,
-            ui=None, references=(), reference_mb: int = 0, net: dict | None = None) -> int:
+            ui=None, references=(), reference_mb: int = 0, net: dict | None = None,
+            contexts=()) -> int:
     """The engine on the session's values, with its health check; ``ui(engine,
     session)`` (optional) builds the panel and screen once audio runs, and is
     stepped ~30 times a second. ``references``: audio files loaded as
-    reference tracks into ``reference_mb`` of memory once audio runs. ``net``:
+    reference tracks into ``reference_mb`` of memory once audio runs, and
+    ``contexts`` (impulse responses) as playback contexts. ``net``:
     the surfaces to start (remote.start's osc, web, password, presets, midi,
     midi_map), the same as the laptop mode's."""
     out = out or sys.stdout
@@ -56,7 +59,7 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
     sd_notify = Notifier()
     sd_notify.status("starting: compiling the chain (audio passes through meanwhile)")
     eng = Engine(fs, block, device, session.values, rt_priority=rt_priority, rt_cpu=rt_cpu,
-                 reference_bytes=reference_mb << 20, capture_seconds=CAPTURE_S)
+                 reference_bytes=reference_mb << 20, capture_seconds=CAPTURE_S, contexts=True)
     memory = lock_memory()
     t_pass, t_full = eng.boot(on_passthrough=lambda: sd_notify.status(
         "passthrough: audio flows untouched while the chain compiles"))
@@ -72,6 +75,13 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
         out.write(f"reference not loaded: {p}\n")
     if session.references:
         out.write(f"references: {', '.join(r.name for r in session.references)}\n")
+    refused = load_contexts(session, list(contexts), fs)
+    for p in refused:
+        log.error("context: %s", p)
+        out.write(f"context not loaded: {p}\n")
+    problems += refused
+    if session.contexts:
+        out.write(f"playback contexts: {', '.join(c.name for c in session.contexts)}\n")
     out.flush()
     from .. import remote as surfaces
     from .box import EngineMeter

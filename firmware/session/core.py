@@ -57,6 +57,8 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
         self._delivery = None           # the DELIVERY plan heard (firmware/delivery_preview.py); never saved
         self._platform = None           # (platform, gain dB) previewed (firmware/platforms.py); never saved
         self._ref_at: int | None = None  # the selected one's index in _references
+        self._contexts: list = []       # dsp.contexts.Context, by slot order; never saved
+        self._ctx_at: int | None = None  # the one heard through, index in _contexts
         self._target = self._check_target(target)
         self._preset = preset
         self._preset_values = dict(self._values) if preset else None
@@ -94,6 +96,9 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
                     "references": [{"name": r.name, "lufs": r.lufs, "seconds": r.seconds,
                                     "true_peak_dbtp": r.true_peak_dbtp} for r in self._references],
                     "reference": self._ref_at,
+                    "contexts": [{"name": c.name, "seconds": c.seconds, "delay_ms": 1000 * c.delay_s}
+                                 for c in self._contexts],
+                    "context": self._ctx_at,
                     "proposal": {pid: {"to": v, "reason": why} for pid, (v, why) in self._ghosts.items()},
                     "proposal_slot": self._ghost_slot,
                     "proposal_info": self._proposal_info,
@@ -116,6 +121,8 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
             if self._ref_at is not None:
                 sink.set_reference(self._references[self._ref_at].selector)
             sink.set_monitor(*self._listen)
+            if self._ctx_at is not None:
+                sink.set_context(self._contexts[self._ctx_at].selector)
             if self._solo != "stereo":
                 sink.set_solo(self._solo)
             self.sink = sink

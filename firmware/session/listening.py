@@ -1,15 +1,17 @@
 """What is heard instead of the processed output (the monitor sources):
 compare, snapshots heard matched, reference tracks, DELIVERY, a streaming
-platform; and the listening mode after them (stereo, mono, mid, side, delta,
-or a tap inside the chain). None of it is
+platform; the listening mode after them (stereo, mono, mid, side, delta,
+or a tap inside the chain); and last a playback context (a measured
+speaker, earbuds, a car) that all of it is played through. None of it is
 saved or reaches a render; a hand's move returns to plain processed (a
-platform preview and the listening mode stay: they are where and how it is
-heard, not a comparison)."""
+platform preview, the listening mode and a context stay: they are where and
+how it is heard, not a comparison)."""
 from __future__ import annotations
 
 import math
 
 from dsp import params
+from dsp.contexts import NO_CONTEXT
 from dsp.modules.monitor import SOLOS, TAP_SWITCHES
 
 from ..errors import UserError
@@ -211,6 +213,57 @@ class ListeningTopic:
                 raise UserError("no reference tracks loaded (reference folder or --reference FILE)")
             at = 0 if self._ref_at is None else self._ref_at
             return self.select_reference((at + steps) % len(self._references), source)
+
+    @property
+    def contexts(self) -> list:
+        """The loaded playback contexts (dsp.contexts.Context), in slot order."""
+        with self._lock:
+            return list(self._contexts)
+
+    @property
+    def context_index(self) -> int | None:
+        """Which of ``contexts`` everything is heard through, or None."""
+        return self._ctx_at
+
+    def add_context(self, ctx, source: str) -> Change:
+        """A playback context was placed in the sink's memory (firmware/
+        contexts.py): list it, replacing the one that had its slot."""
+        with self._lock:
+            self._guard()
+            at = next((i for i, c in enumerate(self._contexts) if c.slot == ctx.slot), None)
+            if at is not None and at == self._ctx_at:
+                raise UserError(f"context slot {ctx.slot + 1} is playing; stop it before replacing it")
+            if at is None:
+                self._contexts.append(ctx)
+            else:
+                self._contexts[at] = ctx
+            return self._emit(source, "listen", {}, {"context_added": ctx.name})
+
+    def hear_context(self, index: int | None, source: str) -> Change | None:
+        """Play everything heard through loaded context ``index`` (None: none).
+        It stays through moves and other monitor sources, like the listening
+        mode; never saved, never in a render."""
+        with self._lock:
+            self._guard()
+            if index is not None and not (isinstance(index, int) and 0 <= index < len(self._contexts)):
+                raise UserError(f"playback context {index!r}: {len(self._contexts)} loaded"
+                                + (f" (use 0..{len(self._contexts) - 1}, or off)" if self._contexts
+                                   else " (context folder or --context FILE)"))
+            if index == self._ctx_at:
+                return None
+            if self.sink is not None:
+                self.sink.set_context(NO_CONTEXT if index is None else self._contexts[index].selector)
+            self._ctx_at = index
+            name = None if index is None else self._contexts[index].name
+            return self._emit(source, "listen", {}, {"context": name})
+
+    def step_context(self, steps: int, source: str) -> Change | None:
+        """The next (or previous) context, through none."""
+        with self._lock:
+            if not self._contexts:
+                raise UserError("no playback contexts loaded (context folder or --context FILE)")
+            ring = [None, *range(len(self._contexts))]
+            return self.hear_context(ring[(ring.index(self._ctx_at) + steps) % len(ring)], source)
 
     def _set_listen(self, mode: str, ref_db: float) -> None:
         self._platform = None

@@ -94,9 +94,15 @@ function showState() {
   const gain = pf ? (pf.gain_db === null ? "measuring" : `${pf.gain_db > 0 ? "+" : ""}${pf.gain_db.toFixed(1)} dB`) : "";
   $("platform").value = pf ? pf.key : "off";
   $("platformgain").textContent = pf ? gain + (pf.reported ? " (reported rule)" : "") : "";
-  $("listenflag").hidden = solo === "stereo" && !pf;
+  const ctxs = state.contexts || [], cx = state.context === null || state.context === undefined ? null : ctxs[state.context];
+  $("context").innerHTML = '<option value="-1">off</option>' + ctxs.map((c, i) =>
+    `<option value="${i}">${c.name} (${c.delay_ms.toFixed(0)} ms late)</option>`).join("");
+  $("context").value = cx ? String(state.context) : "-1";
+  $("context").disabled = !ctxs.length;
+  $("listenflag").hidden = solo === "stereo" && !pf && !cx;
   $("listenflag").textContent = [solo === "stereo" ? "" : "LISTENING: " + ($("solo").selectedOptions[0] || {}).textContent,
-                                 pf ? `ON ${pf.name.toUpperCase()} ${gain}` : ""].filter(Boolean).join(" | ");
+                                 pf ? `ON ${pf.name.toUpperCase()} ${gain}` : "",
+                                 cx ? `THROUGH ${cx.name.toUpperCase()}` : ""].filter(Boolean).join(" | ");
   $("ref").classList.toggle("on", state.listen && state.listen.mode === "reference");
   $("ref").disabled = !(state.references || []).length;
   $("refs").innerHTML = (state.references || []).map((r, i) =>
@@ -243,6 +249,7 @@ $("pair").addEventListener("submit", (e) => { e.preventDefault(); send({type: "p
 $("compare").addEventListener("click", () => send({type: "compare", on: !(state.listen && state.listen.mode === "bypass")}));
 $("solo").addEventListener("change", () => send({type: "listen", mode: $("solo").value}));
 $("platform").addEventListener("change", () => send({type: "platform", name: $("platform").value}));
+$("context").addEventListener("change", () => send({type: "context", index: Number($("context").value)}));
 $("undo").addEventListener("click", () => send({type: "undo"}));
 $("ref").addEventListener("click", () => send({type: "reference", on: !(state.listen && state.listen.mode === "reference")}));
 $("refs").addEventListener("change", () => send({type: "reference", index: +$("refs").value,
