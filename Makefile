@@ -19,7 +19,8 @@ test: $(STAMP)
 # the checks of 10 s or more each (~5 minutes): the demo as a console script, a
 # cold numba compile, the longest JACK streams, the JACK loop check, the OSC
 # surface on a running laptop box, two hundred power cuts, every assistant word
-# on the demo programme and on noise (make test asks them on a drum loop)
+# on the demo programme and on noise (make test asks them on a drum loop), and
+# every item of the assistant's page (make test asks each kind and every fourth word)
 test-long: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -m long
 

@@ -175,10 +175,10 @@ def main():
     ap.add_argument("--child", action="store_true")
     ap.add_argument("--pages", type=int, metavar="PORT")
     ap.add_argument("--rt-cpu", type=int, default=-1, metavar="N")
-    ap.add_argument("--quick", action="store_true", help="3 s per phase: that it runs")
+    ap.add_argument("--quick", action="store_true", help="1 s per phase: that it runs")
     a = ap.parse_args()
     if a.quick:
-        a.seconds = 3.0
+        a.seconds = 1.0
     if a.child:
         child(a.seconds, a.rt_cpu)
         return

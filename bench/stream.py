@@ -175,10 +175,10 @@ def main():
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--child", nargs=4)
     ap.add_argument("--quick", action="store_true",
-                    help="2 s per run at 128 frames, no cold start-up: that it runs")
+                    help="1 s per run at 128 frames, no cold start-up: that it runs")
     a = ap.parse_args()
     if a.quick:
-        a.seconds = 2.0
+        a.seconds = 1.0
     if a.child:
         mode, block, seconds, load = a.child
         return child(mode, int(block), float(seconds), load == "1")

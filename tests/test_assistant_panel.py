@@ -62,14 +62,23 @@ def ask(ctl, item):
     ctl.tick(time.monotonic())                        # the UI loop collects the answer
 
 
-def test_every_way_of_asking_changes_nothing(panel):
+@pytest.mark.parametrize("which", ["each kind, every fourth word",
+                                   pytest.param("every item", marks=pytest.mark.long)])
+def test_every_way_of_asking_changes_nothing(panel, which):
+    """make test asks the reference, every profile, the target and every
+    fourth word (the words share one path; test_words.py measures each);
+    make test-long asks every item."""
     s = panel.session
     c = s.sink
-    assert panel.assistant.items()[:6] == ["Match reference", "Profile: acoustic/dynamic", "Profile: balanced modern",
-                                          "Profile: bass-heavy", "Profile: mine", "Target loudness"]
-    assert set(WORDS) - {"to target"} <= set(panel.assistant.items())
+    items = panel.assistant.items()
+    assert items[:6] == ["Match reference", "Profile: acoustic/dynamic", "Profile: balanced modern",
+                         "Profile: bass-heavy", "Profile: mine", "Target loudness"]
+    assert set(WORDS) - {"to target"} <= set(items)
     built_in = {"Profile: " + n for n in ranges.names()}
-    for item in panel.assistant.items():
+    if which != "every item":
+        words = [i for i in items if i in WORDS]
+        items = [i for i in items if i not in WORDS] + words[::4]
+    for item in items:
         before, undo, rev_values = s.values, s.can_undo, c.values
         ask(panel, item)
         assert s.values == before and c.values == rev_values and s.can_undo == undo, item

@@ -435,7 +435,7 @@ def test_the_laptop_mode_boots_into_the_state_it_was_left_in(tmp_path):
         screen = tmp_path / "screen.txt"
         with open(screen, "wb") as out:
             p = subprocess.Popen([EXE, "run", "--sim", "--no-sound", "--record", str(rec), "--seconds",
-                                  "6", *args], stdin=subprocess.PIPE, stdout=out,
+                                  "4", *args], stdin=subprocess.PIPE, stdout=out,
                                  stderr=subprocess.PIPE, env=env)
             time.sleep(1.0)
             p.stdin.write(keys)

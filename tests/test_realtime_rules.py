@@ -35,53 +35,75 @@ def counted(args: str) -> str:
     """)
 
 
-@pytest.mark.parametrize("monitor", ["processed", "bypass", "reference", "delivery", "dyn1", "deess",
-                                     "context"])
-def test_chain_kernel_allocates_nothing_per_block(monitor):
-    """Whatever is heard: the processed output, compare (the safety limiter on
-    the raised input), a reference track, the delivery's plain gain, a tap
-    (a dynamic EQ band's detector, what the de-esser removes), or compare
-    through a playback context (its convolution); with every module acting,
-    the dynamic EQ bands and the de-esser too."""
+HEARD = ("processed", "bypass", "reference", "delivery", "dyn1", "deess", "context")
+
+
+@pytest.fixture(scope="module")
+def chain_allocations() -> dict:
+    """One process counts every monitor choice in turn (each a fresh chain;
+    starting numba once, not once a choice): {choice: (alloc, meminfo)}."""
     code = textwrap.dedent("""
         import numpy as np
         from numba import njit
         from numba.core.runtime import rtsys
+        from dsp import contexts
         from dsp.chain import Chain
         from dsp.kernels import chain as K
+        from dsp.references import ReferenceBank, prepare
         values = {"eq.bell1_gain_db": 2, "glue.ratio": 2, "multiband.on": 1, "saturation.on": 1,
                   "stereo.width_pct": 120, "stereo.mono_bass_on": 1, "clipper.on": 1,
                   "limiter.on": 1, "output.dither": 2, "glue.up_on": 1,
                   "dyneq.b1_on": 1, "dyneq.b1_threshold_db": -50, "dyneq.b2_on": 1,
                   "dyneq.b2_threshold_db": -50, "deess.on": 1, "deess.threshold_db": -60}
-        c = Chain(48000, values, reference_bytes=8 << 20, contexts=True)
         x = (np.random.default_rng(0).standard_normal((512, 2)) * 0.3).astype(np.float32)
         y = np.empty_like(x)
-        from dsp.references import ReferenceBank, prepare
-        bank = ReferenceBank(c.reference_memory, 48000)
         r = (np.random.default_rng(1).standard_normal((96000, 2)) * 0.2).astype(np.float32)
-        c.set_reference(bank.place(0, prepare(r, 48000, 48000, bank.slot_frames), "r").selector)
-        if MONITOR == "context":
-            from dsp import contexts
-            mem, base = c.context_memory
-            h = np.random.default_rng(2).standard_normal((30000, 2)) * 0.01
-            c.set_context(contexts.ContextBank(mem, base, 48000).place(
-                1, contexts.prepare(h, 48000, 48000), "ir").selector)
-            c.set_monitor("bypass")
-        elif MONITOR in ("dyn1", "deess"):
-            c.set_solo(MONITOR)
-        else:
-            c.set_monitor(MONITOR, -3.0 if MONITOR == "delivery" else 0.0)
+        h = np.random.default_rng(2).standard_normal((30000, 2)) * 0.01
 
         @njit
         def drive(x, y, T, S, W, R, reps):
             for _ in range(reps):
                 K.process(x, y, 512, T, S, W, R)
 
-        drive(x, y, c.T, c.S, c.W, c.R, 1)
-        c.set({"eq.bell1_gain_db": -2})            # a ramp runs during the counted blocks
-    """).replace("MONITOR", repr(monitor)) + counted("x, y, c.T, c.S, c.W, c.R")
-    assert allocations_per_extra_call(code) == (0, 0)
+        def count(c, reps):
+            before = rtsys.get_allocation_stats()
+            drive(x, y, c.T, c.S, c.W, c.R, reps)
+            after = rtsys.get_allocation_stats()
+            return after.alloc - before.alloc, after.mi_alloc - before.mi_alloc
+
+        for heard in HEARD:
+            c = Chain(48000, values, reference_bytes=8 << 20, contexts=True)
+            bank = ReferenceBank(c.reference_memory, 48000)
+            c.set_reference(bank.place(0, prepare(r, 48000, 48000, bank.slot_frames), "r").selector)
+            if heard == "context":
+                mem, base = c.context_memory
+                c.set_context(contexts.ContextBank(mem, base, 48000).place(
+                    1, contexts.prepare(h, 48000, 48000), "ir").selector)
+                c.set_monitor("bypass")
+            elif heard in ("dyn1", "deess"):
+                c.set_solo(heard)
+            else:
+                c.set_monitor(heard, -3.0 if heard == "delivery" else 0.0)
+            drive(x, y, c.T, c.S, c.W, c.R, 1)
+            c.set({"eq.bell1_gain_db": -2})            # a ramp runs during the counted blocks
+            one, many = count(c, 1), count(c, 51)
+            print(heard, many[0] - one[0], many[1] - one[1])
+    """).replace("HEARD", repr(HEARD))
+    env = dict(os.environ, NUMBA_NRT_STATS="1")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       cwd=os.path.join(os.path.dirname(__file__), ".."), timeout=600)
+    assert r.returncode == 0, r.stderr
+    return {heard: (int(a), int(m)) for heard, a, m in (line.split() for line in r.stdout.splitlines())}
+
+
+@pytest.mark.parametrize("monitor", HEARD)
+def test_chain_kernel_allocates_nothing_per_block(monitor, chain_allocations):
+    """Whatever is heard: the processed output, compare (the safety limiter on
+    the raised input), a reference track, the delivery's plain gain, a tap
+    (a dynamic EQ band's detector, what the de-esser removes), or compare
+    through a playback context (its convolution); with every module acting,
+    the dynamic EQ bands and the de-esser too."""
+    assert chain_allocations[monitor] == (0, 0)
 
 
 def test_meter_kernel_allocates_nothing_per_block():

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import types
 
 from dsp.kernels import chain as K
 from dsp.kernels import meters as MK
@@ -85,6 +86,17 @@ class Arena:
 _CALLBACK = None
 _PASSTHROUGH = None
 
+# The two libc calls the callback makes, as external symbols resolved when the
+# code is linked. Module globals, not names inside compile_callback: numba
+# hashes a closure's variables into its cache key, and these objects pickle
+# differently in every process, so as closure variables they made every start
+# compile the callback afresh (~5 s) instead of loading it.
+# pthread_self reads the thread pointer; it is not a system call.
+pthread_self = types.ExternalFunction("pthread_self", types.uint64())
+# int clock_gettime(clockid_t, struct timespec *): the pointer passed as an
+# integer address (the arena's H_TS words), which keeps the code cacheable
+clock_gettime = types.ExternalFunction("clock_gettime", types.int32(types.int32, types.intp))
+
 
 def compile_passthrough():
     """A tiny callback (copy in to out, count) that compiles in a moment: it keeps
@@ -124,13 +136,6 @@ def compile_callback():
         return _CALLBACK
     from numba import carray, cfunc, types
 
-    # pthread_self reads the thread pointer; it is not a system call. Declared as
-    # an external symbol (resolved from libc when the code is linked), so the
-    # compiled callback stays cacheable.
-    pthread_self = types.ExternalFunction("pthread_self", types.uint64())
-    # int clock_gettime(clockid_t, struct timespec *): the pointer passed as an
-    # integer address (the arena's H_TS words), which keeps the code cacheable
-    clock_gettime = types.ExternalFunction("clock_gettime", types.int32(types.int32, types.intp))
     L = Arena()
     T_N, S_N, TL = K.T_TOTAL, K.S_TOTAL, L.t_len
     T0, T1, S0, W0 = L.t0, L.t1, L.s, L.w
