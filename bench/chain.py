@@ -10,9 +10,10 @@ compression). Then the full chain while compare or a reference track is heard
 (the monitor's true-peak safety limiter runs only then), and while a
 snapshot's 500 ms morph runs all the time (every module on its per-sample
 ramp path, the costliest moment).
-Last, where the time goes: bench/module_costs.py's table (each module alone,
-each monitor and listening mode, pedalboard's nearest plugins, the CPU and
-the numba/LLVM versions).
+Then where the time goes: bench/module_costs.py's table (each module alone,
+each monitor and listening mode, a playback context beside pedalboard's
+Convolution, pedalboard's nearest plugins, the CPU and the numba/LLVM
+versions). Last, the codec preview's CPU share (bench/codec_worker.py).
 
     .venv/bin/python bench/chain.py [--seconds 20] [--quick]
 """
@@ -33,6 +34,7 @@ from dsp.chain import Chain  # noqa: E402
 FS = 48000
 
 from bench_values import FULL, FULL_ACTING, best_of  # noqa: E402
+import codec_worker  # noqa: E402
 import module_costs  # noqa: E402
 
 # the same job as the pedalboard chain below
@@ -159,6 +161,8 @@ def main():
               f"period {period:6.1f} us, p99 = {100 * p99 / period:4.1f} % of the period")
     print()
     print("\n".join(module_costs.table(x[: FS * 5])))
+    print()
+    print("\n".join(codec_worker.table(2.0 if a.quick else 10.0)))
 
 
 if __name__ == "__main__":

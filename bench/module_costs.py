@@ -91,7 +91,7 @@ def impulse_response(seconds: float) -> np.ndarray:
 
 def prepared(values: dict, mode: str | None = None, solo: str | None = None, *, x: np.ndarray) -> Chain:
     c = Chain(FS, values, reference_bytes=(16 << 20) if mode == "reference" else 0,
-              contexts=mode in CONTEXTS)
+              previews=mode in CONTEXTS)
     if mode in CONTEXTS:
         from dsp import contexts
         mem, base = c.context_memory

@@ -16,11 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import modules, params
-from .contexts import memory_words
 from .design import Controls, Designer, initial_state, latency_frames
 from .errors import DspError
 from .kernels import chain as K
 from .kernels import monitor
+from .monitor_memory import preview_words, regions
 from .references import memory_array
 
 MIN_RATE = 32000
@@ -35,10 +35,11 @@ class Chain(Controls):
     error = ChainError
 
     def __init__(self, fs: float, values: dict | None = None, reference_bytes: int = 0,
-                 monitor: bool = True, contexts: bool = False):
+                 monitor: bool = True, previews: bool = False):
         """``reference_bytes``: memory for reference tracks (dsp/references.py),
-        0 for none (renders); ``contexts``: memory for playback contexts
-        (dsp/contexts.py), after them. ``monitor`` False leaves the monitor stage out
+        0 for none (renders); ``previews``: memory for the live previews
+        after them, playback contexts and the codec preview
+        (dsp/monitor_memory.py). ``monitor`` False leaves the monitor stage out
         (a render: what it does serves listening; its processed mode leaves
         the output as it is, so the result is the same, sooner)."""
         if not (isinstance(fs, (int, float)) and MIN_RATE <= fs <= MAX_RATE):
@@ -52,16 +53,16 @@ class Chain(Controls):
         self.S = initial_state(self.T)
         self.W = np.zeros((K.CHUNK, K.W_COLS))
         refs = memory_array(reference_bytes) if reference_bytes else np.zeros(3, np.float32)
-        self._ctx0 = len(refs)
-        self.R = np.concatenate([refs, np.zeros(memory_words(int(fs)) if contexts else 0, np.float32)])
+        self._refs = len(refs)
+        self.R = np.concatenate([refs, np.zeros(preview_words(int(fs)) if previews else 0, np.float32)])
+        self._attach_previews(regions(self.R, self._refs, int(fs)))
 
     @property
     def reference_memory(self) -> np.ndarray:
-        return self.R[:self._ctx0]
+        return self.R[:self._refs]
 
-    @property
-    def context_memory(self) -> tuple[np.ndarray, int]:
-        return self.R[self._ctx0:], self._ctx0
+    def _monitor_state(self) -> np.ndarray:
+        return self.S[K.SB_MON:K.SB_MON + monitor.S_SIZE]
 
     def _store(self) -> None:
         self._seq += 1                     # the kernel reads the set in place: a new number

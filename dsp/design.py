@@ -28,18 +28,19 @@ import numpy as np
 from . import modules, params
 from .errors import DspError
 from .kernels import chain as K
+from .kernels import monitor as monitor_kernel
 from .kernels.common import LINEAR
 from .modules.common import SMOOTH_TAU_S, alpha
 
 RAMP_TAUS = 14             # after 14 time constants (residual 8e-7) the ramp snaps
 MORPH_MAX_S = 2.0          # the longest straight-line morph a set may ask for
 LISTEN_DEFAULT = ("processed", 0.0, "stereo", modules.monitor.NO_REFERENCE,
-                  modules.monitor.NO_CONTEXT)
+                  modules.monitor.NO_CONTEXT, modules.monitor.NO_CODEC_RING)
 
 
 def _full(listen: tuple, current: tuple) -> tuple:
     """(compare mode, reference LU, listening mode, reference track, playback
-    context): the fields not given are kept from ``current``."""
+    context, codec memory): the fields not given are kept from ``current``."""
     listen = tuple(listen)
     return listen + tuple(current[len(listen):])
 
@@ -77,7 +78,7 @@ class Designer:
                morph_s: float | None = None) -> tuple[str, ...]:
         """Bring the set up to ``values`` (complete, validated) and ``listen``
         (monitor mode, reference LU[, listening mode[, reference track[,
-        context]]]: the fields left out stay). Returns the names of what was redesigned, in
+        context[, codec memory]]]]: the fields left out stay). Returns the names of what was redesigned, in
         chain order. A bad mode raises before anything changes. ``morph_s``:
         the kernels reach this set along a straight line over that many
         seconds (a snapshot's morph) instead of the usual ~20 ms glide."""
@@ -211,9 +212,39 @@ class Controls:
         """The reference tracks' float32 memory (dsp/references.py)."""
         raise NotImplementedError
 
+    def _attach_previews(self, regions: dict) -> None:
+        """Keep the previews' memory regions (dsp/monitor_memory.py) and tell
+        the monitor where the codec preview's rings are."""
+        self._regions = regions
+        view, first = regions["codec"]
+        if len(view):
+            from .codec_ring import CodecRing
+            self._listen(self._design.listen[:5] + (CodecRing(view, first, int(self.fs)).selector,))
+
     @property
     def context_memory(self) -> tuple[np.ndarray, int]:
         """The playback contexts' float32 region (dsp/contexts.py) and its
         first value's index in the monitor's memory; an empty region where
         the sink has none."""
+        return self._regions["contexts"]
+
+    @property
+    def codec_memory(self) -> tuple[np.ndarray, int]:
+        """The codec preview's float32 region (dsp/codec_ring.py) and its
+        first value's index; empty where the sink has none."""
+        return self._regions["codec"]
+
+    @property
+    def codec_position(self) -> int:
+        """Processed frames written to the codec memory so far (the worker
+        encodes up to here)."""
+        return int(self._monitor_state()[monitor_kernel.S_CD_POS])
+
+    @property
+    def codec_late_frames(self) -> int:
+        """Decoded frames the monitor played as silence because they were late."""
+        return int(self._monitor_state()[monitor_kernel.S_CD_LATE])
+
+    def _monitor_state(self) -> np.ndarray:
+        """The monitor stage's state (its counters are read, never written)."""
         raise NotImplementedError

@@ -29,6 +29,8 @@ from .history import LOUDNESS_S, STRIP_S, History, gain_changes, panel_stages
 from .assistant_hand import AssistantHand, position_view, readings_view
 from .delivery_preview import DeliveryHand
 from .platform_preview import PlatformHand
+from .codec_preview import badge as codec_badge
+from .codec_preview import note as codec_note
 from .platforms import platform_badge
 from .sink import MeterReading
 from .targets import TARGETS
@@ -277,6 +279,8 @@ class Controller:
             dispatch(hands, "platform_step", [c[1]], src)
         elif kind == "context":
             dispatch(hands, "context_step", [c[1]], src)
+        elif kind == "codec":
+            dispatch(hands, "codec_step", [c[1]], src)
         elif kind == "delivery":
             if s.listening[0] == "delivery":
                 s.listen("processed", src)
@@ -454,7 +458,9 @@ class Controller:
         badge = Badge(mode, offset if mode == "bypass" else
                       (min(ref - offset, 0.0) if mode == "matched" else
                        (self._reference_offset() if mode == "reference" else 0.0)), s.solo, playing,
-                      s.delivery.label() if s.delivery is not None else platform_badge(s.platform),
-                      "" if s.context_index is None else s.contexts[s.context_index].name)
+                      s.delivery.label() if s.delivery is not None else
+                      (codec_badge(s.codec, s.codec_preview) or platform_badge(s.platform)),
+                      "" if s.context_index is None else s.contexts[s.context_index].name,
+                      codec_note(s.codec, s.codec_preview, TARGETS[s.target].ceiling_dbtp))
         alert = now < self.alert_until
         return Screen(page, body, self.status if alert else "", alert, badge)

@@ -45,8 +45,8 @@ class LockedChain(Chain):
     the box's engine publishes coefficient sets lock-free instead)."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
         self.lock = threading.Lock()
+        super().__init__(*args, **kwargs)
 
     def _publish(self, values, listen, morph_s=None):
         with self.lock:
@@ -108,7 +108,7 @@ def prepare(session: Session, source: str | None, seconds: float = 0.0, source_n
     x, fs, name = load_source(source)
     compile_chain(fs, session.values)          # before the clock starts, not in the first block
     sink = LockedChain(fs, session.values, reference_bytes=reference_mb << 20 if references else 0,
-                       contexts=True)
+                       previews=True)
     session.attach(sink)
     problems = load_all(session, list(references), fs) if references else []
     problems += load_contexts(session, list(contexts), fs)
@@ -132,7 +132,7 @@ PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "delivery
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
                scale: int = 4, seconds: float | None = None, presets=None, references=(),
                say=(), osc_port: int | None = None, profile: str | None = None,
-               platform: str | None = None, contexts=()) -> str:
+               platform: str | None = None, contexts=(), codec: str | None = None) -> str:
     """Render one page (meters, loudness, reduction, phase, menu, target,
     delivery (the target page while DELIVERY is heard), snapshots, references, presets, name entry, a confirmation, or a module name) through
     luma's dummy device and save it as PNG (scaled up, pixels kept square),
@@ -144,7 +144,8 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     first (the position page); ``osc_port``: an OSC surface to run (the
     remote page shows it); ``platform``: a streaming platform previewed
     (every page's badge says which, and its gain); ``contexts``: impulse
-    responses loaded as playback contexts, the first heard through."""
+    responses loaded as playback contexts, the first heard through;
+    ``codec``: a codec previewed live (the badge says its true peak)."""
     from dsp.params import MODULES
     from ui.display import open_display, show
 
@@ -202,6 +203,14 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
         session.hear_platform(platform, "screenshot")
         session.set_platform_gain(measure(player.x[:player.frames], player.fs, session.values)
                                   .gain_db(platform))
+    if codec:
+        # the preview runs at the audio's own pace: a second and a half of it,
+        # played as the box would, past its half-second delay
+        session.hear_codec(codec, "decoded", "screenshot")
+        t0 = time.monotonic()
+        for k in range(int(1.5 * player.fs / BLOCK)):
+            player.next_block()
+            time.sleep(max(0.0, t0 + (k + 1) * BLOCK / player.fs - time.monotonic()))
     if page in MODULES:
         ctl.nav.open_module(page)
         first = next((pid for pid in session.ghosts if pid.startswith(page + ".")), None)

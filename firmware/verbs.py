@@ -21,6 +21,8 @@ from typing import Any, Callable
 from dsp import params
 from dsp.modules.monitor import SOLOS
 
+from .codec_preview import ALL as CODEC_ALL
+from .codec_preview import VIEWS as CODEC_VIEWS
 from .errors import UserError
 from .session import MORPH_MS, RECALL_MODES, SLOTS
 from .platforms import ORDER as PLATFORM_ORDER
@@ -175,6 +177,15 @@ VERBS: dict[str, Verb] = {v.name: v for v in (
     Verb("platform_step", (Arg("steps", "integer", "platforms on (negative: back), through off", -8, 8),),
          lambda h, a, src: h.session.step_platform(a["steps"], src),
          "the next or previous streaming platform to hear the master on"),
+    Verb("codec", (Arg("name", "choice", "lossy codec to hear the master through, or off",
+                       choices=("off", *(c.name for c in CODEC_ALL))),
+                   Arg("view", "choice", "decoded: what a listener's decoder plays; difference: "
+                       "what the codec changes", choices=CODEC_VIEWS, optional=True)),
+         lambda h, a, src: h.session.hear_codec(a["name"], a.get("view", "decoded"), src),
+         "hear the processed output encoded and decoded live (ffmpeg), or what the codec changes"),
+    Verb("codec_step", (Arg("steps", "integer", "codec previews on (negative: back), through off", -8, 8),),
+         lambda h, a, src: h.session.step_codec(a["steps"], src),
+         "the next or previous codec preview (each codec decoded, then its difference)"),
     Verb("context", (Arg("index", "integer", "which loaded playback context, 0-3; -1 none", -1, 3),),
          lambda h, a, src: h.session.hear_context(None if a["index"] < 0 else a["index"], src),
          "hear everything through a measured playback system (a phone, earbuds, a car), "

@@ -3,6 +3,8 @@
 #   sudo make install              (this script)
 #   sudo make uninstall            (this script with --uninstall)
 #   scripts/install.sh --dry-run   print every step, change nothing
+#   scripts/install.sh --with-ffmpeg   also ffmpeg: the live codec preview and
+#                                      check's lossy peaks (apt says the disk space first)
 # Installing twice is harmless: every step checks before it acts. Where systemd
 # is not running (a chroot, an SD-card image being built; or SYSTEMD_OFFLINE=1)
 # the unit is enabled offline and nothing asks the service manager to reload
@@ -13,11 +15,13 @@ cd "$(dirname "$0")/.."
 
 DRY=0
 MODE=install
+FFMPEG=0
 for a in "$@"; do
     case "$a" in
         --dry-run) DRY=1 ;;
         --uninstall) MODE=uninstall ;;
-        *) echo "install: unknown option $a (use --dry-run, --uninstall)" >&2; exit 2 ;;
+        --with-ffmpeg) FFMPEG=1 ;;
+        *) echo "install: unknown option $a (use --dry-run, --uninstall, --with-ffmpeg)" >&2; exit 2 ;;
     esac
 done
 
@@ -102,6 +106,20 @@ fi
 # which have no aarch64 wheels on PyPI
 run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
     python3 python3-venv python3-dev gcc libc6-dev libsndfile1 libportaudio2
+if [ "$FFMPEG" = 1 ]; then
+    # what it costs, from apt itself (it answers "no" to its own question)
+    space=$(LC_ALL=C apt-get install --assume-no --no-install-recommends ffmpeg 2>/dev/null \
+            | sed -n 's/^After this operation, \(.*\) of additional disk space.*/\1/p' || true)
+    if [ -n "$space" ]; then
+        echo "install: ffmpeg (the codec preview, check's lossy peaks) takes $space of disk space"
+    else
+        echo "install: ffmpeg is installed already"
+    fi
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ffmpeg
+elif ! command -v ffmpeg >/dev/null 2>&1; then
+    echo "install: no ffmpeg: the codec preview and check's lossy peaks need it" \
+         "(scripts/install.sh --with-ffmpeg; apt says the disk space first)"
+fi
 if ! id "$USER_NAME" >/dev/null 2>&1; then
     run useradd --system --home-dir /var/lib/masterbox --shell /usr/sbin/nologin "$USER_NAME"
 fi

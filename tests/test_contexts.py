@@ -72,7 +72,7 @@ def test_the_monitor_plays_scipys_convolution(shape):
         h_in = phone(fs_in, 1.0)[:, :1]
         h_box = signal.resample_poly(h_in, 160, 147)[:, :1].repeat(2, 1)
     x = np.tile(rng.standard_normal((FS // 10, 2)) * 0.05, (110, 1)).astype(np.float32)
-    c = Chain(FS, {}, contexts=True)
+    c = Chain(FS, {}, previews=True)
     ctx = loaded(c, h_in, fs_in)
     c.set_context(ctx.selector)
     y = c.process(x).astype(np.float64)
@@ -97,7 +97,7 @@ def test_it_is_heard_at_the_programmes_loudness():
     programme, over the last 10 s (after the 3 s window has filled)."""
     x = demo.programme(FS)[:16 * FS].astype(np.float32)
     values = presets.load("default")
-    c = Chain(FS, values, contexts=True)
+    c = Chain(FS, values, previews=True)
     c.set_context(loaded(c, phone()).selector)
     y = c.process(x).astype(np.float64)
     plain = Chain(FS, values).process(x).astype(np.float64)
@@ -118,7 +118,7 @@ def test_it_stays_under_the_ceiling_full_band():
     full-band reference meter and the 16x one."""
     values = dict(presets.load("default"), **{"limiter.drive_db": 18.0})
     x = demo.programme(FS)[:12 * FS].astype(np.float32)
-    c = Chain(FS, values, contexts=True)
+    c = Chain(FS, values, previews=True)
     ctx = loaded(c, phone())
     y = play(c, x, [(4.0, lambda: c.set_context(ctx.selector))]).astype(np.float64)[4 * FS:]
     ceiling = values["limiter.ceiling_dbtp"]
@@ -130,7 +130,7 @@ def test_it_stays_under_the_ceiling_full_band():
 
 def test_switching_fades_and_off_is_the_processed_output_bit_for_bit():
     x = (np.random.default_rng(2).standard_normal((4 * FS, 2)) * 0.1).astype(np.float32)
-    c = Chain(FS, {}, contexts=True)
+    c = Chain(FS, {}, previews=True)
     ctx = loaded(c, phone())
     y = play(c, x, [(1.0, lambda: c.set_context(ctx.selector)),
                     (2.0, lambda: c.set_context(contexts.NO_CONTEXT))])
@@ -153,7 +153,7 @@ def test_files_it_refuses_say_why_and_keep_the_rest(tmp_path):
     four = write(tmp_path / "quad.wav", np.ones((100, 4)) * 0.1)
     corrupt = tmp_path / "broken.wav"
     corrupt.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
-    s = Session(Chain(FS, {}, contexts=True))
+    s = Session(Chain(FS, {}, previews=True))
     problems = load_all(s, [too_long, good, silent, four, str(corrupt)], FS)
     assert [c.name for c in s.contexts] == ["phone"]
     assert len(problems) == 4
@@ -164,7 +164,7 @@ def test_files_it_refuses_say_why_and_keep_the_rest(tmp_path):
     assert all("\n" not in p for p in problems)
     # a fifth file is refused by count, the four loaded stay
     more = [write(tmp_path / f"ir{i}.wav", phone()) for i in range(4)]
-    s2 = Session(Chain(FS, {}, contexts=True))
+    s2 = Session(Chain(FS, {}, previews=True))
     assert load_all(s2, more + [good], FS) == ["phone.wav: only 4 playback contexts are held"]
     assert len(s2.contexts) == 4
 
@@ -180,7 +180,7 @@ def test_every_surface_reaches_it_and_it_stays_off_the_record(tmp_path):
     from ui.actions import Action
     from ui.screens import render
 
-    chain = Chain(FS, presets.load("neutral"), contexts=True)
+    chain = Chain(FS, presets.load("neutral"), previews=True)
     s = Session(chain)
     before = s.state()
     assert load_all(s, [write(tmp_path / "phone.wav", phone()),

@@ -310,3 +310,31 @@ def test_the_box_with_keys_on_the_real_engine(jack_server, tmp_path):
         assert not pane.alive(), "the box did not stop on ctrl-c"
     finally:
         pane.kill()
+
+
+@pytest.mark.parametrize("seconds", [3, pytest.param(60, marks=pytest.mark.long)])
+def test_the_codec_preview_runs_on_the_engine(jack_server, seconds):
+    """The live AAC preview on the real engine, the loop cable in a process of
+    its own (tests/codec_soak.py): never late, the codec phase no more xruns
+    than an idle phase of the same length in the same run, and the resident
+    memory flat (make test-long: 60 s each). The machine is shared, so a run
+    with more xruns in its codec phase than in its idle phase is run again,
+    up to three times; the check holds if one run meets it. (What it plays
+    is measured against ffmpeg itself in tests/test_codec_preview.py.)"""
+    env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server)
+    for attempt in range(3):
+        r = subprocess.run([sys.executable, os.path.join(HERE, "codec_soak.py"), str(seconds)],
+                           capture_output=True, text=True, env=env, timeout=4 * seconds + 120,
+                           cwd=os.path.join(HERE, ".."))
+        assert r.returncode == 0, r.stderr[-3000:]
+        cd = json.loads(r.stdout.strip().splitlines()[-1])
+        print(json.dumps(cd))
+        if cd["xruns_codec"] <= cd["xruns_idle"]:
+            break
+        print(f"LOUD: run {attempt + 1}: {cd['xruns_codec']} xruns with the codec, "
+              f"{cd['xruns_idle']} idle; running again")
+    assert cd["error"] is None and cd["late"] == 0, cd
+    assert cd["decoded_s"] > seconds - 1.0, cd             # it ran all along
+    assert cd["xruns_codec"] <= cd["xruns_idle"], cd
+    rss = cd["rss_mb"]
+    assert max(rss[1:]) - rss[1] < 4.0, rss               # flat once the pipes are running

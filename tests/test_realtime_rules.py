@@ -35,7 +35,7 @@ def counted(args: str) -> str:
     """)
 
 
-HEARD = ("processed", "bypass", "reference", "delivery", "dyn1", "deess", "context")
+HEARD = ("processed", "bypass", "reference", "delivery", "dyn1", "deess", "context", "codec")
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,7 @@ def chain_allocations() -> dict:
         from dsp import contexts
         from dsp.chain import Chain
         from dsp.kernels import chain as K
+        from dsp.codec_ring import CodecRing, stamp
         from dsp.references import ReferenceBank, prepare
         values = {"eq.bell1_gain_db": 2, "glue.ratio": 2, "multiband.on": 1, "saturation.on": 1,
                   "stereo.width_pct": 120, "stereo.mono_bass_on": 1, "clipper.on": 1,
@@ -72,7 +73,7 @@ def chain_allocations() -> dict:
             return after.alloc - before.alloc, after.mi_alloc - before.mi_alloc
 
         for heard in HEARD:
-            c = Chain(48000, values, reference_bytes=8 << 20, contexts=True)
+            c = Chain(48000, values, reference_bytes=8 << 20, previews=True)
             bank = ReferenceBank(c.reference_memory, 48000)
             c.set_reference(bank.place(0, prepare(r, 48000, 48000, bank.slot_frames), "r").selector)
             if heard == "context":
@@ -80,6 +81,15 @@ def chain_allocations() -> dict:
                 c.set_context(contexts.ContextBank(mem, base, 48000).place(
                     1, contexts.prepare(h, 48000, 48000), "ir").selector)
                 c.set_monitor("bypass")
+            elif heard == "codec":
+                # every decoded block present, so the safety limiter on it runs
+                ring = CodecRing(*c.codec_memory, 48000)
+                ring.put(0, np.zeros((ring.n, 2), np.float32) + 0.1)
+                for b in range(len(ring.st)):
+                    ring.st[b] = stamp(b)
+                c.set_monitor("codec")
+                from dsp.kernels import monitor as MON
+                c.S[K.SB_MON + MON.S_CD_POS] = ring.delay + 4096    # decoded frames to play at once
             elif heard in ("dyn1", "deess"):
                 c.set_solo(heard)
             else:
@@ -100,8 +110,9 @@ def chain_allocations() -> dict:
 def test_chain_kernel_allocates_nothing_per_block(monitor, chain_allocations):
     """Whatever is heard: the processed output, compare (the safety limiter on
     the raised input), a reference track, the delivery's plain gain, a tap
-    (a dynamic EQ band's detector, what the de-esser removes), or compare
-    through a playback context (its convolution); with every module acting,
+    (a dynamic EQ band's detector, what the de-esser removes), compare
+    through a playback context (its convolution), or a codec's decoded
+    signal through the safety limiter; with every module acting,
     the dynamic EQ bands and the de-esser too."""
     assert chain_allocations[monitor] == (0, 0)
 

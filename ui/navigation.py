@@ -21,6 +21,7 @@ presets. The controls:
   target       encoder 1 turn: the delivery target
                encoder 2 turn: hear it on a streaming platform (off, Spotify, ...)
                encoder 3 turn: hear it through a playback context (off, then the loaded IRs)
+               encoder 4 turn: hear it through a codec, live (off, AAC, AAC difference, MP3, ...)
                any encoder push: DELIVERY on / off: hear what a render to the target
                writes (the page says which: a plain gain, or drive added)
   snapshots    encoder k push: recall A-D   encoder k long: store
@@ -45,7 +46,7 @@ presets. The controls:
 
 A command is a tuple whose first item names it: ("step", pid, steps, fine),
 ("default", pid), ("toggle", pid), ("compare",), ("undo",), ("redo",),
-("target", steps), ("platform", steps), ("context", steps), ("delivery",), ("ref",), ("ref_step", steps), ("assist", i), ("accept", i),
+("target", steps), ("platform", steps), ("context", steps), ("codec", steps), ("delivery",), ("ref",), ("ref_step", steps), ("assist", i), ("accept", i),
 ("accept_module", i), ("reject", i), ("reject_all",), ("audition",), ("audition_hold", on),
 ("learn", pid),
 ("recall", slot), ("store", slot), ("recall_mode", steps), ("page", name),
@@ -239,6 +240,8 @@ class Navigator:
             return [("platform", 1 if a.steps > 0 else -1)]
         if a.kind == "turn" and k == 2:
             return [("context", 1 if a.steps > 0 else -1)]
+        if a.kind == "turn" and k == 3:
+            return [("codec", 1 if a.steps > 0 else -1)]
         if a.kind == "press":
             return [("delivery",)]
         return []

@@ -409,7 +409,7 @@ def render(screen: Screen, size: tuple[int, int] = (W, H)) -> Image.Image:
         x = img.width - text_width(label) - 1
         d.rectangle((x - 1, 0, img.width - 1, TITLE_H - 1), fill=1)
         text(d, (x, 0), label, fill=0)
-    line = screen.status if screen.status and screen.alert else ""
+    line = screen.status if screen.status and screen.alert else b.note
     if not line and b.mode == "reference" and b.reference is not None:
         num, name, lufs = b.reference                 # which reference, and how loud it is
         line = f"R{num} {name[:8]} {lufs:.1f}LUFS"

@@ -167,6 +167,7 @@ class Badge:
     reference: tuple | None = None   # (number, name, LUFS) of the reference playing
     label: str = ""              # a source that names itself: DELIV-5.3, DELIV+8.8dr, SPOT-4.2
     context: str = ""            # the playback context everything is heard through, if any
+    note: str = ""               # a monitor source's warning: a codec's peak over the ceiling, late
 
 
 @dataclass

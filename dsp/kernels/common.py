@@ -290,3 +290,11 @@ def close_window_slot(S, slot_at, filled_at, acc_a, acc_b, win_a, win_b, slots):
         pa += S[win_a + j]
         pb += S[win_b + j]
     return pa, pb, filled
+
+
+@njit(inline="always", **JIT)
+def glide(v, target, k):
+    """One sample of a one-pole glide toward ``target`` (k: the step's share),
+    snapped onto it within 1e-7 so a finished glide is exactly there."""
+    v += k * (target - v)
+    return target if abs(v - target) < 1e-7 else v

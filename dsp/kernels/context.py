@@ -29,7 +29,7 @@ import math
 from numba import njit
 
 from . import fft, safety
-from .common import FAST, JIT, close_window_slot, flush_denormals, gain_of
+from .common import FAST, JIT, close_window_slot, flush_denormals, gain_of, glide
 from .lanes import k_powers
 from .layout import Layout
 
@@ -221,9 +221,7 @@ def process(buf, n, T, S, R, ceil, w, hop, xk, gk, tsa, tsb, tph, kl):
             S[S_POS] = pos
             _block(T, S, R)
             in_n = 0
-        x += xk * (tx - x)
-        if abs(x - tx) < 1e-7:
-            x = tx
+        x = glide(x, tx, xk)
         g += gk * (tg - g)
         rd = (pos - d) & (RING - 1)
         gplan = max(g, tg)

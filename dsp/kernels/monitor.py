@@ -31,6 +31,15 @@ Modes (a T field, set by the control thread):
      publishes one (Spotify's loud setting: sample peaks held at PL_THR, its
      attack and decay as one-pole coefficients PL_ATT, PL_REL; no lookahead,
      as described, so it lets a fast transient over as the platform would).
+  7  codec: the processed output as a listener's decoder reconstructs it
+     after a lossy codec (firmware/codec_preview.py encodes and decodes it
+     with ffmpeg on a worker): this stage writes the processed output into
+     the codec memory (dsp/codec_ring.py) and plays the decoded frame
+     CD_DELAY frames back, through the true-peak safety limiter (a codec's
+     overshoot is metered by the worker, not played past the ceiling); a
+     block not decoded in time plays as silence and is counted (S_CD_LATE).
+  8  codec difference: what the codec changes, the processed output minus
+     the decoded signal, time-aligned, at its own level.
 
 Raising the input or a reference can ask for more than the limiter's ceiling
 (CEIL; 0 dBFS with the limiter off): both go through a true-peak safety limiter
@@ -64,7 +73,7 @@ import math
 from numba import njit
 
 from . import context, safety
-from .common import FAST, JIT, close_window_slot, flush_denormals, gain_of
+from .common import FAST, JIT, close_window_slot, flush_denormals, gain_of, glide
 from .lanes import k_powers
 from .layout import Layout
 
@@ -87,6 +96,8 @@ TPH = _T.take(safety.PHASES * safety.TAPS)   # the precise 4x filter's branches,
 KL = _T.take(40)      # K-weighting, shelf then high-pass, laid out for lanes.k_weight4:
                       # [section][b0 b1 b2 a1 a2][lane] (2 x 5 x 4)
 CX = _T.take(context.T_SIZE)   # the playback context (kernels/context.py)
+CD_P0, CD_L0, CD_R0, CD_ST0, CD_N, CD_DELAY = _T.each(6)   # the codec memory in R (dsp/
+                              # codec_ring.py): processed, decoded left, right, stamps; N (0: none)
 T_SIZE = _T.size
 N_SMOOTH = 0          # (the chain's parameter ramp does not apply here)
 
@@ -113,6 +124,10 @@ S_RINGL = _S.take(2 * RING)  # the left channel, written twice (at p and p + RIN
 S_RINGR = _S.take(2 * RING)  # window of up to RING frames reads contiguously; the right
 S_KX = _S.take(4 * KX_N)   # scratch: a segment's four signals frame-major
 S_CX = _S.take(context.S_SIZE)
+S_CD_POS, S_CD_LATE = _S.each(2)   # frames written to the codec memory; decoded frames played late
+S_XC, S_CV, S_ON_C = _S.each(3)    # codec: cross-fade (1 = heard), view (0 decoded, 1 difference),
+                                   # its safety limiter running
+S_SAFE_C = _S.take(safety.S_SIZE)
 S_SIZE = _S.size
 
 
@@ -127,6 +142,8 @@ def reset(T, S):
     S[S_LW] = -70.0
     S[S_XR] = 1.0 if int(T[MODE]) == 3 else 0.0
     S[S_XF] = 1.0 if int(T[MODE]) == 1 else 0.0
+    S[S_XC] = 1.0 if int(T[MODE]) >= 7 else 0.0
+    S[S_CV] = 1.0 if int(T[MODE]) == 8 else 0.0
     S[S_SOLO_FROM] = T[SOLO]
     S[S_SOLO_TO] = T[SOLO]
     S[S_SOLO_X] = 1.0
@@ -134,6 +151,8 @@ def reset(T, S):
 
 
 TAP0 = 5              # the first listening mode that plays a tap
+CODEC_BLOCK = 256     # dsp/codec_ring.py's BLOCK and STAMP_MOD
+CODEC_STAMP_MOD = 1 << 22
 
 
 @njit(inline="always", **JIT)
@@ -262,6 +281,55 @@ def _peak(look, T, S, o, R, roff, rn):
     return R[3 * (roff + look % rn) + 2]
 
 
+@njit(inline="always", **JIT)
+def _stamped(T, R, a):
+    """Whether decoded frame ``a`` (absolute) is in the codec memory."""
+    b = a // CODEC_BLOCK
+    nb = int(T[CD_N]) // CODEC_BLOCK
+    return R[int(T[CD_ST0]) + b % nb] == float(b % CODEC_STAMP_MOD + 1)
+
+
+@njit(inline="always", **JIT)
+def _codec_peak(dl, dr, look, T, S, mask):
+    return safety.frame_peak(dl, dr, (look - safety.HALF) & mask, T[TSA:TSA + safety.A_N],
+                             T[TSB:TSB + safety.B_N],
+                             T[TPH:TPH + safety.PHASES * safety.TAPS].reshape((safety.PHASES, safety.TAPS)),
+                             S, S_SAFE_C)
+
+
+@njit(inline="always", **JIT)
+def _codec_frame(a, T, S, R, cv, ceil, w):
+    """The codec's frame ``a`` (absolute, already CD_DELAY back): the decoded
+    frame through the safety limiter, the difference, or between the two as
+    the view fades; silence when it is not decoded yet."""
+    cn = int(T[CD_N])
+    mask = cn - 1
+    if a - w - safety.HALF < 0 or not (_stamped(T, R, a - w - safety.HALF) and _stamped(T, R, a)
+                                       and _stamped(T, R, a + w + safety.HALF + 1)):
+        S[S_CD_LATE] += 1.0
+        S[S_ON_C] = 0.0
+        return 0.0, 0.0
+    dl = R[int(T[CD_L0]):int(T[CD_L0]) + 2 * cn]
+    dr = R[int(T[CD_R0]):int(T[CD_R0]) + 2 * cn]
+    j = a & mask
+    g = 1.0
+    if cv < 1.0:
+        if S[S_ON_C] == 0.0:
+            safety.reset(S, S_SAFE_C, w)
+            safety.fill(dl, dr, (a - w + 1 - safety.HALF) & mask, T[TSA:TSA + safety.A_N], S, S_SAFE_C)
+            for k in range(2 * w - 2):
+                safety.step(S, S_SAFE_C, safety.need(_codec_peak(dl, dr, a - w + 1 + k, T, S, mask),
+                                                     1.0, ceil), w)
+            S[S_ON_C] = 1.0
+        g = safety.step(S, S_SAFE_C, safety.need(_codec_peak(dl, dr, a + w - 1, T, S, mask), 1.0, ceil), w)
+    else:
+        S[S_ON_C] = 0.0
+    p = int(T[CD_P0]) + 2 * j
+    cl = (1.0 - cv) * dl[j] * g + cv * (R[p] - dl[j])
+    cr = (1.0 - cv) * dr[j] * g + cv * (R[p + 1] - dr[j])
+    return cl, cr
+
+
 @njit(**JIT)
 def process(buf, n, T, S, R):
     """R: the reference frames (float32 left, right, peak), all loaded
@@ -283,6 +351,25 @@ def process(buf, n, T, S, R):
         S[S_RPOS] = 0.0
         S[S_ON_R] = 0.0
     pos0 = int(S[S_POS])
+    cn = int(T[CD_N])
+    if cn > 0 and (int(T[CD_ST0]) + cn // CODEC_BLOCK > R.shape[0]
+                   or int(T[CD_P0]) + 2 * cn > R.shape[0]):
+        cn = 0                               # (memory that does not fit is never published)
+    codec = mode >= 7 and cn > 0
+    xc = S[S_XC]
+    cv = S[S_CV]
+    txc = 1.0 if codec else 0.0
+    tcv = 1.0 if mode == 8 else (0.0 if mode == 7 else cv)
+    cpos = int(S[S_CD_POS])
+    writing = cn > 0 and (codec or xc > 0.0)
+    if writing:
+        # the processed output into the codec memory, for the worker to encode
+        p0 = int(T[CD_P0])
+        for i in range(n):
+            q = p0 + 2 * ((cpos + i) & (cn - 1))
+            R[q] = buf[i, 0]
+            R[q + 1] = buf[i, 1]
+    cdelay = int(T[CD_DELAY])
     td, tw, tr = _targets(T, S, mode)
     tx = 1.0 if mode == 1 else 0.0
     txr = 1.0 if mode == 3 and rn > 0 else 0.0
@@ -315,13 +402,11 @@ def process(buf, n, T, S, R):
             gr += gk * (tr - gr)
             if abs(gw - tw) < 1e-7:
                 gw = tw                      # snap, so idle means exactly unity
-            xf += xk * (tx - xf)
-            if abs(xf - tx) < 1e-7:
-                xf = tx
-            xr += xk * (txr - xr)
-            if abs(xr - txr) < 1e-7:
-                xr = txr
-            plain = xf == 0.0 and xr == 0.0 and gw == 1.0
+            xf = glide(xf, tx, xk)
+            xr = glide(xr, txr, xk)
+            xc = glide(xc, txc, xk)
+            cv = glide(cv, tcv, xk)
+            plain = xf == 0.0 and xr == 0.0 and xc == 0.0 and gw == 1.0
             if plain and sto == 0 and sx == 1.0:
                 continue                     # processed, unmatched, stereo: untouched
             rd = (pos0 + i - lat) & (RING - 1)
@@ -330,8 +415,8 @@ def process(buf, n, T, S, R):
             ol = wl
             orr = wr
             if not plain:
-                ol = (1.0 - xf - xr) * wl * gw
-                orr = (1.0 - xf - xr) * wr * gw
+                ol = (1.0 - xf - xr - xc) * wl * gw
+                orr = (1.0 - xf - xr - xc) * wr * gw
                 if mode == 6:
                     pk = max(abs(ol), abs(orr))
                     tg = T[PL_THR] / pk if pk > T[PL_THR] else 1.0
@@ -368,6 +453,12 @@ def process(buf, n, T, S, R):
                         rpos = 0
                 else:
                     S[S_ON_R] = 0.0
+                if xc > 0.0 and cn > 0:
+                    cl, cr = _codec_frame(cpos + i - cdelay, T, S, R, cv, ceil, w)
+                    ol += xc * cl
+                    orr += xc * cr
+                else:
+                    S[S_ON_C] = 0.0
             if sto != 0 or sx != 1.0:
                 dl = wl - S[S_RINGL + rd]
                 dr = wr - S[S_RINGR + rd]
@@ -396,6 +487,10 @@ def process(buf, n, T, S, R):
     S[S_PLG] = pg
     S[S_XF] = xf
     S[S_XR] = xr
+    S[S_XC] = xc
+    S[S_CV] = cv
+    if writing:
+        S[S_CD_POS] = cpos + n
     S[S_RPOS] = rpos
     S[S_SOLO_X] = sx
     if sx == 1.0:

@@ -22,12 +22,15 @@ from .common import alpha, gain
 
 STAGE = "monitor"
 READS = ("limiter",)
-MODES = ("processed", "bypass", "matched", "reference", "delivery", "platform", "platform limited")
+MODES = ("processed", "bypass", "matched", "reference", "delivery", "platform", "platform limited",
+         "codec", "codec difference")
 # the one platform limiter published (Spotify's loud setting): engages at -1 dB
 # sample values, 5 ms attack, 100 ms decay (firmware/platforms.py's source)
 PLATFORM_LIMIT_DBFS, PLATFORM_ATTACK_S, PLATFORM_RELEASE_S = -1.0, 0.005, 0.1
 NO_REFERENCE = (0, 0, 0.0)  # (first frame, frames, integrated LUFS) of the selected reference
 NO_CONTEXT = (0, 0, 0, 0.0)  # (spectra's first float32 in R, partitions, FDL's first, G0 dB)
+NO_CODEC_RING = (0, 0, 0, 0, 0, 0)   # (processed, decoded L, R, stamps: first float32 in R;
+                                     # ring frames N, 0 for none; delay frames): dsp/codec_ring.py
 # listening, after compare; from TAP0 on a signal inside the chain (the taps)
 SOLOS = ("stereo", "mono", "mid", "side", "delta", "dyn1", "dyn2", "deess")
 TAPS = SOLOS[K.TAP0:]
@@ -39,7 +42,7 @@ CROSSFADE_TAU_S = 0.004    # compare switches: ~99 % within 20 ms
 
 
 def check(mode: str, ref_db: float, solo: str = "stereo", reference: tuple = NO_REFERENCE,
-          context: tuple = NO_CONTEXT) -> None:
+          context: tuple = NO_CONTEXT, codec_ring: tuple = NO_CODEC_RING) -> None:
     if solo not in SOLOS:
         raise DspError(f"listening mode {solo!r}: use one of {', '.join(SOLOS)}")
     if mode not in MODES:
@@ -56,6 +59,10 @@ def check(mode: str, ref_db: float, solo: str = "stereo", reference: tuple = NO_
     if min(h0, parts, fdl0) < 0 or not (math.isfinite(g0) and abs(g0) <= C.HOLD_DB):
         raise DspError(f"context {context!r}: offsets must be >= 0 and the gain within "
                        f"+-{C.HOLD_DB:g} dB")
+    if min(codec_ring) < 0 or len(codec_ring) != 6:
+        raise DspError(f"codec memory {codec_ring!r}: six offsets and sizes >= 0")
+    if mode in ("codec", "codec difference") and codec_ring[4] == 0:
+        raise DspError("this sink has no memory for the codec preview")
 
 
 def safety_taps() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -67,10 +74,10 @@ def safety_taps() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo", reference=NO_REFERENCE,
-           context=NO_CONTEXT):
+           context=NO_CONTEXT, codec_ring=NO_CODEC_RING):
     from . import latency_frames
 
-    check(mode, ref_db, solo, reference, context)
+    check(mode, ref_db, solo, reference, context, codec_ring)
     T[K.MODE] = MODES.index(mode)
     T[K.SOLO] = SOLOS.index(solo)
     T[K.REF_DB] = ref_db
@@ -90,6 +97,7 @@ def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo", reference=NO_R
     T[K.XF_K] = 1.0 - alpha(CROSSFADE_TAU_S, fs)
     shelf, hp = k_weighting(fs)
     T[K.KL:K.KL + 40] = np.repeat(np.array([shelf, hp]).ravel(), 4)   # [section][coef][lane]
+    T[K.CD_P0], T[K.CD_L0], T[K.CD_R0], T[K.CD_ST0], T[K.CD_N], T[K.CD_DELAY] = codec_ring
     c = T[K.CX:K.CX + C.T_SIZE]
     c[C.H0], c[C.P], c[C.FDL0], c[C.G0_DB] = context
     c[C.DELAY] = C.delay_frames(int(T[K.WIN]))

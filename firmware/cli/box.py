@@ -59,6 +59,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--osc", type=int, metavar="PORT", help="run an OSC surface (the remote page)")
     p.add_argument("--platform", metavar="NAME", choices=PLATFORM_ORDER,
                    help=f"hear a streaming platform first: {', '.join(PLATFORM_ORDER)}")
+    p.add_argument("--codec", choices=("aac", "mp3", "opus"),
+                   help="hear a codec live first (the preview runs 1.5 s at the audio's pace)")
     p.add_argument("--state-dir", help="whose presets the presets page lists (default: see run)")
     p.set_defaults(func=cmd_screenshot)
 
@@ -151,7 +153,7 @@ def cmd_screenshot(args) -> int:
     out = screenshot(args.page, args.out, session_from(args.preset, args.set, user_dir=user.folder),
                      args.input, args.scale, presets=user, references=args.reference,
                      say=args.say, osc_port=args.osc, profile=args.profile, platform=args.platform,
-                     contexts=args.context)
+                     contexts=args.context, codec=args.codec)
     print(f"wrote {out}")
     return 0
 

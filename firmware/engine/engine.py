@@ -16,11 +16,12 @@ import numpy as np
 
 from dsp import params
 from dsp.chain import gain_reduction_db, match_offset_db, reference_offset_db
-from dsp.contexts import memory_words
 from dsp.design import Controls, Designer, initial_state, latency_frames
 from dsp.kernels import chain as K
 from dsp.kernels import meters as MK
+from dsp.kernels import monitor as MON
 from dsp.meters import Meter
+from dsp.monitor_memory import preview_words, regions
 
 from ..errors import DeviceError, UserError
 from . import portaudio
@@ -40,7 +41,7 @@ class Engine(Controls):
 
     def __init__(self, fs: int = 48000, block: int = 128, device=None, values: dict | None = None,
                  rt_priority: int = 70, measure_seconds: float = 0.0, rt_cpu: int = -1,
-                 reference_bytes: int = 0, capture_seconds: float = 0.0, contexts: bool = False):
+                 reference_bytes: int = 0, capture_seconds: float = 0.0, previews: bool = False):
         if fs not in RATES:
             raise UserError(f"sample rate {fs} Hz: the box runs at {', '.join(map(str, RATES))} Hz")
         if block not in BLOCKS:
@@ -59,7 +60,7 @@ class Engine(Controls):
         if not 0.0 <= capture_seconds <= 600.0:
             raise UserError(f"capture length {capture_seconds} s: out of range 0..600 s")
         self.L = Arena(int(round(measure_seconds * fs)), reference_bytes,
-                       int(round(capture_seconds * fs)), memory_words(fs) if contexts else 0)
+                       int(round(capture_seconds * fs)), preview_words(fs) if previews else 0)
         self.arena = np.zeros(self.L.size)
         self.arena[H_SIZE] = self.L.size
         self.arena[H_R0] = self.L.ref
@@ -84,6 +85,7 @@ class Engine(Controls):
         self.arena[self.L.ms:self.L.ms + MK.MS_SIZE] = meter.MS
         self._stream = None
         self.mode = "closed"
+        self._attach_previews(regions(self._monitor_memory(), self.L.ref_values, fs))
 
     # ------------------------------------------------------------------ stream
     def boot(self, on_passthrough=None) -> tuple[float, float]:
@@ -172,13 +174,12 @@ class Engine(Controls):
         """The reference tracks' float32 memory inside the arena (dsp/references.py)."""
         return self._monitor_memory()[:self.L.ref_values]
 
-    @property
-    def context_memory(self) -> tuple[np.ndarray, int]:
-        """The playback contexts' float32 region after them (dsp/contexts.py)."""
-        return self._monitor_memory()[self.L.ref_values:], self.L.ref_values
-
     def _monitor_memory(self) -> np.ndarray:
         return self.arena[self.L.ref:self.L.ref + self.L.ref_words].view(np.float32)
+
+    def _monitor_state(self) -> np.ndarray:
+        s = self.L.s + K.SB_MON
+        return self.arena[s:s + MON.S_SIZE]
 
     @property
     def reference_offset_db(self) -> float:

@@ -23,6 +23,7 @@ Controls (the default map, generated from the schema, overridable in TOML):
   CC 25-27: the bypass, compare and back buttons (value > 63 presses);
   CC 28/29: the next / previous streaming platform heard (platforms.py).
   CC 30/31: the next / previous playback context heard through (contexts.py).
+  CC 14/15: the next / previous codec preview (codec_preview.py).
 - Program change 0-3: recall snapshot A-D; after bank select (CC 0) 1, program
   change N loads the user's preset N (in the presets page's order).
 - Learned bindings (a double push on a control's encoder, then move the
@@ -52,6 +53,7 @@ ENCODER_CC = (21, 22, 23, 24)
 BUTTON_CC = {25: "bypass", 26: "compare", 27: "back"}
 PLATFORM_CC = {28: 1, 29: -1}   # value > 63: the next / previous platform heard (platforms.py)
 CONTEXT_CC = {30: 1, 31: -1}    # value > 63: the next / previous playback context (contexts.py)
+CODEC_CC = {14: 1, 15: -1}      # value > 63: the next / previous codec preview (codec_preview.py)
 PICKUP = 1.5 / 128              # an absolute control is taken within this of the box's value
 FEEDBACK_HZ = 50.0              # at most this many feedback bursts a second
 MODES = ("abs", "abs14", "rel2c", "rel64", "nrpn")
@@ -279,6 +281,9 @@ class MidiSurface:
         elif a in CONTEXT_CC and b > 63:
             self._apply_batch()
             dispatch(Hands(self.session, self.presets), "context_step", [CONTEXT_CC[a]], "midi")
+        elif a in CODEC_CC and b > 63:
+            self._apply_batch()
+            dispatch(Hands(self.session, self.presets), "codec_step", [CODEC_CC[a]], "midi")
 
     def _panel(self, control: str, kind: str, steps: int) -> None:
         from ui.actions import Action

@@ -50,6 +50,7 @@ from dsp import params
 
 from ..errors import UserError
 from ..history import GR_LABELS, RATE_HZ, History, gain_changes
+from .. import codec_preview
 from ..platforms import PLATFORMS
 from ..verbs import Hands, dispatch
 from .pairing import Pairing
@@ -321,7 +322,8 @@ class WebServer:
                 continue
             doc = {"type": "meters", **{k: r.get(k) for k in (
                 "momentary_lufs", "short_term_lufs", "integrated_lufs", "true_peak_dbtp",
-                "loudness_range_lu", "correlation_recent")}, "gr": gr}
+                "loudness_range_lu", "correlation_recent")}, "gr": gr,
+                "codec": self.session.codec_reading()}
             text = json.dumps(_json_safe(doc))
             for ws in list(self.clients):
                 # latest value wins: a client still sending the last one skips this one
@@ -342,6 +344,7 @@ class WebServer:
         s = self.session
         st = s.state()
         return {"listen": st["listen"], "solo": st["solo"], "platform": st["platform"],
+                "codec": st["codec"],
                 "snapshots": st["snapshots"],
                 "active_slot": st["active_slot"], "target": st["target"], "preset": st["preset"],
                 "modified": st["modified"], "proposal": st["proposal"],
@@ -358,6 +361,7 @@ class WebServer:
                 "schema": params.schema_json(), "state": self._state(),
                 "platforms": [{"key": p.key, "name": p.name, "reported": p.reported}
                               for p in PLATFORMS.values()],
+                "codecs": [c.name for c in codec_preview.available()],
                 "eq_curve": eq_curve(s.values), "log": list(self.log.rows)[-50:],
                 "history": {"rate_hz": RATE_HZ, "short_term": list(self.history.short_term),
                             "gr": {k: list(v) for k, v in self.history.gr.items()},

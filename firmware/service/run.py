@@ -59,7 +59,7 @@ def run_box(session, fs, block, device, rt_priority, seconds=None, out=None, rt_
     sd_notify = Notifier()
     sd_notify.status("starting: compiling the chain (audio passes through meanwhile)")
     eng = Engine(fs, block, device, session.values, rt_priority=rt_priority, rt_cpu=rt_cpu,
-                 reference_bytes=reference_mb << 20, capture_seconds=CAPTURE_S, contexts=True)
+                 reference_bytes=reference_mb << 20, capture_seconds=CAPTURE_S, previews=True)
     memory = lock_memory()
     t_pass, t_full = eng.boot(on_passthrough=lambda: sd_notify.status(
         "passthrough: audio flows untouched while the chain compiles"))

@@ -59,6 +59,8 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
         self._ref_at: int | None = None  # the selected one's index in _references
         self._contexts: list = []       # dsp.contexts.Context, by slot order; never saved
         self._ctx_at: int | None = None  # the one heard through, index in _contexts
+        self._codec = None              # (codec, view) of the live codec preview heard; never saved
+        self._codec_worker = None       # its worker (firmware/codec_preview.py), kept between uses
         self._target = self._check_target(target)
         self._preset = preset
         self._preset_values = dict(self._values) if preset else None
@@ -96,6 +98,7 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
                     "references": [{"name": r.name, "lufs": r.lufs, "seconds": r.seconds,
                                     "true_peak_dbtp": r.true_peak_dbtp} for r in self._references],
                     "reference": self._ref_at,
+                    "codec": self._codec_reading(),
                     "contexts": [{"name": c.name, "seconds": c.seconds, "delay_ms": 1000 * c.delay_s}
                                  for c in self._contexts],
                     "context": self._ctx_at,
@@ -110,6 +113,21 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
                     "preset": self._preset, "modified": self.modified,
                     "preset_values": None if self._preset_values is None else dict(self._preset_values),
                     "bindings": dict(self._bindings)}
+
+    def codec_reading(self) -> dict | None:
+        """The codec preview heard and what it measures (its decoded true
+        peak, how late it ran), or None: for the page's meters."""
+        with self._lock:
+            return self._codec_reading()
+
+    def _codec_reading(self) -> dict | None:
+        if self._codec is None:
+            return None
+        w = self._codec_worker
+        tp = w.true_peak_dbtp()
+        return {"name": self._codec[0], "view": self._codec[1], "delay_ms": 1000 * w.delay_s,
+                "true_peak_dbtp": tp if math.isfinite(tp) else None,
+                "late_ms": 1000 * w.late_frames() / w.fs, "error": w.error}
 
     def attach(self, sink) -> None:
         """Make ``sink`` the one that sounds: it takes the session's values and

@@ -1,10 +1,10 @@
 """What is heard instead of the processed output (the monitor sources):
 compare, snapshots heard matched, reference tracks, DELIVERY, a streaming
-platform; the listening mode after them (stereo, mono, mid, side, delta,
+platform, a lossy codec; the listening mode after them (stereo, mono, mid, side, delta,
 or a tap inside the chain); and last a playback context (a measured
 speaker, earbuds, a car) that all of it is played through. None of it is
 saved or reaches a render; a hand's move returns to plain processed (a
-platform preview, the listening mode and a context stay: they are where and
+platform or codec preview, the listening mode and a context stay: they are where and
 how it is heard, not a comparison)."""
 from __future__ import annotations
 
@@ -101,6 +101,64 @@ class ListeningTopic:
             self._set_listen(PLATFORMS[key].monitor_mode, 0.0)
             self._platform = (key, math.nan)
             return self._emit(source, "listen", {}, {"listen": "platform", "platform": key})
+
+    @property
+    def codec(self) -> tuple[str, str] | None:
+        """(codec, view) while the live codec preview is heard: view decoded
+        (what a listener's decoder plays) or difference (what the codec changes)."""
+        return self._codec
+
+    @property
+    def codec_preview(self):
+        """The running preview (firmware/codec_preview.CodecPreview), or None."""
+        return self._codec_worker if self._codec is not None else None
+
+    def hear_codec(self, name: str | None, view: str = "decoded", source: str = "panel") -> Change | None:
+        """Play the processed output through codec ``name`` (aac, mp3, opus),
+        encoded and decoded live, heard DELAY_S late; None or "off" back to
+        processed. A monitor source that stays through moves, like a platform;
+        never saved, never in a render. Without ffmpeg, one line and nothing
+        changes."""
+        from .. import codec_preview
+
+        if name in (None, "off"):
+            with self._lock:
+                self._guard()
+                if self._codec is None:
+                    return None
+                self._set_listen("processed", 0.0)
+                return self._emit(source, "listen", {}, {"listen": "processed"})
+        if view not in codec_preview.VIEWS:
+            raise UserError(f"codec view {view!r}: use {' or '.join(codec_preview.VIEWS)}")
+        codec = codec_preview.find(name)
+        with self._lock:
+            self._guard()
+            if self.sink is None:
+                raise UserError("codec preview: nothing is playing")
+            if self._codec == (name, view):
+                return None
+            if self._codec is not None and self._codec[0] == name:
+                self._set_listen("codec" if view == "decoded" else "codec difference", 0.0)
+                self._codec = (name, view)
+                return self._emit(source, "listen", {}, {"listen": "codec", "codec": name, "view": view})
+            if self._codec_worker is None or self._codec_worker.sink is not self.sink:
+                self._codec_worker = codec_preview.CodecPreview(self.sink)
+            self._end_audition()
+            self._codec_worker.start(codec)
+            self._set_listen("codec" if view == "decoded" else "codec difference", 0.0)
+            self._codec = (name, view)
+            return self._emit(source, "listen", {}, {"listen": "codec", "codec": name, "view": view})
+
+    def step_codec(self, steps: int, source: str) -> Change | None:
+        """The next (or previous) of off, each codec decoded, its difference, ..."""
+        from .. import codec_preview
+
+        ring = [None] + [(c.name, v) for c in codec_preview.available() for v in codec_preview.VIEWS]
+        if len(ring) == 1:
+            codec_preview.find("aac")                  # says why there is none
+        at = ring.index(self._codec) if self._codec in ring else 0
+        nxt = ring[(at + steps) % len(ring)]
+        return self.hear_codec(None, source=source) if nxt is None else self.hear_codec(*nxt, source=source)
 
     def step_platform(self, steps: int, source: str) -> Change | None:
         """The next (or previous) platform, through off."""
@@ -267,6 +325,9 @@ class ListeningTopic:
 
     def _set_listen(self, mode: str, ref_db: float) -> None:
         self._platform = None
+        if not mode.startswith("codec") and self._codec is not None:
+            self._codec = None
+            self._codec_worker.stop()
         if mode != "delivery" and self._delivery is not None:
             # the chain back to the engineer's own values
             if self.sink is not None and self._delivery.overrides():
@@ -277,7 +338,7 @@ class ListeningTopic:
         self._listen = (mode, ref_db)
 
     def _back_to_processed(self) -> dict:
-        if self._listen[0] == "processed" or self._platform is not None:
+        if self._listen[0] == "processed" or self._platform is not None or self._codec is not None:
             return {}
         self._set_listen("processed", 0.0)
         return {"listen": "processed"}

@@ -99,10 +99,15 @@ function showState() {
     `<option value="${i}">${c.name} (${c.delay_ms.toFixed(0)} ms late)</option>`).join("");
   $("context").value = cx ? String(state.context) : "-1";
   $("context").disabled = !ctxs.length;
-  $("listenflag").hidden = solo === "stereo" && !pf && !cx;
+  const cd = state.codec;
+  $("codec").value = cd ? `${cd.name}/${cd.view}` : "off";
+  codecPeak(cd);
+  $("listenflag").hidden = solo === "stereo" && !pf && !cx && !cd;
   $("listenflag").textContent = [solo === "stereo" ? "" : "LISTENING: " + ($("solo").selectedOptions[0] || {}).textContent,
                                  pf ? `ON ${pf.name.toUpperCase()} ${gain}` : "",
-                                 cx ? `THROUGH ${cx.name.toUpperCase()}` : ""].filter(Boolean).join(" | ");
+                                 cx ? `THROUGH ${cx.name.toUpperCase()}` : "",
+                                 cd ? `${cd.name.toUpperCase()} ${cd.view.toUpperCase()}, ${cd.delay_ms.toFixed(0)} MS LATE` : ""]
+    .filter(Boolean).join(" | ");
   $("ref").classList.toggle("on", state.listen && state.listen.mode === "reference");
   $("ref").disabled = !(state.references || []).length;
   $("refs").innerHTML = (state.references || []).map((r, i) =>
@@ -163,7 +168,14 @@ function addLog(rows) {
   while (ol.children.length > 200) ol.lastChild.remove();
 }
 
+function codecPeak(cd) {
+  const tp = cd && cd.true_peak_dbtp !== null ? `${cd.true_peak_dbtp > 0 ? "+" : ""}${cd.true_peak_dbtp.toFixed(2)} dBTP` : "";
+  $("codecpeak").textContent = !cd ? "" : cd.error ? cd.error :
+    `${cd.name.toUpperCase()} ${tp || "measuring"}` + (cd.late_ms > 0 ? `, late ${cd.late_ms.toFixed(0)} ms` : "");
+}
+
 function meters(m) {
+  if (state.codec && m.codec) codecPeak(m.codec);
   const f = (v) => (v === null || v === undefined) ? "--.-" : v.toFixed(1);
   $("st").textContent = f(m.short_term_lufs);
   $("figures").innerHTML = `M ${f(m.momentary_lufs)} &nbsp; I ${f(m.integrated_lufs)} &nbsp; ` +
@@ -205,6 +217,9 @@ function onMessage(e) {
   const m = JSON.parse(e.data);
   if (m.type === "snapshot") {
     revision = m.revision; values = m.values; schema = m.schema; state = m.state;
+    $("codec").innerHTML = '<option value="off">off</option>' + (m.codecs || []).map((c) =>
+      `<option value="${c}/decoded">${c.toUpperCase()}</option><option value="${c}/difference">${c.toUpperCase()} difference</option>`).join("");
+    $("codec").disabled = !(m.codecs || []).length;
     $("platform").innerHTML = '<option value="off">off</option>' + (m.platforms || []).map((p) =>
       `<option value="${p.key}">${p.name}${p.reported ? " (reported)" : ""}</option>`).join("");
     build(); showState(); curve(m.eq_curve); $("loglist").innerHTML = ""; addLog(m.log);
@@ -249,6 +264,10 @@ $("pair").addEventListener("submit", (e) => { e.preventDefault(); send({type: "p
 $("compare").addEventListener("click", () => send({type: "compare", on: !(state.listen && state.listen.mode === "bypass")}));
 $("solo").addEventListener("change", () => send({type: "listen", mode: $("solo").value}));
 $("platform").addEventListener("change", () => send({type: "platform", name: $("platform").value}));
+$("codec").addEventListener("change", () => {
+  const [name, view] = $("codec").value.split("/");
+  send(name === "off" ? {type: "codec", name: "off"} : {type: "codec", name: name, view: view});
+});
 $("context").addEventListener("change", () => send({type: "context", index: Number($("context").value)}));
 $("undo").addEventListener("click", () => send({type: "undo"}));
 $("ref").addEventListener("click", () => send({type: "reference", on: !(state.listen && state.listen.mode === "reference")}));
