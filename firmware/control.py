@@ -458,9 +458,10 @@ class Controller:
         badge = Badge(mode, offset if mode == "bypass" else
                       (min(ref - offset, 0.0) if mode == "matched" else
                        (self._reference_offset() if mode == "reference" else 0.0)), s.solo, playing,
-                      s.delivery.label() if s.delivery is not None else
-                      (codec_badge(s.codec, s.codec_preview) or platform_badge(s.platform)),
+                      platform_badge(s.platform) or (s.delivery.label() if s.delivery is not None
+                                                     else codec_badge(s.codec, s.codec_preview)),
                       "" if s.context_index is None else s.contexts[s.context_index].name,
-                      codec_note(s.codec, s.codec_preview, TARGETS[s.target].ceiling_dbtp))
+                      "ON THE DELIVERY" if s.platform is not None and s.delivery is not None
+                      else codec_note(s.codec, s.codec_preview, TARGETS[s.target].ceiling_dbtp))
         alert = now < self.alert_until
         return Screen(page, body, self.status if alert else "", alert, badge)

@@ -43,6 +43,7 @@ class DeliveryPlan:
     ceiling_dbtp: float | None
     heard_lufs: float           # the processed programme, as heard
     delivered_lufs: float       # and as the render delivered it
+    delivered_true_peak_dbtp: float
     seconds: float              # how much programme the plan was made from
     reached: bool
 
@@ -93,7 +94,8 @@ def plan(x: np.ndarray, fs: int, values: dict, target: str) -> DeliveryPlan:
     return DeliveryPlan(target, plain, r["gain_db"], r["added_drive_db"],
                         None if plain else r["limiter_drive_db"],
                         None if plain else r["limiter_ceiling_dbtp"],
-                        r["heard_lufs"], r["integrated_lufs"], len(x) / fs, rep["reached"])
+                        r["heard_lufs"], r["integrated_lufs"], r["true_peak_dbtp"], len(x) / fs,
+                        rep["reached"])
 
 
 class DeliveryHand(HeardPreview):

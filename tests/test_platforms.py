@@ -149,3 +149,33 @@ def test_every_surface_reaches_it_and_it_stays_off_the_record():
     assert s.values == dict(presets.load("neutral"), **{"glue.ratio": 2.0})
     dispatch(Hands(s), "platform", ["off"], "osc")
     assert s.platform is None and chain.monitor[0] == "processed"
+
+
+def test_on_delivery_the_platform_plays_the_delivered_master():
+    """While DELIVERY is heard (a render to EBU R 128 of a -10 LUFS master:
+    -23 LUFS delivered), a platform plays that render at the gain it would
+    apply to it: its rule on the render's loudness and true peak, measured
+    here with pyloudnorm on the box's recorded output. Off returns to the
+    delivery alone."""
+    from firmware.delivery_preview import plan
+
+    x = programme(-10.0).astype(np.float32)
+    values = presets.load("neutral")
+    chain = Chain(FS, values)
+    s = Session(chain, target="ebu-r128")
+    p = plan(x, FS, values, "ebu-r128")
+    assert p.plain and p.delivered_lufs == pytest.approx(-23.0, abs=0.1)
+    s.hear_delivery(p, "test")
+    s.hear_platform("spotify", "test")
+    rule = PLATFORMS["spotify"].gain_db(p.delivered_lufs, p.delivered_true_peak_dbtp)
+    assert rule > 3.0                                      # Spotify lifts a broadcast master
+    assert s.platform == ("spotify", rule) and s.delivery is p
+    assert chain.monitor == ("platform", pytest.approx(p.gain_db + rule))
+    chain.process(x)
+    y = chain.process(x).astype(np.float64)
+    meter = pyloudnorm.Meter(FS)
+    processed = Chain(FS, values, monitor=False).process(np.concatenate([x, x]))[len(x):]
+    got = meter.integrated_loudness(y) - meter.integrated_loudness(processed.astype(np.float64))
+    assert got == pytest.approx(p.gain_db + rule, abs=0.1)
+    s.hear_platform("off", "test")
+    assert s.platform is None and chain.monitor == ("delivery", pytest.approx(p.gain_db))

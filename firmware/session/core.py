@@ -94,7 +94,8 @@ class Session(ValuesTopic, SnapshotsTopic, ListeningTopic, ProposalsTopic, Prese
                     "platform": None if self._platform is None else {
                         "key": self._platform[0], "name": PLATFORMS[self._platform[0]].name,
                         "gain_db": self._platform[1] if math.isfinite(self._platform[1]) else None,
-                        "reported": PLATFORMS[self._platform[0]].reported},
+                        "reported": PLATFORMS[self._platform[0]].reported,
+                        "on": "delivery" if self._delivery is not None else "master"},
                     "references": [{"name": r.name, "lufs": r.lufs, "seconds": r.seconds,
                                     "true_peak_dbtp": r.true_peak_dbtp} for r in self._references],
                     "reference": self._ref_at,

@@ -77,7 +77,9 @@ class ListeningTopic:
     def platform(self) -> tuple[str, float] | None:
         """(platform key, gain dB) while a streaming platform is previewed:
         the processed output at the gain it would apply (firmware/
-        platforms.py; the gain is nan until the programme is measured)."""
+        platforms.py; the gain is nan until the programme is measured), or,
+        while DELIVERY is heard, the delivered master at the gain it would
+        apply to that render."""
         return self._platform
 
     def hear_platform(self, key: str | None, source: str) -> Change | None:
@@ -91,6 +93,10 @@ class ListeningTopic:
                 self._guard()
                 if self._platform is None:
                     return None
+                if self._delivery is not None:           # back to the delivery alone
+                    self._platform = None
+                    self._monitor("delivery", self._delivery.monitor_gain_db)
+                    return self._emit(source, "listen", {}, {"listen": "delivery"})
                 self._set_listen("processed", 0.0)
                 return self._emit(source, "listen", {}, {"listen": "processed"})
         if key not in PLATFORMS:
@@ -98,6 +104,19 @@ class ListeningTopic:
         with self._lock:
             self._guard()
             self._end_audition()
+            if self._delivery is not None:
+                # DELIVERY heard: the platform plays the delivered master, at the
+                # gain it would apply to that render (its loudness and peak)
+                plan = self._delivery
+                gain = PLATFORMS[key].gain_db(plan.delivered_lufs, plan.delivered_true_peak_dbtp)
+                total = plan.monitor_gain_db + gain
+                if abs(total) > HOLD_LU:
+                    raise UserError(f"{PLATFORMS[key].name} on the delivered master turns the programme "
+                                    f"by {total:+.1f} dB: more than the monitor's {HOLD_LU:g} dB")
+                self._monitor(PLATFORMS[key].monitor_mode, total)
+                self._platform = (key, gain)
+                return self._emit(source, "listen", {}, {"listen": "platform", "platform": key,
+                                                         "on": "delivery", "gain_db": gain})
             self._set_listen(PLATFORMS[key].monitor_mode, 0.0)
             self._platform = (key, math.nan)
             return self._emit(source, "listen", {}, {"listen": "platform", "platform": key})
@@ -167,8 +186,8 @@ class ListeningTopic:
     def set_platform_gain(self, gain_db: float) -> Change | None:
         """The previewed platform's gain, measured (PlatformHand)."""
         with self._lock:
-            if self._platform is None or not math.isfinite(gain_db):
-                return None
+            if self._platform is None or not math.isfinite(gain_db) or self._delivery is not None:
+                return None                 # (on the delivered master its gain is the plan's)
             key = self._platform[0]
             if self.sink is not None:
                 self.sink.set_monitor(PLATFORMS[key].monitor_mode, gain_db)
@@ -336,6 +355,13 @@ class ListeningTopic:
         if self.sink is not None:
             self.sink.set_monitor(mode, ref_db)
         self._listen = (mode, ref_db)
+
+    def _monitor(self, mode: str, db: float) -> None:
+        """What the monitor plays, the chain's values as they are (a platform
+        on top of DELIVERY keeps the delivery's own)."""
+        if self.sink is not None:
+            self.sink.set_monitor(mode, db)
+        self._listen = (mode, db)
 
     def _back_to_processed(self) -> dict:
         if self._listen[0] == "processed" or self._platform is not None or self._codec is not None:

@@ -104,7 +104,7 @@ function showState() {
   codecPeak(cd);
   $("listenflag").hidden = solo === "stereo" && !pf && !cx && !cd;
   $("listenflag").textContent = [solo === "stereo" ? "" : "LISTENING: " + ($("solo").selectedOptions[0] || {}).textContent,
-                                 pf ? `ON ${pf.name.toUpperCase()} ${gain}` : "",
+                                 pf ? `ON ${pf.name.toUpperCase()} ${gain}${pf.on === "delivery" ? " (THE DELIVERY)" : ""}` : "",
                                  cx ? `THROUGH ${cx.name.toUpperCase()}` : "",
                                  cd ? `${cd.name.toUpperCase()} ${cd.view.toUpperCase()}, ${cd.delay_ms.toFixed(0)} MS LATE` : ""]
     .filter(Boolean).join(" | ");
