@@ -132,7 +132,8 @@ PAGES = ("meters", "loudness", "reduction", "phase", "menu", "target", "delivery
 def screenshot(page: str, out: str, session: Session, source: str | None = None,
                scale: int = 4, seconds: float | None = None, presets=None, references=(),
                say=(), osc_port: int | None = None, profile: str | None = None,
-               platform: str | None = None, contexts=(), codec: str | None = None) -> str:
+               platform: str | None = None, contexts=(), codec: str | None = None,
+               window: tuple[int, int] = (1280, 1500)) -> str:
     """Render one page (meters, loudness, reduction, phase, menu, target,
     delivery (the target page while DELIVERY is heard), snapshots, references, presets, name entry, a confirmation, or a module name) through
     luma's dummy device and save it as PNG (scaled up, pixels kept square),
@@ -145,7 +146,8 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     remote page shows it); ``platform``: a streaming platform previewed
     (every page's badge says which, and its gain); ``contexts``: impulse
     responses loaded as playback contexts, the first heard through;
-    ``codec``: a codec previewed live (the badge says its true peak)."""
+    ``codec``: a codec previewed live (the badge says its true peak);
+    ``window``: the browser's window for the web page, (width, height) px."""
     from dsp.params import MODULES
     from ui.display import open_display, show
 
@@ -238,7 +240,7 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
         ctl.nav.page = page
     ctl.alert_until = -1e9
     if page == "web":
-        return _page_screenshot(session, player, out, ctl.history)
+        return _page_screenshot(session, player, out, ctl.history, window)
     if osc_port is not None:
         from .remote.osc import OscServer
         ctl.remote.append(OscServer(session, "127.0.0.1", osc_port, meter=player.meter))
@@ -257,7 +259,7 @@ def screenshot(page: str, out: str, session: Session, source: str | None = None,
     return out
 
 
-def _page_screenshot(session: Session, player, out: str, history) -> str:
+def _page_screenshot(session: Session, player, out: str, history, window=(1280, 1500)) -> str:
     """The browser page (firmware/remote/web.py), paired, in headless chromium
     (firmware/lab/browser.py), saved as PNG; its meter history is what the
     panel's recorded while the programme ran."""
@@ -272,7 +274,7 @@ def _page_screenshot(session: Session, player, out: str, history) -> str:
                     history=copy.deepcopy(history)).start()
 
     async def shoot():
-        async with Browser(1280, 1500) as b:
+        async with Browser(*window) as b:
             await b.open(f"http://127.0.0.1:{srv.port}/")
             await b.wait("document.getElementById('in-output.trim_db') !== null")
             await b.eval("document.getElementById('code').value = '000000';"

@@ -36,5 +36,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test,bench]"
+# axe-core: the page's accessibility audit in the tests (pinned, checked)
+.venv/bin/python scripts/fetch_axe.py .venv/share/axe-core
 touch .venv/.installed
 echo "setup: ready (.venv)"

@@ -7,6 +7,7 @@ page changes the audio (measured), a knob turned on the panel shows on the
 page, and the session log says who did what."""
 import asyncio
 import json
+import os
 
 import numpy as np
 import pytest
@@ -353,3 +354,53 @@ def test_the_curve_has_its_frequency_grid_where_the_log_axis_puts_it(box, tmp_pa
         near = cols[np.abs(cols - want) <= 3]
         assert len(near), (f, want, cols)
         assert abs(near.mean() - want) <= 1.0, (f, want, near)
+
+
+SIZES = {"phone": (390, 844), "tablet": (1024, 768), "laptop": (1440, 900)}
+AXE = os.path.join(os.path.dirname(__file__), "..", ".venv", "share", "axe-core", "axe.min.js")
+
+
+@pytest.mark.skipif(find() is None, reason="no chromium (make test installs it): the page's layout "
+                    "and accessibility tests are NOT run")
+def test_three_sizes_fit_a_finger_and_an_accessibility_audit(box):
+    """At 390x844, 1024x768 and 1440x900, paired, in chromium: the document
+    is no wider than the window; on the phone and the tablet every visible
+    button, menu, field and fold measures at least 44x44 px (from the DOM);
+    the monitor's buttons are inside the window wherever the page is
+    scrolled to; and axe-core (scripts/fetch_axe.py) finds no serious or
+    critical violation at any size."""
+    s, srv = box
+    with open(AXE) as f:
+        axe = f.read()
+    small = """Array.from(document.querySelectorAll('button, select, input, summary'))
+        .filter((e) => e.offsetParent !== null || getComputedStyle(e).position === 'fixed')
+        .map((e) => { const r = e.getBoundingClientRect();
+                      return [e.id || e.dataset.param || e.textContent.trim(), r.width, r.height]; })
+        .filter(([n, w, h]) => w < 44 || h < 44)"""
+    in_reach = """(() => { const r = document.getElementById('compare').getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight; })()"""
+
+    async def run():
+        found = {}
+        for name, (w, h) in SIZES.items():
+            async with Browser(w, h) as b:
+                await b.open(f"http://127.0.0.1:{srv.port}/")
+                await b.wait("document.getElementById('in-output.trim_db') !== null")
+                await b.eval("document.getElementById('code').value = '314159';"
+                             "document.getElementById('pair').requestSubmit()")
+                await b.wait("!document.getElementById('in-output.trim_db').disabled")
+                wide = await b.eval("[document.documentElement.scrollWidth, window.innerWidth]")
+                tiny = await b.eval(small) if name != "laptop" else []
+                reach = [await b.eval(f"window.scrollTo(0, {y}); {in_reach}") for y in (0, 1500, 100000)]
+                await b.eval(axe)
+                bad = await b.eval("axe.run(document, {resultTypes: ['violations']}).then((r) => "
+                                   "r.violations.filter((v) => ['serious', 'critical'].includes(v.impact))"
+                                   ".map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target)"
+                                   ".join(' ')))")
+                found[name] = (wide, tiny, reach, bad)
+        return found
+    for name, (wide, tiny, reach, bad) in asyncio.run(run()).items():
+        assert wide[0] <= wide[1], (name, wide)
+        assert tiny == [], (name, tiny[:10])
+        assert all(reach), (name, reach)
+        assert bad == [], (name, bad)

@@ -59,6 +59,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--osc", type=int, metavar="PORT", help="run an OSC surface (the remote page)")
     p.add_argument("--platform", metavar="NAME", choices=PLATFORM_ORDER,
                    help=f"hear a streaming platform first: {', '.join(PLATFORM_ORDER)}")
+    p.add_argument("--window", default="1280x1500", metavar="WxH",
+                   help="web: the browser window, e.g. 390x844 (a phone), 1024x768 (a tablet)")
     p.add_argument("--codec", choices=("aac", "mp3", "opus"),
                    help="hear a codec live first (the preview runs 1.5 s at the audio's pace)")
     p.add_argument("--state-dir", help="whose presets the presets page lists (default: see run)")
@@ -153,9 +155,19 @@ def cmd_screenshot(args) -> int:
     out = screenshot(args.page, args.out, session_from(args.preset, args.set, user_dir=user.folder),
                      args.input, args.scale, presets=user, references=args.reference,
                      say=args.say, osc_port=args.osc, profile=args.profile, platform=args.platform,
-                     contexts=args.context, codec=args.codec)
+                     contexts=args.context, codec=args.codec, window=_window(args.window))
     print(f"wrote {out}")
     return 0
+
+
+def _window(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"screenshot: --window {text!r}: give WIDTHxHEIGHT in pixels, e.g. 390x844") from None
+    if not (240 <= w <= 4096 and 240 <= h <= 4096):
+        raise UserError(f"screenshot: --window {text}: each side 240..4096 px")
+    return w, h
 
 
 def cmd_warmup(args) -> int:

@@ -31,9 +31,11 @@ function build() {
   const byModule = {};
   for (const p of schema) (byModule[p.id.split(".")[0]] ||= []).push(p);
   for (const [m, ps] of Object.entries(byModule)) {
-    const sec = document.createElement("section");
+    // in chain order, each folds away (a phone shows the modules it works on)
+    const sec = document.createElement("details");
     sec.className = "card";
-    sec.innerHTML = `<h2>${m}</h2>`;
+    sec.open = true;
+    sec.innerHTML = `<summary><h2>${m}</h2></summary>`;
     for (const p of ps) {
       const row = document.createElement("div");
       row.className = "row";
@@ -53,6 +55,7 @@ function build() {
         send({type: "set", param: p.id, value: v});
       });
       const label = document.createElement("label");
+      label.htmlFor = input.id;
       label.textContent = p.label;
       label.title = p.doc || p.id;
       const out = document.createElement("span");
@@ -113,7 +116,9 @@ function showState() {
   $("refs").innerHTML = (state.references || []).map((r, i) =>
     `<option value="${i}" ${state.reference === i ? "selected" : ""}>${r.name} (${r.lufs.toFixed(1)} LUFS)</option>`).join("");
   $("snapshots").innerHTML = (state.snapshots || []).map((s, i) =>
-    `<button data-recall="${i}" ${s.values ? "" : "disabled"} class="${state.active_slot === i ? "on" : ""}">${s.slot}</button>` +
+    `<button data-recall="${i}" ${s.values ? "" : "disabled"} class="${state.active_slot === i ? "on" : ""}" ` +
+    `aria-label="recall snapshot ${s.slot}">${s.slot}</button>`).join("");
+  $("stores").innerHTML = "snapshots " + (state.snapshots || []).map((s, i) =>
     `<button data-store="${i}">store ${s.slot}</button>`).join(" ");
   const chosen = $("presets").value;
   $("presets").innerHTML = (state.presets || []).map(([n, builtin]) =>
