@@ -404,3 +404,30 @@ def test_three_sizes_fit_a_finger_and_an_accessibility_audit(box):
         assert tiny == [], (name, tiny[:10])
         assert all(reach), (name, reach)
         assert bad == [], (name, bad)
+
+
+@pytest.mark.skipif(find() is None, reason="no chromium (make test installs it): the page's meter "
+                    "bars are NOT tested")
+def test_the_meters_read_as_bars_against_the_target_and_the_ceiling(box):
+    """The box's meter has read a step to a steady 0.1 (its true peak, read in
+    Python from the box's meter: about -19 dBTP, the step's overshoot). On the
+    page in chromium, the true-peak bar's fill ends where that value falls on
+    its -24..+3 dB scale, and the ceiling's mark sits at -1 dBTP (the
+    streaming target's), each within a pixel of the track's own geometry."""
+    s, srv = box
+    tp = srv.meter.results()["true_peak_dbtp"]
+    assert -24 < tp < 3
+
+    async def run():
+        async with Browser(1280, 900) as b:
+            await b.open(f"http://127.0.0.1:{srv.port}/")
+            await b.wait("document.getElementById('bar-tp') !== null")
+            return await b.eval("""(() => {
+                const t = document.getElementById('bar-tp').getBoundingClientRect();
+                const f = document.querySelector('#bar-tp .fill').getBoundingClientRect();
+                const m = document.querySelector('#bar-tp .mark').getBoundingClientRect();
+                return [t.left, t.width, f.left, f.width, m.left + m.width / 2]; })()""")
+    left, width, f_left, f_width, mark = asyncio.run(run())
+    assert f_left == pytest.approx(left, abs=1.0)
+    assert f_left + f_width == pytest.approx(left + width * (tp + 24) / 27, abs=1.0)
+    assert mark == pytest.approx(left + width * (-1 + 24) / 27, abs=1.0)

@@ -52,6 +52,7 @@ from ..errors import UserError
 from ..history import GR_LABELS, RATE_HZ, History, gain_changes
 from .. import codec_preview
 from ..platforms import PLATFORMS
+from ..targets import TARGETS
 from ..verbs import Hands, dispatch
 from .pairing import Pairing
 
@@ -362,6 +363,8 @@ class WebServer:
                 "platforms": [{"key": p.key, "name": p.name, "reported": p.reported}
                               for p in PLATFORMS.values()],
                 "codecs": [c.name for c in codec_preview.available()],
+                "targets": {t.name: {"lufs": t.lufs, "ceiling_dbtp": t.ceiling_dbtp}
+                            for t in TARGETS.values()},
                 "eq_curve": eq_curve(s.values), "log": list(self.log.rows)[-50:],
                 "history": {"rate_hz": RATE_HZ, "short_term": list(self.history.short_term),
                             "gr": {k: list(v) for k, v in self.history.gr.items()},

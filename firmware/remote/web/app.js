@@ -179,13 +179,41 @@ function codecPeak(cd) {
     `${cd.name.toUpperCase()} ${tp || "measuring"}` + (cd.late_ms > 0 ? `, late ${cd.late_ms.toFixed(0)} ms` : "");
 }
 
+// a meter as a bar: its scale's ends, the value's fill (from `from`), marks
+// (the target, the ceiling) as lines; read at a glance, the figure beside it
+const BARS = [["st", "short-term", -36, 0, "LUFS"], ["m", "momentary", -36, 0, "LUFS"],
+              ["i", "integrated", -36, 0, "LUFS"], ["lra", "range", 0, 20, "LU"],
+              ["tp", "true peak", -24, 3, "dBTP"], ["corr", "correlation", -1, 1, ""]];
+let targets = {};
+
+function bar(id, label, lo, hi, unit, value, from, marks, cls) {
+  const pct = (v) => 100 * (Math.min(Math.max(v, lo), hi) - lo) / (hi - lo);
+  const known = value !== null && value !== undefined && isFinite(value);
+  const a = pct(from), b = known ? pct(value) : a;
+  const marksHtml = marks.map(([v, what]) => `<i class="mark" style="left:${pct(v)}%" title="${what}"></i>`).join("");
+  return `<div class="meter"><span>${label}</span>` +
+    `<div class="track" id="bar-${id}" data-lo="${lo}" data-hi="${hi}" role="meter" aria-label="${label}" ` +
+    `aria-valuemin="${lo}" aria-valuemax="${hi}" aria-valuenow="${known ? value : lo}">` +
+    `<b class="fill ${cls || ""}" style="left:${Math.min(a, b)}%;width:${Math.abs(b - a)}%"></b>${marksHtml}</div>` +
+    `<span>${known ? value.toFixed(unit === "" ? 2 : 1) : "--"} ${unit}</span></div>`;
+}
+
 function meters(m) {
   if (state.codec && m.codec) codecPeak(m.codec);
   const f = (v) => (v === null || v === undefined) ? "--.-" : v.toFixed(1);
   $("st").textContent = f(m.short_term_lufs);
-  $("figures").innerHTML = `M ${f(m.momentary_lufs)} &nbsp; I ${f(m.integrated_lufs)} &nbsp; ` +
-    `TP ${f(m.true_peak_dbtp)} dBTP &nbsp; LRA ${f(m.loudness_range_lu)} &nbsp; corr ${f(m.correlation_recent)}<br>` +
-    "GR " + Object.entries(m.gr || {}).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(" &nbsp; ");
+  const t = targets[state.target] || {lufs: -14, ceiling_dbtp: -1};
+  $("sttarget").textContent = m.short_term_lufs === null || m.short_term_lufs === undefined ? "" :
+    `${(m.short_term_lufs - t.lufs) > 0 ? "+" : ""}${(m.short_term_lufs - t.lufs).toFixed(1)} LU against ${t.lufs} (${state.target})`;
+  const val = {st: m.short_term_lufs, m: m.momentary_lufs, i: m.integrated_lufs, lra: m.loudness_range_lu,
+               tp: m.true_peak_dbtp, corr: m.correlation_recent};
+  const marks = {st: [[t.lufs, "target"]], i: [[t.lufs, "target"]], tp: [[t.ceiling_dbtp, "ceiling"]]};
+  $("bars").innerHTML = BARS.map(([id, label, lo, hi, unit]) =>
+    bar(id, label, lo, hi, unit, val[id], id === "corr" ? 0 : lo, marks[id] || [],
+        id === "tp" && val.tp > t.ceiling_dbtp ? "over" : "")).join("");
+  // gain change per stage now, 0-12 dB: a cut amber, a boost green
+  $("grbars").innerHTML = Object.entries(m.gr || {}).map(([k, v]) =>
+    bar("gr-" + k, k, 0, 12, "dB", Math.abs(v), 0, [], v < 0 ? "boost" : "cut")).join("");
   history.push(m.short_term_lufs);
   if (history.length > 600) history.shift();
   for (const k of Object.keys(grHistory)) {
@@ -196,10 +224,29 @@ function meters(m) {
 }
 
 function drawHistory() {
+  // the last minute of short-term loudness: -6 LUFS at the top, -36 at the
+  // bottom, a line every 6 dB, a tick every 10 s, the target dashed
   const cv = $("history"), g = cv.getContext("2d");
+  const y = (v) => cv.height * (-v - 6) / 30, x0 = 30;
   g.fillStyle = "#000"; g.fillRect(0, 0, cv.width, cv.height);
+  g.font = "10px sans-serif"; g.lineWidth = 1;
+  for (let db = -12; db >= -36; db -= 6) {
+    g.strokeStyle = "#333"; g.beginPath(); g.moveTo(x0, y(db)); g.lineTo(cv.width, y(db)); g.stroke();
+    g.fillStyle = "#aaa"; g.fillText(String(db), 2, y(db) + 3);
+  }
+  for (let s = 0; s <= 60; s += 10) {
+    const x = x0 + (cv.width - x0) * (60 - s) / 60;
+    g.strokeStyle = "#333"; g.beginPath(); g.moveTo(x, 0); g.lineTo(x, cv.height); g.stroke();
+    g.fillStyle = "#aaa"; g.fillText(s ? `-${s}s` : "now", Math.min(x + 2, cv.width - 24), cv.height - 2);
+  }
+  const t = targets[state.target];
+  if (t) {
+    g.strokeStyle = "#fc6"; g.setLineDash([4, 3]); g.beginPath();
+    g.moveTo(x0, y(t.lufs)); g.lineTo(cv.width, y(t.lufs)); g.stroke(); g.setLineDash([]);
+  }
   g.strokeStyle = "#9cf"; g.beginPath();
-  history.forEach((v, i) => { if (v !== null) g.lineTo(i, cv.height * (-v - 6) / 30); });
+  const step = (cv.width - x0) / 600, first = 600 - history.length;
+  history.forEach((v, i) => { if (v !== null) g.lineTo(x0 + (first + i) * step, y(v)); });
   g.stroke();
   // gain change per stage, the last ten seconds, 0-12 dB: a reduction down
   // from each row's top (amber), a boost up from its bottom (green)
@@ -222,6 +269,7 @@ function onMessage(e) {
   const m = JSON.parse(e.data);
   if (m.type === "snapshot") {
     revision = m.revision; values = m.values; schema = m.schema; state = m.state;
+    targets = m.targets || {};
     $("codec").innerHTML = '<option value="off">off</option>' + (m.codecs || []).map((c) =>
       `<option value="${c}/decoded">${c.toUpperCase()}</option><option value="${c}/difference">${c.toUpperCase()} difference</option>`).join("");
     $("codec").disabled = !(m.codecs || []).length;
