@@ -72,7 +72,7 @@ def table(seconds: float) -> list[str]:
 
 def main():
     quick = "--quick" in sys.argv
-    seconds = 2.0 if quick else float(sys.argv[sys.argv.index("--seconds") + 1]) \
+    seconds = 1.0 if quick else float(sys.argv[sys.argv.index("--seconds") + 1]) \
         if "--seconds" in sys.argv else 20.0
     print("\n".join(table(seconds)))
 

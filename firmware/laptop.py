@@ -275,11 +275,7 @@ def _page_screenshot(session: Session, player, out: str, history, window=(1280, 
 
     async def shoot():
         async with Browser(*window) as b:
-            await b.open(f"http://127.0.0.1:{srv.port}/")
-            await b.wait("document.getElementById('in-output.trim_db') !== null")
-            await b.eval("document.getElementById('code').value = '000000';"
-                         "document.getElementById('pair').requestSubmit()")
-            await b.wait("!document.getElementById('in-output.trim_db').disabled")
+            await b.open_paired(f"http://127.0.0.1:{srv.port}/", "000000")
             await b.wait("document.getElementById('st').textContent !== '--.-'")
             await asyncio.sleep(1.0)                 # a second of meter history
             await b.screenshot(out)

@@ -71,7 +71,7 @@ def db(err, ref):
 @pytest.mark.parametrize("name", ["aac", "mp3"])
 def test_the_preview_is_the_codec_heard_live(name, tmp_path):
     codec = find(name)
-    x = np.concatenate([demo.programme(FS)[:6 * FS], np.zeros((FS, 2))]).astype(np.float32)
+    x = np.concatenate([demo.programme(FS)[:4 * FS], np.zeros((FS, 2))]).astype(np.float32)
     processed = Chain(FS, VALUES).process(x)              # what a render writes
     c = Chain(FS, VALUES, previews=True)
     s = Session(c)
@@ -96,7 +96,7 @@ def test_the_preview_is_the_codec_heard_live(name, tmp_path):
     assert resid < -60.0
 
     # heard exactly the stated delay late (within a block)
-    measured = lag(processed[2 * FS:4 * FS, 0], heard[2 * FS:4 * FS + 2 * d, 0], 2 * d)
+    measured = lag(processed[FS:3 * FS, 0], heard[FS:3 * FS + 2 * d, 0], 2 * d)
     print(f"{name}: stated delay {d} frames, measured {measured}")
     assert abs(measured - d) <= BLOCK
 

@@ -94,6 +94,16 @@ class Browser:
                         height=self.height, deviceScaleFactor=1, mobile=False)
         return self.session
 
+    async def open_paired(self, url: str, code: str) -> str:
+        """The box's page at ``url``, built from the box's schema and paired
+        with ``code`` (its controls enabled); returns the tab's session."""
+        session = await self.open(url)
+        await self.wait("document.getElementById('in-output.trim_db') !== null")
+        await self.eval(f"document.getElementById('code').value = {code!r};"
+                        "document.getElementById('pair').requestSubmit()")
+        await self.wait("!document.getElementById('in-output.trim_db').disabled")
+        return session
+
     async def eval(self, expression: str, session: str | None = None):
         r = await self.call("Runtime.evaluate", session or self.session, expression=expression,
                             returnByValue=True, awaitPromise=True)

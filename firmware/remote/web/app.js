@@ -147,10 +147,104 @@ const GRID_HZ = [20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000];
 const DECADES = {100: "100", 1000: "1k", 10000: "10k"};
 const GRID_DB = [-12, -6, 0, 6, 12];
 
+// the curve's axes: 20 Hz - 20 kHz across 600 units, +-15 dB over 200
+const cx = (f) => 600 * Math.log(f / 20) / Math.log(1000);
+const cy = (db) => 100 - db * (100 / 15);
+const fOf = (x) => 20 * Math.pow(1000, Math.min(Math.max(x, 0), 600) / 600);
+const dbOf = (y) => (100 - y) * 15 / 100;
+// the bands a finger moves: frequency and gain by dragging (a dynamic band's
+// range, the most it moves), Q by the wheel; a double tap toggles a dynamic
+// band and flattens a static one (a second brings its gain back); mid, side
+// and stereo in their colours, a dynamic band as a ring; the assistant's
+// proposal as a hollow handle to tap
+const band = (id, label, p, on) => ({id, label, f: `${p}_freq_hz`, g: `${p}_${on ? "range" : "gain"}_db`,
+                                     q: `${p}_q`, mode: `${p}_mode`, on});
+const BANDS = [band("low_shelf", "L", "eq.low_shelf"), band("bell1", "1", "eq.bell1"),
+               band("bell2", "2", "eq.bell2"), band("bell3", "3", "eq.bell3"),
+               band("high_shelf", "H", "eq.high_shelf"),
+               band("dyn1", "D1", "dyneq.b1", "dyneq.b1_on"), band("dyn2", "D2", "dyneq.b2", "dyneq.b2_on")];
+const BAND = Object.fromEntries(BANDS.map((b) => [b.id, b]));
+const MODE_COLOUR = ["#9cf", "#fc6", "#c9f"];          // stereo, mid, side
+const flattened = {};
+let lastCurve = null, dragging = null;
+
+function handles() {
+  const svg = $("curve");
+  if (!svg || values["eq.bell1_freq_hz"] === undefined) return "";
+  // a hit area a finger's 44 px across (46, with room for rounding), whatever the curve's width
+  const hit = 23 * 600 / Math.max(svg.getBoundingClientRect().width, 1);
+  const at = (b) => [cx(values[b.f]), cy(Math.min(Math.max(values[b.g], -12), 12))];
+  // the proposals' hollow handles last, on top: a tap on one accepts them
+  const ghosts = BANDS.map((b) => {
+    const gf = (state.proposal || {})[b.f], gg = (state.proposal || {})[b.g];
+    return gf || gg ? `<circle class="ghosthandle" data-band="${b.id}" cx="${cx(gf ? gf.to : values[b.f])}" ` +
+      `cy="${cy(gg ? gg.to : values[b.g])}" r="${hit}" fill="transparent" stroke="#fc6" stroke-dasharray="3 2" ` +
+      `role="button" aria-label="accept the proposal for EQ band ${b.label}"/>` : "";
+  }).join("");
+  return BANDS.map((b) => {
+    const [x, y] = at(b), colour = MODE_COLOUR[Math.round(values[b.mode] || 0)];
+    const off = b.on && !values[b.on];
+    const dot = b.on ? `<circle cx="${x}" cy="${y}" r="7" fill="#000" stroke="${colour}" stroke-width="3" ` +
+                       `opacity="${off ? 0.35 : 1}" pointer-events="none"/>`
+                     : `<circle cx="${x}" cy="${y}" r="7" fill="${colour}" pointer-events="none"/>`;
+    return `<g class="band"><circle class="hit" data-band="${b.id}" cx="${x}" cy="${y}" r="${hit}" ` +
+      `fill="transparent" role="slider" tabindex="0" aria-label="EQ band ${b.label}: frequency and ` +
+      `${b.on ? "range" : "gain"}" aria-valuetext="${Math.round(values[b.f])} Hz, ${values[b.g].toFixed(1)} dB` +
+      `${off ? ", off" : ""}"/>${dot}<text x="${x - (b.label.length > 1 ? 6 : 3)}" y="${y + 4}" font-size="10" ` +
+      `fill="${b.on ? colour : "#000"}" pointer-events="none">${b.label}</text></g>`;
+  }).join("") + ghosts;
+}
+
+function svgPoint(e) {
+  const svg = $("curve"), p = svg.createSVGPoint();
+  p.x = e.clientX; p.y = e.clientY;
+  return p.matrixTransform(svg.getScreenCTM().inverse());
+}
+
+function bandAt(e) { return e.target && e.target.dataset ? e.target.dataset.band : null; }
+
+$("curve").addEventListener("pointerdown", (e) => {
+  const b = BAND[bandAt(e)];
+  if (!b || !token) return;
+  if (e.target.classList.contains("ghosthandle")) {
+    for (const pid of [b.f, b.g, b.q].filter((p) => (state.proposal || {})[p])) send({type: "accept", param: pid});
+    return;
+  }
+  dragging = b;
+  $("curve").setPointerCapture(e.pointerId);
+  e.preventDefault();
+});
+$("curve").addEventListener("pointermove", (e) => {
+  if (!dragging) return;
+  const p = svgPoint(e), b = dragging;
+  const f = Math.min(Math.max(fOf(p.x), 20), 20000), g = Math.round(Math.min(Math.max(dbOf(p.y), -12), 12) * 10) / 10;
+  values[b.f] = f; values[b.g] = g;
+  send({type: "set", param: b.f, value: f});
+  send({type: "set", param: b.g, value: g});
+  curve(lastCurve);
+});
+const drop = () => { dragging = null; };
+$("curve").addEventListener("pointerup", drop);
+$("curve").addEventListener("pointercancel", drop);
+$("curve").addEventListener("wheel", (e) => {
+  const b = BAND[bandAt(e)];
+  if (!b || !token) return;
+  e.preventDefault();
+  const q = values[b.q] * Math.pow(1.1, e.deltaY < 0 ? 1 : -1);
+  send({type: "set", param: b.q, value: Math.min(Math.max(q, 0.1), 10)});
+}, {passive: false});
+$("curve").addEventListener("dblclick", (e) => {
+  const b = BAND[bandAt(e)];
+  if (!b || !token) return;
+  if (b.on) send({type: "set", param: b.on, value: values[b.on] ? 0 : 1});
+  else if (values[b.g] !== 0) { flattened[b.id] = values[b.g]; send({type: "set", param: b.g, value: 0}); }
+  else if (flattened[b.id] !== undefined) send({type: "set", param: b.g, value: flattened[b.id]});
+});
+
 function curve(c) {
   if (!c) return;
-  const x = (f) => 600 * Math.log(f / 20) / Math.log(1000);
-  const y = (db) => 100 - db * (100 / 15);
+  lastCurve = c;
+  const x = cx, y = cy;
   const path = (a) => c.f.map((f, i) => `${i ? "L" : "M"}${x(f).toFixed(1)},${y(a[i]).toFixed(1)}`).join("");
   const grid = GRID_HZ.map((f) => `<line class="grid${DECADES[f] ? " decade" : ""}" x1="${x(f)}" x2="${x(f)}" ` +
     `y1="0" y2="200" stroke="${DECADES[f] ? "#5a5a7a" : "#2a2a2a"}" shape-rendering="crispEdges"/>` +
@@ -159,7 +253,8 @@ function curve(c) {
     `shape-rendering="crispEdges"/><text x="3" y="${y(db) - 2}" fill="#889" font-size="10">` +
     `${db > 0 ? "+" : ""}${db} dB</text>`).join("");
   $("curve").innerHTML = grid +
-    `<path d="${path(c.side)}" stroke="#c96" fill="none"/><path id="midcurve" d="${path(c.mid)}" stroke="#9cf" fill="none" stroke-width="2"/>`;
+    `<path d="${path(c.side)}" stroke="#c96" fill="none"/><path id="midcurve" d="${path(c.mid)}" stroke="#9cf" fill="none" stroke-width="2"/>` +
+    handles();
 }
 
 function addLog(rows) {
@@ -287,7 +382,7 @@ function onMessage(e) {
     for (const [pid, [, nv]] of Object.entries(m.values)) { values[pid] = nv; show(pid); }
     if (m.state) { state = m.state; showState(); }
     else if (state.modified !== m.modified) { state.modified = m.modified; showState(); }
-    if (m.eq_curve) curve(m.eq_curve);
+    if (m.eq_curve || m.state) curve(m.eq_curve || lastCurve);
     addLog(Object.entries(m.values).map(([p, [o, n]]) => ({time: m.time, source: m.source, param: p, from: o, to: n}))
       .concat(Object.keys(m.values).length ? [] : [{time: m.time, source: m.source, kind: m.kind}]));
   } else if (m.type === "meters") {
