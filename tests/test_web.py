@@ -440,7 +440,7 @@ def test_dragging_a_bell_on_the_curve_moves_the_band(box):
     step of those, and a 2 kHz tone rendered through the box's chain with
     the session's values rises by 4.0 dB within 0.1 dB (against the same
     chain with that band flat). A proposal's hollow handle, tapped, is
-    accepted."""
+    accepted; a handle moves from the keyboard too."""
     s, srv = box
     at = """(([f, g]) => { const svg = document.getElementById('curve'), p = svg.createSVGPoint();
         p.x = 600 * Math.log(f / 20) / Math.log(1000); p.y = 100 - g * 100 / 15;
@@ -475,6 +475,21 @@ def test_dragging_a_bell_on_the_curve_moves_the_band(box):
                     break
                 await asyncio.sleep(0.05)
             assert s.value("eq.bell1_gain_db") == 2.0 and not s.ghosts
+            # from the keyboard: bell 3's handle focused, up twice (+1 dB), right once (a semitone)
+            g3, f3 = s.value("eq.bell3_gain_db"), s.value("eq.bell3_freq_hz")
+            await b.eval("document.querySelector('#curve circle.hit[data-band=\"bell3\"]').focus()")
+            for key in ("ArrowUp", "ArrowUp", "ArrowRight"):
+                await b.call("Input.dispatchKeyEvent", b.session, type="keyDown", key=key, code=key,
+                             windowsVirtualKeyCode={"ArrowUp": 38, "ArrowRight": 39}[key])
+                await b.call("Input.dispatchKeyEvent", b.session, type="keyUp", key=key, code=key,
+                             windowsVirtualKeyCode={"ArrowUp": 38, "ArrowRight": 39}[key])
+                await asyncio.sleep(0.2)
+            for _ in range(100):
+                if s.value("eq.bell3_freq_hz") != f3:
+                    break
+                await asyncio.sleep(0.05)
+            assert s.value("eq.bell3_gain_db") == pytest.approx(g3 + 1.0, abs=0.01)
+            assert s.value("eq.bell3_freq_hz") == pytest.approx(f3 * 2 ** (1 / 12), rel=0.02)
     asyncio.run(run())
     f, g = s.value("eq.bell2_freq_hz"), s.value("eq.bell2_gain_db")
     step = params.BY_ID["eq.bell2_freq_hz"].step

@@ -233,17 +233,37 @@ $("curve").addEventListener("wheel", (e) => {
   const q = values[b.q] * Math.pow(1.1, e.deltaY < 0 ? 1 : -1);
   send({type: "set", param: b.q, value: Math.min(Math.max(q, 0.1), 10)});
 }, {passive: false});
-$("curve").addEventListener("dblclick", (e) => {
-  const b = BAND[bandAt(e)];
-  if (!b || !token) return;
+function toggleBand(b) {
   if (b.on) send({type: "set", param: b.on, value: values[b.on] ? 0 : 1});
   else if (values[b.g] !== 0) { flattened[b.id] = values[b.g]; send({type: "set", param: b.g, value: 0}); }
   else if (flattened[b.id] !== undefined) send({type: "set", param: b.g, value: flattened[b.id]});
+}
+$("curve").addEventListener("dblclick", (e) => {
+  const b = BAND[bandAt(e)];
+  if (b && token) toggleBand(b);
+});
+// from the keyboard: a focused handle's frequency by a semitone (left,
+// right), its gain by 0.5 dB (up, down), Q with page up and down, Enter as
+// the double tap
+$("curve").addEventListener("keydown", (e) => {
+  const b = BAND[bandAt(e)];
+  if (!b || !token) return;
+  const semitone = Math.pow(2, 1 / 12), set = (pid, v) => send({type: "set", param: pid, value: v});
+  const moves = {
+    ArrowLeft: () => set(b.f, Math.max(values[b.f] / semitone, 20)),
+    ArrowRight: () => set(b.f, Math.min(values[b.f] * semitone, 20000)),
+    ArrowUp: () => set(b.g, Math.min(values[b.g] + 0.5, 12)),
+    ArrowDown: () => set(b.g, Math.max(values[b.g] - 0.5, -12)),
+    PageUp: () => set(b.q, Math.min(values[b.q] * 1.1, 10)),
+    PageDown: () => set(b.q, Math.max(values[b.q] / 1.1, 0.1)),
+    Enter: () => toggleBand(b)};
+  if (moves[e.key]) { e.preventDefault(); moves[e.key](); }
 });
 
 function curve(c) {
   if (!c) return;
   lastCurve = c;
+  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.band : null;
   const x = cx, y = cy;
   const path = (a) => c.f.map((f, i) => `${i ? "L" : "M"}${x(f).toFixed(1)},${y(a[i]).toFixed(1)}`).join("");
   const grid = GRID_HZ.map((f) => `<line class="grid${DECADES[f] ? " decade" : ""}" x1="${x(f)}" x2="${x(f)}" ` +
@@ -255,6 +275,10 @@ function curve(c) {
   $("curve").innerHTML = grid +
     `<path d="${path(c.side)}" stroke="#c96" fill="none"/><path id="midcurve" d="${path(c.mid)}" stroke="#9cf" fill="none" stroke-width="2"/>` +
     handles();
+  if (focused) {                       // a redraw keeps the keyboard on its handle
+    const h = $("curve").querySelector(`circle.hit[data-band="${focused}"]`);
+    if (h) h.focus();
+  }
 }
 
 function addLog(rows) {
