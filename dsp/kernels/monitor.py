@@ -352,8 +352,8 @@ def process(buf, n, T, S, R):
         S[S_ON_R] = 0.0
     pos0 = int(S[S_POS])
     cn = int(T[CD_N])
-    if cn > 0 and (int(T[CD_ST0]) + cn // CODEC_BLOCK > R.shape[0]
-                   or int(T[CD_P0]) + 2 * cn > R.shape[0]):
+    if cn > 0 and (int(T[CD_ST0]) + cn // CODEC_BLOCK > R.shape[0] or int(T[CD_P0]) + 2 * cn > R.shape[0]
+                   or int(T[CD_L0]) + 2 * cn > R.shape[0] or int(T[CD_R0]) + 2 * cn > R.shape[0]):
         cn = 0                               # (memory that does not fit is never published)
     codec = mode >= 7 and cn > 0
     xc = S[S_XC]
