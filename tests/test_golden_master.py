@@ -5,8 +5,11 @@ module, and through `default` with parameter changes published mid-stream, at
 44.1 and 96 kHz (the changes at 48 kHz). The renders' SHA-256 were recorded
 (``python tests/test_golden_master.py --record``) before the control plane and
 the layout were reshaped, so any refactor that changes one output bit fails.
-Record again only for a change meant to alter the sound, and say so in its
-commit (the last: the limiter's flat detector and hold).
+Record again only for a change meant to alter the sound or argued, measured
+and said in its commit (the last: issue #33's faster kernels, which round
+differently: at most 1 float32 step at -132 dBFS, nulls below -150 dB, and
+a width change from 100 % now ramps the stereo stage in as well, a different
+20 ms path to the same sound).
 
 Two compilations of the same kernel may round differently in the last bit:
 numba compiles a function called from another both on its own and as a copy

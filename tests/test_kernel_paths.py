@@ -9,11 +9,13 @@ from numba import njit
 
 from dsp.chain import Chain
 from dsp.kernels import chain as K
-from dsp.kernels import deess, dyneq, eq, glue, multiband, oversampled
+from dsp.kernels import deess, dyneq, eq, glue, input_stage, multiband, oversampled
 from dsp.kernels.common import db_of, gain_of
 
 FS = 48000
 ENGAGED = {
+    "input": (input_stage, K.TB_IN, K.SB_IN, {"input.trim_db": -2, "input.dc_block": 1,
+                                              "input.invert_l": 1, "input.swap": 1}),
     "eq": (eq, K.TB_EQ, K.SB_EQ, {
         "eq.hp_on": 1, "eq.hp_freq_hz": 40, "eq.low_shelf_gain_db": 3, "eq.bell1_gain_db": -4,
         "eq.bell2_gain_db": 5, "eq.bell2_mode": 1, "eq.bell3_gain_db": 4, "eq.bell3_mode": 2,
@@ -40,11 +42,13 @@ ENGAGED = {
 }
 
 # where each module's per-pass scratch words start (rewritten every pass)
-SCRATCH_FROM = {eq: eq.S_X, glue: glue.S_WORK, multiband: multiband.S_BANDS,
-                oversampled: oversampled.S_SMIX, dyneq: dyneq.S_SIZE, deess: deess.S_SIZE}
+SCRATCH_FROM = {eq: eq.S_X, glue: glue.S_WORK, multiband: multiband.S_C1,
+                oversampled: oversampled.S_SMIX, dyneq: dyneq.S_SIZE, deess: deess.S_SIZE,
+                input_stage: input_stage.S_SIZE}
 # the EQ's SIMD block path rounds exactly like its per-frame path
-# (common.biquad_fused); the dynamic bands' two paths are one function
-TOLERANCE = {eq: 0.0, dyneq: 0.0, deess: 0.0}
+# (common.biquad_fused); the dynamic bands' two paths are one function; the
+# input stage's two are the same arithmetic, compiled alike
+TOLERANCE = {eq: 0.0, dyneq: 0.0, deess: 0.0, input_stage: 0.0}
 # the stages that take the monitor's tap as well (none here)
 TAP = {dyneq: (-1,), deess: (False,)}
 

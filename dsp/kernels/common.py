@@ -118,18 +118,37 @@ def _float_of(typingctx, b):
     return types.float64(types.int64), codegen
 
 
+_ABS = 0x7FFFFFFFFFFFFFFF
+
+
+@njit(inline="always", **JIT)
+def abs_bits(x):
+    """The bits of |x| as an int64: ordered as |x| is (a NaN above infinity),
+    so a loop can track a block's peak with an integer max, which vectorises
+    where a float max (NaN-aware) does not. float_of_bits turns it back."""
+    return _bits_of(x) & _ABS
+
+
+@njit(inline="always", **JIT)
+def float_of_bits(b):
+    return _float_of(b)
+
+
 @intrinsic
 def fma(typingctx, a, b, c):
     """a * b + c rounded once (llvm.fma), whatever the caller's fastmath flags:
-    for code that must round exactly like a SIMD kernel (kernels/lanes.py)."""
-    if not (a == b == c == types.float64):
+    for code that must round exactly like a SIMD kernel (kernels/lanes.py).
+    float64 or float32 (all three alike)."""
+    if not (a == b == c and a in (types.float64, types.float32)):
         return None
+    f32 = a == types.float32
 
     def codegen(context, builder, signature, args):
-        d = ir.DoubleType()
-        f = cgutils.get_or_insert_function(builder.module, ir.FunctionType(d, [d, d, d]), "llvm.fma.f64")
+        d = ir.FloatType() if f32 else ir.DoubleType()
+        f = cgutils.get_or_insert_function(builder.module, ir.FunctionType(d, [d, d, d]),
+                                           "llvm.fma.f32" if f32 else "llvm.fma.f64")
         return builder.call(f, args)
-    return types.float64(types.float64, types.float64, types.float64), codegen
+    return a(a, a, a), codegen
 
 
 @njit(inline="always", **JIT)
@@ -140,6 +159,21 @@ def biquad_fused(x, c, ci, s, si):
     s[si] = fma(-c[ci + 3], y, fma(c[ci + 1], x, s[si + 1]))
     s[si + 1] = fma(-c[ci + 4], y, c[ci + 2] * x)
     return y
+
+
+@njit(inline="always", **JIT)
+def df1_step(x, c, x1, x2, y1, y2):
+    """One sample through a direct form I biquad (c: b0 b1 b2 a1 a2 as a
+    tuple, the state x1 x2 y1 y2 in locals): (y, x1', x2', y1', y2'). Fused
+    as lanes.df1_step fuses it: only the last multiply-add waits on the
+    previous output, so a serial filter runs at one multiply-add's latency a
+    sample (transposed direct form II waits on two). For a recurrence nothing
+    else hides, at a high rate: the mono-bass high-pass at 4x."""
+    t = fma(c[2], x2, c[0] * x)
+    t = fma(c[1], x1, t)
+    t = fma(-c[4], y2, t)
+    y = fma(-c[3], y1, t)
+    return y, x, x1, y, y1
 
 
 _MANT = 0x000FFFFFFFFFFFFF
@@ -215,48 +249,107 @@ def fast_tanh(x):
     return p / q
 
 
-@njit(**FAST)
+def _fir_intrinsic(unroll):
+    """IR for ``blocks`` blocks of an FIR's outputs: ``unroll`` vectors of
+    outputs a block (8 float32 or 4 float64 each), every output in its own
+    vector lane as two chains of fused multiply-adds, one over the even taps
+    and one over the odd taps in order, added at the end. A pair of taps
+    costs two broadcasts, 2 x ``unroll`` unaligned loads and as many
+    multiply-adds on independent chains: a multiply-add waits four cycles on
+    the one before it in its chain, so eight chains keep both of a core's
+    vector units busy (numba's loop leaves one or two)."""
+    @intrinsic
+    def _run(typingctx, h, src, dst, blocks):
+        for a in (h, src, dst):
+            if not (isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"):
+                return None
+        if not (h.dtype == src.dtype == dst.dtype and h.dtype in (types.float32, types.float64)):
+            return None
+        f32 = h.dtype == types.float32
+        ft = ir.FloatType() if f32 else ir.DoubleType()
+        lanes = 8 if f32 else 4
+        vt = ir.VectorType(ft, lanes)
+        vp = vt.as_pointer()
+        align = 4 if f32 else 8
+
+        def codegen(context, builder, sig, args):
+            ha, sa, da = (context.make_array(sig.args[i])(context, builder, args[i]) for i in range(3))
+            nt = cgutils.unpack_tuple(builder, ha.shape, 1)[0]
+            intp = nt.type
+            fma = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(vt, [vt, vt, vt]), f"llvm.fma.v{lanes}f{32 if f32 else 64}")
+            undef = ir.Constant(vt, ir.Undefined)
+            splat_mask = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
+            zero = ir.Constant(vt, [0.0] * lanes)
+            accs = [[cgutils.alloca_once(builder, vt) for _ in range(2)] for _ in range(unroll)]
+
+            def tap(base, j, chain):
+                hj = builder.load(builder.gep(ha.data, [j]))
+                hv = builder.shuffle_vector(builder.insert_element(undef, hj, ir.Constant(ir.IntType(32), 0)),
+                                            undef, splat_mask)
+                at = builder.add(base, j)
+                for u in range(unroll):
+                    ptr = builder.gep(sa.data, [builder.add(at, ir.Constant(intp, u * lanes))])
+                    v = builder.load(builder.bitcast(ptr, vp), align=align)
+                    acc = accs[u][chain]
+                    builder.store(builder.call(fma, [hv, v, builder.load(acc)]), acc)
+
+            one = ir.Constant(intp, 1)
+            pairs = builder.lshr(nt, one)
+            with cgutils.for_range(builder, args[3]) as blk:
+                base = builder.mul(blk.index, ir.Constant(intp, lanes * unroll))
+                for a in accs:
+                    builder.store(zero, a[0])
+                    builder.store(zero, a[1])
+                with cgutils.for_range(builder, pairs) as loop:
+                    j = builder.shl(loop.index, one)
+                    tap(base, j, 0)
+                    tap(base, builder.add(j, one), 1)
+                with builder.if_then(builder.trunc(nt, ir.IntType(1))):      # odd: the last tap
+                    tap(base, builder.sub(nt, one), 0)
+                for u in range(unroll):
+                    ptr = builder.gep(da.data, [builder.add(base, ir.Constant(intp, u * lanes))])
+                    out = builder.fadd(builder.load(accs[u][0]), builder.load(accs[u][1]))
+                    builder.store(out, builder.bitcast(ptr, vp), align=align)
+            return context.get_dummy_value()
+
+        return types.none(h, src, dst, blocks), codegen
+
+    return _run
+
+
+_FIR_WIDE = _fir_intrinsic(4)
+_FIR_ONE = _fir_intrinsic(1)
+
+
+@njit(**JIT)
 def fir(h, src, dst, count):
-    """dst[i] = sum_j h[j] src[i + j] for i < count. Eight outputs at a time,
-    each in its own accumulator (LLVM packs the eight into two vector
-    registers), so the sums stay in registers across all taps instead of going
-    through memory once per tap; the remaining outputs tap by tap. Either way
-    every output adds its taps in the same order, so the result does not depend
-    on where a block starts. Not inlined: an inlined copy takes its caller's
-    flags, and without contraction LLVM leaves the eight sums unpacked (2x
-    slower); compiled on its own it always has FAST's. Arrays of float32 sum
-    in float32 (twice the lanes a vector holds)."""
+    """dst[i] = sum_j h[j] src[i + j] for i < count (h, src, dst contiguous,
+    all float32 or all float64: float32 sums in float32, twice the lanes).
+    Blocks of four vectors of outputs, then single vectors, then one output
+    at a time; every output, whichever path, is the same two chains of fused
+    multiply-adds (even taps, odd taps, each in order) and their sum, so the
+    result does not depend on where a block starts or how long it is."""
     nt = h.shape[0]
-    zero = h[0] - h[0]            # 0 in the taps' type: float32 taps sum in float32
-    i0 = 0
-    while i0 + 8 <= count:
-        s = src[i0:i0 + nt + 8]
-        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero
-        for j in range(nt):
-            hj = h[j]
-            a0 += hj * s[j]
-            a1 += hj * s[j + 1]
-            a2 += hj * s[j + 2]
-            a3 += hj * s[j + 3]
-            a4 += hj * s[j + 4]
-            a5 += hj * s[j + 5]
-            a6 += hj * s[j + 6]
-            a7 += hj * s[j + 7]
-        dst[i0] = a0
-        dst[i0 + 1] = a1
-        dst[i0 + 2] = a2
-        dst[i0 + 3] = a3
-        dst[i0 + 4] = a4
-        dst[i0 + 5] = a5
-        dst[i0 + 6] = a6
-        dst[i0 + 7] = a7
-        i0 += 8
+    if count < 0 or dst.shape[0] < count or src.shape[0] < count + nt - 1:
+        raise ValueError("common.fir: an array is shorter than its count")
+    lanes = 32 // h.itemsize
+    wide = count // (4 * lanes)
+    _FIR_WIDE(h, src, dst, wide)
+    i0 = wide * 4 * lanes
+    one = (count - i0) // lanes
+    _FIR_ONE(h, src[i0:], dst[i0:], one)
+    i0 += one * lanes
+    zero = h[0] - h[0]
     for i in range(i0, count):
-        dst[i] = zero
-    for j in range(nt):
-        hj = h[j]
-        for i in range(i0, count):
-            dst[i] += hj * src[i + j]
+        even = zero
+        odd = zero
+        for j in range(0, nt - 1, 2):
+            even = fma(h[j], src[i + j], even)
+            odd = fma(h[j + 1], src[i + j + 1], odd)
+        if nt % 2 == 1:
+            even = fma(h[nt - 1], src[i + nt - 1], even)
+        dst[i] = even + odd
 
 
 @njit(**FAST)

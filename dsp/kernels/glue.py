@@ -22,7 +22,7 @@ import math
 
 from numba import njit
 
-from .common import BIQ, FAST, JIT, biquad, db_of, flush_denormals, gain_of, ramp_frame
+from .common import BIQ, FAST, JIT, biquad, biquad_step, coefs, db_of, flush_denormals, gain_of, ramp_frame
 from .dynamics import ballistics, gain_computer
 from .layout import Layout
 
@@ -101,10 +101,13 @@ def _boost(a, ch, S):
 @njit(inline="always", **JIT)
 def _out(x, gr, S):
     """The frame's output sample for a channel with gain change gr (dB)."""
-    g = gain_of(gr) * S[MAKEUP]
-    p = S[PMIX]
+    return _mix(x, gain_of(gr) * S[MAKEUP], S[PMIX], S[MIX])
+
+
+@njit(inline="always", **JIT)
+def _mix(x, g, p, mix):
+    """x through gain g, mixed in parallel (p) and by the module's mix."""
     w = p * (x * g) + (1.0 - p) * x
-    mix = S[MIX]
     return mix * w + (1.0 - mix) * x
 
 
@@ -152,24 +155,65 @@ def _steady(buf, c0, m, S):
     ul = S[S_UWORK:S_UWORK + m]
     ur = S[S_UWORK + MAXN:S_UWORK + MAXN + m]
     upward = S[UP] != 0.0 or S[S_UP] != 0.0 or S[S_UP + 1] != 0.0
+    # the sidechain high-pass: both channels' recurrences in registers
+    sc = coefs(S, SC)
+    p1, p2, q1, q2 = S[S_SC], S[S_SC + 1], S[S_SC + 2], S[S_SC + 3]
+    link = S[LINK]
     for i in range(m):
-        wl[i], wr[i] = _levels(buf[c0 + i, 0], buf[c0 + i, 1], S)
+        yl, p1, p2 = biquad_step(buf[c0 + i, 0], sc, p1, p2)
+        yr, q1, q2 = biquad_step(buf[c0 + i, 1], sc, q1, q2)
+        al = abs(yl)
+        ar = abs(yr)
+        mx = max(al, ar)
+        wl[i] = al + link * (mx - al)
+        wr[i] = ar + link * (mx - ar)
+    S[S_SC], S[S_SC + 1], S[S_SC + 2], S[S_SC + 3] = p1, p2, q1, q2
     if upward:
         for i in range(m):
             ul[i] = _boost(wl[i], 0, S)
             ur[i] = _boost(wr[i], 1, S)
         S[S_UMETER] = max(ul[m - 1], ur[m - 1])
+    # (the values read once: the loops write into S's scratch, which the
+    # compiler cannot tell apart from them, and would not vectorise)
+    thr, slope, knee = S[THR], S[SLOPE], S[KNEE]
     for i in range(m):
-        wl[i] = _target(wl[i], S)
-        wr[i] = _target(wr[i], S)
+        wl[i] = gain_computer(db_of(wl[i] + 1e-30), thr, slope, knee)
+        wr[i] = gain_computer(db_of(wr[i] + 1e-30), thr, slope, knee)
+    # the ballistics and auto release (_step), both channels in registers
+    att = S[ATT]
+    rel0 = S[REL]
+    auto = S[AUTO]
+    fast = S[REL_FAST]
+    slow = S[REL_SLOW]
+    k_avg = S[AVG]
+    cl, cr = S[S_GR], S[S_GR + 1]
+    vl, vr = S[S_AVG], S[S_AVG + 1]
+    # auto release: the release each side of the average, computed once
+    # (the same arithmetic as _step's, off the recurrence)
+    rel_fast = rel0 + auto * (fast - rel0) if auto != 0.0 else rel0
+    rel_slow = rel0 + auto * (slow - rel0) if auto != 0.0 else rel0
     for i in range(m):
-        wl[i] = _step(wl[i], 0, S)
-        wr[i] = _step(wr[i], 1, S)
+        rl = rel_fast if cl < vl else rel_slow
+        rr = rel_fast if cr < vr else rel_slow
+        cl = ballistics(wl[i], cl, att, rl)
+        cr = ballistics(wr[i], cr, att, rr)
+        vl = vl + k_avg * (cl - vl)
+        vr = vr + k_avg * (cr - vr)
+        wl[i] = cl
+        wr[i] = cr
+    S[S_GR], S[S_GR + 1] = cl, cr
+    S[S_AVG], S[S_AVG + 1] = vl, vr
     S[S_METER] = min(min(wl[m - 1], wr[m - 1]), 0.0)
     if upward:
         for i in range(m):
             wl[i] += ul[i]
             wr[i] += ur[i]
+    # the gains over the scratch first (contiguous: the loop vectorises; the
+    # work buffer's columns are strided), then the mixes
+    makeup, pmix, mix = S[MAKEUP], S[PMIX], S[MIX]
     for i in range(m):
-        buf[c0 + i, 0] = _out(buf[c0 + i, 0], wl[i], S)
-        buf[c0 + i, 1] = _out(buf[c0 + i, 1], wr[i], S)
+        wl[i] = gain_of(wl[i]) * makeup
+        wr[i] = gain_of(wr[i]) * makeup
+    for i in range(m):
+        buf[c0 + i, 0] = _mix(buf[c0 + i, 0], wl[i], pmix, mix)
+        buf[c0 + i, 1] = _mix(buf[c0 + i, 1], wr[i], pmix, mix)

@@ -124,6 +124,9 @@ def _make(lanes, nsec, df1=False):
 
 # two sections in direct form I: a K-weighting per lane (the compare stage)
 k_weight4 = _make(4, 2, df1=True)
+# the multiband's crossovers: four lanes through three sections, and two
+cascade4_3 = _make(4, 3)
+cascade4_2 = _make(4, 2)
 
 
 def _peak_fold_intrinsic(vectors):

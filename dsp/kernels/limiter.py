@@ -55,6 +55,7 @@ DETECT_DELAY = DELAY + 1       # 1 more for the parabola's look at the next poin
 SPREAD = 8                     # samples either side of a peak held at its gain
 RING = 256                     # delay lines: >= the lookahead (238 at 192 kHz)
 DQ_RING = 8192                 # the sliding minimum: >= its window (hold included) at 192 kHz
+# (both powers of two: a position wraps with a mask, not a division)
 
 _T = Layout()
 # T, smoothed
@@ -105,10 +106,9 @@ S_DP = _S.take()
 S_GAIN = _S.take()             # the applied gain (meter)
 S_R1 = _S.take()               # first stage of the release
 S_ASLEEP = _S.take()           # 1 while off: only the delay lines run
-# scratch, rewritten every pass: the interpolated points (4 phases x 2 ch), the
-# Annex 2 points (4 x 2), and the smoothed parameters per frame while a ramp runs
-S_VP = _S.take(TP_PHASES * 2 * MAXN)
-S_QA = _S.take(TP_PHASES * 2 * MAXN)
+# scratch, rewritten every pass: the largest Annex 2 point of each frame (4
+# phases x 2 ch), and the smoothed parameters per frame while a ramp runs
+S_QMAX = _S.take(MAXN)
 S_SNAP = _S.take(N_SMOOTH * MAXN)
 # and the peak of each interval: per channel the interpolated magnitudes in time
 # order (the previous pass's last two first) and their refined values, then the
@@ -128,8 +128,10 @@ def _f32(A, start, count):
 @njit(**FAST)
 def _detect(T, S, m):
     """Every interpolated point of the pass, from the driven input buffers, stage
-    by stage over the pass (common.fir): VP[p][ch][i] is the point at time
-    i - DELAY + p/4 of the pass's frame i, QA the Annex 2 points beside it."""
+    by stage over the pass (common.fir), written straight where _peaks reads
+    them: per channel the magnitudes in time order (MAG[2 + 4i + p] is the point
+    at time i - DELAY + p/4 of the pass's frame i), and per frame the largest
+    Annex 2 point of both channels (QMAX)."""
     acc = _f32(S, S_ACC, 2 * MAXN)
     a_up = _f32(T, A_UP, A_TAPS)
     b_up = _f32(T, B_UP, B_TAPS)
@@ -152,19 +154,19 @@ def _detect(T, S, m):
             ub[HU + 2 * i + 1] = xb[HX + i - A_HALF]
         # 2x -> 4x: w[2k] = u[k - B_C/2], w[2k+1] from the odd taps
         fir(b_up, ub, acc, 2 * m8)
-        for r in range(2):
-            o0 = S_VP + ((2 * r) * 2 + ch) * MAXN
-            o1 = S_VP + ((2 * r + 1) * 2 + ch) * MAXN
-            for i in range(m):
-                k = 2 * i + r
-                S[o0 + i] = ub[HU + k - B_C // 2]
-                S[o1 + i] = acc[k]
+        mag = S[S_MAG + ch * M_LEN + 2:S_MAG + ch * M_LEN + 2 + TP_PHASES * m]
+        for i in range(m):
+            mag[4 * i] = abs(ub[HU + 2 * i - B_C // 2])
+            mag[4 * i + 1] = abs(acc[2 * i])
+            mag[4 * i + 2] = abs(ub[HU + 2 * i + 1 - B_C // 2])
+            mag[4 * i + 3] = abs(acc[2 * i + 1])
         ha = xb[ANNEX_AT:]
         for q in range(TP_PHASES):
             fir(annex[q * ANNEX_TAPS:(q + 1) * ANNEX_TAPS], ha, qa[q * MAXN:(q + 1) * MAXN], m8)
-            o = S_QA + (q * 2 + ch) * MAXN
-            for i in range(m):
-                S[o + i] = qa[q * MAXN + i]
+        qmax = S[S_QMAX:S_QMAX + m]
+        for i in range(m):
+            a = max(max(abs(qa[i]), abs(qa[MAXN + i])), max(abs(qa[2 * MAXN + i]), abs(qa[3 * MAXN + i])))
+            qmax[i] = a if ch == 0 else max(qmax[i], a)
         # slide the newest history to the head
         for t in range(HX):
             xb[t] = xb[m + t]
@@ -175,7 +177,7 @@ def _detect(T, S, m):
 @njit(**JIT)
 def _peaks(S, m):
     """The peak of every interval that becomes final in this pass, both channels
-    linked: FIN[i] is interval i-1's (the one before frame i), which needs frame
+    linked (_detect has filled the magnitudes): FIN[i] is interval i-1's (the one before frame i), which needs frame
     i's first point to refine its last. Each point is refined by the parabola
     through it and its neighbours where it is a local maximum; none of this
     depends on the gain, so it runs over the pass with no branch (the refinement
@@ -187,10 +189,6 @@ def _peaks(S, m):
         ref = S[S_REF + ch * M_LEN:S_REF + (ch + 1) * M_LEN]
         mag[0] = S[S_A2 if ch == 0 else S_E2]
         mag[1] = S[S_A1 if ch == 0 else S_E1]
-        for ph in range(TP_PHASES):
-            v = S[S_VP + (ph * 2 + ch) * MAXN:S_VP + (ph * 2 + ch) * MAXN + m]
-            for i in range(m):
-                mag[2 + TP_PHASES * i + ph] = abs(v[i])
         for j in range(1, n4 + 1):
             ym = mag[j - 1]
             y0 = mag[j]
@@ -208,9 +206,7 @@ def _peaks(S, m):
         b = 2 + TP_PHASES * i
         p = max(max(rl[b], rr[b]), max(rl[b + 1], rr[b + 1]))
         p = max(p, max(rl[b + 2], rr[b + 2]))
-        for q in range(TP_PHASES):
-            p = max(p, max(abs(S[S_QA + (q * 2) * MAXN + i]),
-                           abs(S[S_QA + (q * 2 + 1) * MAXN + i])))
+        p = max(p, S[S_QMAX + i])
         if i + 1 < m:
             fin[i + 1] = max(p, max(rl[b + 3], rr[b + 3]))
         else:
@@ -278,7 +274,7 @@ def _pass(buf, o0, m, T, S, ramp, k):
         fin = S[S_FIN + i]
         plast = fin
         # the raw sample of that interval, from the delay line
-        jr = (dp - DETECT_DELAY) % RING
+        jr = (dp - DETECT_DELAY) & (RING - 1)
         raw = max(abs(S[S_DLY + jr]), abs(S[S_DLY + RING + jr]))
         peak = max(max(prev, fin), raw)
         h = 1.0
@@ -287,16 +283,16 @@ def _pass(buf, o0, m, T, S, ramp, k):
             h = c / peak
         # sliding minimum over WH samples (monotonic deque)
         while dqt != dqh:
-            last = (dqt - 1) % DQ_RING
+            last = (dqt - 1) & (DQ_RING - 1)
             if S[S_DQV + last] >= h:
                 dqt = last
             else:
                 break
         S[S_DQV + dqt] = h
         S[S_DQI + dqt] = t
-        dqt = (dqt + 1) % DQ_RING
+        dqt = (dqt + 1) & (DQ_RING - 1)
         while S[S_DQI + dqh] <= t - WH:
-            dqh = (dqh + 1) % DQ_RING
+            dqh = (dqh + 1) & (DQ_RING - 1)
         hold = S[S_DQV + dqh]
         # release: instant down, up through two one-poles in cascade. A single
         # pole starts rising with a kink in slope, and that kink modulates the
@@ -329,7 +325,7 @@ def _pass(buf, o0, m, T, S, ramp, k):
         g = bsum / W
         t += 1.0
         # output: the sample the gain was computed for
-        od = (dp - lookahead) % RING
+        od = (dp - lookahead) & (RING - 1)
         mix = S[MIX]
         c = S[CEIL]
         yl = S[S_DLY + od] * g
@@ -340,7 +336,7 @@ def _pass(buf, o0, m, T, S, ramp, k):
             yr = min(max(yr, -c), c)
         buf[o0 + i, 0] = mix * yl + (1.0 - mix) * S[S_DRY + od]
         buf[o0 + i, 1] = mix * yr + (1.0 - mix) * S[S_DRY + RING + od]
-        dp = (dp + 1) % RING
+        dp = (dp + 1) & (RING - 1)
     S[S_PLAST] = plast
     S[S_DQH] = dqh
     S[S_DQT] = dqt
@@ -381,8 +377,8 @@ def _sleep(buf, n, T, S):
         S[S_DLY + RING + dp] = xr * drive
         S[S_DRY + dp] = xl
         S[S_DRY + RING + dp] = xr
-        od = (dp - lookahead) % RING
+        od = (dp - lookahead) & (RING - 1)
         buf[i, 0] = S[S_DRY + od]
         buf[i, 1] = S[S_DRY + RING + od]
-        dp = (dp + 1) % RING
+        dp = (dp + 1) & (RING - 1)
     S[S_DP] = dp

@@ -396,7 +396,18 @@ def process(buf, n, T, S, R):
         cnt = int(S[S_N])
         seg = min(n - i0, hop - cnt)
         _k_block(buf, i0, seg, pos0, lat, T, S)
-        for i in range(i0, i0 + seg):
+        if (xf == 0.0 and tx == 0.0 and xr == 0.0 and txr == 0.0 and xc == 0.0 and txc == 0.0
+                and cv == tcv and gw == 1.0 and tw == 1.0 and sto == 0 and sx == 1.0):
+            # settled on the processed output, heard as it is: every frame would
+            # be left untouched and every glide stay where it is; only the
+            # gains that track D (ready for compare and a reference) move on
+            for i in range(seg):
+                gd += gk * (td - gd)
+                gr += gk * (tr - gr)
+            seg_left = 0
+        else:
+            seg_left = seg
+        for i in range(i0, i0 + seg_left):
             gd += gk * (td - gd)
             gw += gk * (tw - gw)
             gr += gk * (tr - gr)

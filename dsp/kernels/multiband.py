@@ -15,9 +15,9 @@ and keeps its filters and envelopes empty, so engaging it wakes it from silence.
 
 from numba import njit
 
-from .common import (BIQ, FAST, JIT, biquad, biquad_step, coefs, db_of, flush_denormals, gain_of,
-                     ramp_frame)
+from .common import BIQ, FAST, JIT, db_of, flush_denormals, fma, gain_of, ramp_frame
 from .dynamics import ballistics, gain_computer
+from .lanes import cascade4_2, cascade4_3
 from .layout import Layout
 
 KNEE_DB = 6.0
@@ -29,41 +29,74 @@ MIX = _T.take()
 LP1, HP1, LP2, HP2, AP2 = (_T.take(BIQ) for _ in range(5))
 BAND = _T.take(3 * B_SIZE)
 N_SMOOTH = T_SIZE = _T.size
-# S: smoothed copies, then per channel: LP1 x2, HP1 x2, LP2 x2, HP2 x2, AP2 (2 words each)
+# S: smoothed copies, then the crossovers' states, laid out for lanes.cascade:
+# stage 1 splits each channel into low (LP1 twice, then the all-pass AP2) and
+# the rest (HP1 twice, then a pass-through section), four lanes (low L, low R,
+# rest L, rest R); stage 2 splits the rest into mid (LP2 twice) and high (HP2
+# twice), lanes (mid L, mid R, high L, high R). Per section two words of four.
 _S = Layout(N_SMOOTH)
-F_PER_CH = 9 * 2
-S_FILT = _S.take(2 * F_PER_CH)
+LANES = 4
+S_F1 = _S.take(3 * 2 * LANES)
+S_F2 = _S.take(2 * 2 * LANES)
 S_GR = _S.take(3)               # per band, dB
-# scratch, rewritten every pass of at most MAXN frames: the six band signals
-# (L lo mid high, R lo mid high), then per band the gain change (dB)
+# scratch, rewritten every pass of at most MAXN frames: the two stages'
+# coefficients per lane, their inputs and outputs frame-major, then per band
+# the gain change (dB)
 MAXN = 64
-S_BANDS = _S.take(6 * MAXN)
+S_C1 = _S.take(3 * 5 * LANES)
+S_C2 = _S.take(2 * 5 * LANES)
+S_X1 = _S.take(LANES * MAXN)    # L R L R
+S_Y1 = _S.take(LANES * MAXN)    # low L, low R, rest L, rest R
+S_X2 = _S.take(LANES * MAXN)    # rest L R L R
+S_Y2 = _S.take(LANES * MAXN)    # mid L, mid R, high L, high R
 S_GRS = _S.take(3 * MAXN)
 S_SIZE = _S.size
 
 
 @njit(inline="always", **JIT)
-def _split(x, S, st):
-    """One sample of one channel through the crossovers: (low, mid, high)."""
-    lo = biquad(biquad(x, S, LP1, S, st), S, LP1, S, st + 2)
-    rest = biquad(biquad(x, S, HP1, S, st + 4), S, HP1, S, st + 6)
-    mi = biquad(biquad(rest, S, LP2, S, st + 8), S, LP2, S, st + 10)
-    hi = biquad(biquad(rest, S, HP2, S, st + 12), S, HP2, S, st + 14)
-    lo = biquad(lo, S, AP2, S, st + 16)
+def _section(v, S, ci, st, lane):
+    """One sample of one lane through a crossover section (coefficients
+    S[ci:ci+5], state at st), fused exactly as lanes.cascade fuses it, so the
+    per-frame path and the block path give the same bits."""
+    s1 = S[st + lane]
+    y = fma(S[ci], v, s1)
+    S[st + lane] = fma(-S[ci + 3], y, fma(S[ci + 1], v, S[st + LANES + lane]))
+    S[st + LANES + lane] = fma(-S[ci + 4], y, S[ci + 2] * v)
+    return y
+
+
+@njit(inline="always", **JIT)
+def _split(x, S, ch):
+    """One sample of channel ch through the crossovers: (low, mid, high).
+    (Stage 1's pass-through section on the rest lanes is skipped: it returns
+    its input exactly and its state stays zero.)"""
+    lo = _section(_section(_section(x, S, LP1, S_F1, ch), S, LP1, S_F1 + 2 * LANES, ch),
+                  S, AP2, S_F1 + 4 * LANES, ch)
+    rest = _section(_section(x, S, HP1, S_F1, 2 + ch), S, HP1, S_F1 + 2 * LANES, 2 + ch)
+    mi = _section(_section(rest, S, LP2, S_F2, ch), S, LP2, S_F2 + 2 * LANES, ch)
+    hi = _section(_section(rest, S, HP2, S_F2, 2 + ch), S, HP2, S_F2 + 2 * LANES, 2 + ch)
     return lo, mi, hi
 
 
 @njit(inline="always", **JIT)
 def _band_target(bl, br, S, o):
     """The gain computer's target for a band, from its stereo-linked level."""
-    return gain_computer(db_of(max(abs(bl), abs(br)) + 1e-30), S[o + B_THR], S[o + B_SLOPE],
-                         KNEE_DB)
+    return _target_of(bl, br, S[o + B_THR], S[o + B_SLOPE])
+
+
+@njit(inline="always", **JIT)
+def _target_of(bl, br, thr, slope):
+    return gain_computer(db_of(max(abs(bl), abs(br)) + 1e-30), thr, slope, KNEE_DB)
 
 
 @njit(inline="always", **JIT)
 def _band_gain(gr, S, o):
-    act = S[o + B_ACTIVE]
-    return S[o + B_AUDIBLE] * (act * gain_of(gr) * S[o + B_GAIN] + (1.0 - act))
+    return _gain_of_band(gr, S[o + B_ACTIVE], S[o + B_AUDIBLE], S[o + B_GAIN])
+
+
+@njit(inline="always", **JIT)
+def _gain_of_band(gr, act, audible, gain):
+    return audible * (act * gain_of(gr) * gain + (1.0 - act))
 
 
 @njit(**JIT)
@@ -74,7 +107,7 @@ def process(buf, n, T, S, ramp, k):
         # left stale: when it is engaged again (a ramp starts, so it runs) they
         # start from silence while the mix rises from zero over the ramp, the
         # same as a freshly reset chain (tests/test_chain.py measures the wake).
-        for j in range(S_FILT, S_GR + 3):
+        for j in range(S_F1, S_GR + 3):
             S[j] = 0.0
         return
     c0 = 0
@@ -85,7 +118,7 @@ def process(buf, n, T, S, ramp, k):
         else:
             _steady(buf, c0, m, S)
         c0 += m
-    flush_denormals(S, S_FILT, 2 * F_PER_CH)
+    flush_denormals(S, S_F1, S_GR - S_F1)
 
 
 @njit(**JIT)
@@ -95,8 +128,8 @@ def _ramping(buf, c0, m, T, S, ramp, k):
         ramp_frame(T, S, N_SMOOTH, ramp, i, k)
         xl = buf[c0 + i, 0]
         xr = buf[c0 + i, 1]
-        lo_l, mi_l, hi_l = _split(xl, S, S_FILT)
-        lo_r, mi_r, hi_r = _split(xr, S, S_FILT + F_PER_CH)
+        lo_l, mi_l, hi_l = _split(xl, S, 0)
+        lo_r, mi_r, hi_r = _split(xr, S, 1)
         yl = 0.0
         yr = 0.0
         for b in range(3):
@@ -117,54 +150,52 @@ def _ramping(buf, c0, m, T, S, ramp, k):
         buf[c0 + i, 1] = mix * yr + (1.0 - mix) * xr
 
 
-@njit(**FAST)
-def _split_block(buf, c0, m, S, bands):
-    """The crossovers over the pass, the same arithmetic as _split with every
-    filter's state in local variables (registers, not a store and reload per
-    sample on each recurrence), in two loops of independent recurrences: the
-    first split (low, rest), then the second (mid, high) and the all-pass."""
-    lp1 = coefs(S, LP1)
-    hp1 = coefs(S, HP1)
-    lo_l = bands[0:m]                   # the low band before its all-pass, then the
-    lo_r = bands[3 * MAXN:3 * MAXN + m]  # rest in the high band's rows until split
-    re_l = bands[2 * MAXN:2 * MAXN + m]
-    re_r = bands[5 * MAXN:5 * MAXN + m]
-    for ch in range(2):
-        st = S_FILT + ch * F_PER_CH
-        a1, a2, b1, b2 = S[st], S[st + 1], S[st + 2], S[st + 3]
-        c1, c2, d1, d2 = S[st + 4], S[st + 5], S[st + 6], S[st + 7]
-        lo = lo_l if ch == 0 else lo_r
-        re = re_l if ch == 0 else re_r
-        for i in range(m):
-            x = buf[c0 + i, ch]
-            y, a1, a2 = biquad_step(x, lp1, a1, a2)
-            lo[i], b1, b2 = biquad_step(y, lp1, b1, b2)
-            y, c1, c2 = biquad_step(x, hp1, c1, c2)
-            re[i], d1, d2 = biquad_step(y, hp1, d1, d2)
-        S[st], S[st + 1], S[st + 2], S[st + 3] = a1, a2, b1, b2
-        S[st + 4], S[st + 5], S[st + 6], S[st + 7] = c1, c2, d1, d2
-    lp2 = coefs(S, LP2)
-    hp2 = coefs(S, HP2)
-    ap2 = coefs(S, AP2)
-    for ch in range(2):
-        st = S_FILT + ch * F_PER_CH + 8
-        a1, a2, b1, b2 = S[st], S[st + 1], S[st + 2], S[st + 3]
-        c1, c2, d1, d2 = S[st + 4], S[st + 5], S[st + 6], S[st + 7]
-        e1, e2 = S[st + 8], S[st + 9]
-        o = 3 * MAXN * ch
-        lo = bands[o:o + m]
-        mi = bands[o + MAXN:o + MAXN + m]
-        hi = bands[o + 2 * MAXN:o + 2 * MAXN + m]
-        for i in range(m):
-            x = hi[i]
-            y, a1, a2 = biquad_step(x, lp2, a1, a2)
-            mi[i], b1, b2 = biquad_step(y, lp2, b1, b2)
-            y, c1, c2 = biquad_step(x, hp2, c1, c2)
-            hi[i], d1, d2 = biquad_step(y, hp2, d1, d2)
-            lo[i], e1, e2 = biquad_step(lo[i], ap2, e1, e2)
-        S[st], S[st + 1], S[st + 2], S[st + 3] = a1, a2, b1, b2
-        S[st + 4], S[st + 5], S[st + 6], S[st + 7] = c1, c2, d1, d2
-        S[st + 8], S[st + 9] = e1, e2
+@njit(inline="always", **JIT)
+def _lane_coefs(S, C, q, lo, hi):
+    """Section q of a stage's lane coefficients: section ``lo`` (S's smoothed
+    coefficients) on lanes 0 and 1, ``hi`` on lanes 2 and 3 (-1: pass-through)."""
+    for k in range(5):
+        a = S[lo + k]
+        b = (1.0 if k == 0 else 0.0) if hi < 0 else S[hi + k]
+        o = (q * 5 + k) * LANES
+        C[o] = a
+        C[o + 1] = a
+        C[o + 2] = b
+        C[o + 3] = b
+
+
+@njit(**JIT)
+def _split_block(buf, c0, m, S):
+    """The crossovers over the pass, as two SIMD cascades of four lanes
+    (lanes.cascade): stage 1 (low and rest of both channels), stage 2 (mid and
+    high of the rest). Outputs in S_Y1 and S_Y2, frame-major."""
+    c1 = S[S_C1:S_C1 + 3 * 5 * LANES]
+    c2 = S[S_C2:S_C2 + 2 * 5 * LANES]
+    _lane_coefs(S, c1, 0, LP1, HP1)
+    _lane_coefs(S, c1, 1, LP1, HP1)
+    _lane_coefs(S, c1, 2, AP2, -1)
+    _lane_coefs(S, c2, 0, LP2, HP2)
+    _lane_coefs(S, c2, 1, LP2, HP2)
+    x1 = S[S_X1:S_X1 + LANES * m]
+    y1 = S[S_Y1:S_Y1 + LANES * m]
+    x2 = S[S_X2:S_X2 + LANES * m]
+    y2 = S[S_Y2:S_Y2 + LANES * m]
+    for i in range(m):
+        l = buf[c0 + i, 0]
+        r = buf[c0 + i, 1]
+        x1[4 * i] = l
+        x1[4 * i + 1] = r
+        x1[4 * i + 2] = l
+        x1[4 * i + 3] = r
+    cascade4_3(x1, y1, m, c1, S[S_F1:S_F1 + 3 * 2 * LANES])
+    for i in range(m):
+        l = y1[4 * i + 2]
+        r = y1[4 * i + 3]
+        x2[4 * i] = l
+        x2[4 * i + 1] = r
+        x2[4 * i + 2] = l
+        x2[4 * i + 3] = r
+    cascade4_2(x2, y2, m, c2, S[S_F2:S_F2 + 2 * 2 * LANES])
 
 
 @njit(**FAST)
@@ -173,16 +204,22 @@ def _steady(buf, c0, m, S):
     filters and the ballistics are recurrences; the dB conversion, the gain
     computer and the gains are independent per frame, so their loops vectorise
     instead of one frame's long chain of them waiting on the next."""
-    bands = S[S_BANDS:S_BANDS + 6 * MAXN]
     grs = S[S_GRS:S_GRS + 3 * MAXN]
-    _split_block(buf, c0, m, S, bands)
+    _split_block(buf, c0, m, S)
+    y1 = S[S_Y1:S_Y1 + LANES * MAXN]
+    y2 = S[S_Y2:S_Y2 + LANES * MAXN]
     for b in range(3):
         o = BAND + b * B_SIZE
-        bl = bands[b * MAXN:b * MAXN + m]
-        br = bands[(3 + b) * MAXN:(3 + b) * MAXN + m]
+        ys = y1 if b == 0 else y2
+        lane = 2 if b == 2 else 0
         g = grs[b * MAXN:b * MAXN + m]
+        thr, slope = S[o + B_THR], S[o + B_SLOPE]
+        # the linked levels gathered first (the lanes are strided), then the
+        # dB and the gain computer over contiguous words, which vectorise
         for i in range(m):
-            g[i] = _band_target(bl[i], br[i], S, o)
+            g[i] = max(abs(ys[4 * i + lane]), abs(ys[4 * i + lane + 1]))
+        for i in range(m):
+            g[i] = gain_computer(db_of(g[i] + 1e-30), thr, slope, KNEE_DB)
     # the ballistics, the one recurrence: the three bands side by side
     o0, o1, o2 = BAND, BAND + B_SIZE, BAND + 2 * B_SIZE
     g0, g1, g2 = S[S_GR], S[S_GR + 1], S[S_GR + 2]
@@ -200,8 +237,9 @@ def _steady(buf, c0, m, S):
     for b in range(3):
         o = BAND + b * B_SIZE
         g = grs[b * MAXN:b * MAXN + m]
+        act, audible, gain = S[o + B_ACTIVE], S[o + B_AUDIBLE], S[o + B_GAIN]
         for i in range(m):
-            g[i] = _band_gain(g[i], S, o)
+            g[i] = _gain_of_band(g[i], act, audible, gain)
     mix = S[MIX]
     for i in range(m):
         xl = buf[c0 + i, 0]
@@ -209,7 +247,7 @@ def _steady(buf, c0, m, S):
         g0 = grs[i]
         g1 = grs[MAXN + i]
         g2 = grs[2 * MAXN + i]
-        yl = g0 * bands[i] + g1 * bands[MAXN + i] + g2 * bands[2 * MAXN + i]
-        yr = g0 * bands[3 * MAXN + i] + g1 * bands[4 * MAXN + i] + g2 * bands[5 * MAXN + i]
+        yl = g0 * y1[4 * i] + g1 * y2[4 * i] + g2 * y2[4 * i + 2]
+        yr = g0 * y1[4 * i + 1] + g1 * y2[4 * i + 1] + g2 * y2[4 * i + 3]
         buf[c0 + i, 0] = mix * yl + (1.0 - mix) * xl
         buf[c0 + i, 1] = mix * yr + (1.0 - mix) * xr

@@ -23,8 +23,8 @@ import math
 
 from numba import njit
 
-from .common import (BIQ, FAST, JIT, biquad, biquad_step, coefs, fast_tanh, fir, flush_denormals,
-                     ramp_frame)
+from .common import (BIQ, FAST, JIT, abs_bits, biquad, coefs, df1_step, fast_tanh, fir,
+                     float_of_bits, flush_denormals, ramp_frame)
 from .layout import Layout
 
 FACTOR = 4
@@ -69,7 +69,7 @@ BX, BU, BZE, BZO, BVE, BVO = BUF_BASE
 DRY_RING = 64
 S_DRY = _S.take(2 * DRY_RING)
 S_DRYP = _S.take()
-S_MONO = _S.take(4)               # 2 sections x 2 words
+S_MONO = _S.take(8)               # 2 sections x x1 x2 y1 y2 (direct form I)
 S_DC = _S.take(4)                 # 2 ch x 2 words
 S_CLIP_GR = _S.take()             # clipper reduction meter, dB (decaying peak)
 # scratch, rewritten every pass: the section mix and the dry path per frame
@@ -98,15 +98,15 @@ def _saturate(x, S, T, ch):
 
 @njit(inline="always", **JIT)
 def _clip(x, thr, ceil):
+    """The clipper's curve: x up to thr, then a tanh knee into ceil (a hard
+    clip when the knee has no width). Selects, no branch, so a block loop of
+    it vectorises."""
     a = abs(x)
-    if a <= thr:
-        return x
     span = ceil - thr
-    if span <= 1e-12:
-        y = ceil
-    else:
-        y = thr + span * fast_tanh((a - thr) / span)
-    return y if x > 0.0 else -y
+    soft = thr + span * fast_tanh((a - thr) / span)
+    y = ceil if span <= 1e-12 else soft
+    c = y if x > 0.0 else -y
+    return x if a <= thr else c
 
 
 @njit(**JIT)
@@ -120,7 +120,7 @@ def process(buf, n, T, S, ramp, k):
     # clipper meter: a peak that decays by ~0.5 dB per 128 samples
     db = 20.0 * math.log10(clip_peak)
     S[S_CLIP_GR] = max(db, S[S_CLIP_GR] * 0.98 ** (n / 128.0))
-    flush_denormals(S, S_MONO, 8)         # the mono-bass high-pass and the DC blockers
+    flush_denormals(S, S_MONO, 12)        # the mono-bass high-pass and the DC blockers
 
 
 @njit(inline="always", **JIT)
@@ -175,8 +175,11 @@ def _modules_ramping(m, T, S, ramp, k):
                 if st_on:
                     mid = 0.5 * (zl + zr)
                     side = 0.5 * (zl - zr) * S[ST_SIDE]
-                    hp = biquad(biquad(side, S, ST_HP, S, S_MONO), S, ST_HP, S, S_MONO + 2)
-                    side += S[ST_MONO] * (hp - side)
+                    if S[ST_MONO] != 0.0 or T[ST_MONO] != 0.0:
+                        side += S[ST_MONO] * (_mono_hp(side, coefs(S, ST_HP), S) - side)
+                    else:          # off at both ends of the ramp: as _modules_steady
+                        for w in range(S_MONO, S_MONO + 8):
+                            S[w] = 0.0
                     mx = S[ST_MIX]
                     zl += mx * ((mid + side) * S[ST_GL] - zl)
                     zr += mx * ((mid - side) * S[ST_GR] - zr)
@@ -195,13 +198,17 @@ def _modules_ramping(m, T, S, ramp, k):
 
 
 @njit(inline="always", **JIT)
+def _clip_ratio(x, thr, ceil):
+    """The clip's in/out ratio at x (1 where it does not reduce x)."""
+    a = abs(x)
+    ac = abs(_clip(x, thr, ceil))
+    return a / ac if a > ac and ac > 0.0 else 1.0
+
+
+@njit(inline="always", **JIT)
 def _clip_mix(x, thr, ceil, mx):
     """(x moved toward its clipped value by mx, in/out ratio of the clip or 1)."""
-    c = _clip(x, thr, ceil)
-    a = abs(x)
-    ac = abs(c)
-    ratio = a / ac if a > ac and ac > 0.0 else 1.0
-    return x + mx * (c - x), ratio
+    return x + mx * (_clip(x, thr, ceil) - x), _clip_ratio(x, thr, ceil)
 
 
 @njit(inline="always", **JIT)
@@ -210,6 +217,39 @@ def _z(S, base, length, hist, ch, count):
     loops over it vectorise)."""
     o = base + ch * length + hist
     return S[o:o + count]
+
+
+@njit(inline="always", **FAST)
+def _mono_bass(se, so, n2, mono, S):
+    """The side (its even and odd 4x samples) with mono bass: its high-passed
+    share moved in by ``mono``, in time order. Direct form I (common.df1_step):
+    at 4x this recurrence is eight serial biquad steps a frame, and DF I's
+    steps wait on one multiply-add each, not two."""
+    c = coefs(S, ST_HP)
+    a1, a2, a3, a4 = S[S_MONO], S[S_MONO + 1], S[S_MONO + 2], S[S_MONO + 3]
+    b1, b2, b3, b4 = S[S_MONO + 4], S[S_MONO + 5], S[S_MONO + 6], S[S_MONO + 7]
+    for j in range(n2):
+        v = se[j]
+        y, a1, a2, a3, a4 = df1_step(v, c, a1, a2, a3, a4)
+        hp, b1, b2, b3, b4 = df1_step(y, c, b1, b2, b3, b4)
+        se[j] = v + mono * (hp - v)
+        v = so[j]
+        y, a1, a2, a3, a4 = df1_step(v, c, a1, a2, a3, a4)
+        hp, b1, b2, b3, b4 = df1_step(y, c, b1, b2, b3, b4)
+        so[j] = v + mono * (hp - v)
+    S[S_MONO], S[S_MONO + 1], S[S_MONO + 2], S[S_MONO + 3] = a1, a2, a3, a4
+    S[S_MONO + 4], S[S_MONO + 5], S[S_MONO + 6], S[S_MONO + 7] = b1, b2, b3, b4
+
+
+@njit(inline="always", **JIT)
+def _mono_hp(x, c, S):
+    """One 4x sample of the side through the mono-bass high-pass (LR4: the
+    section twice), its state in S: the ramping path's form of _mono_bass."""
+    y, S[S_MONO], S[S_MONO + 1], S[S_MONO + 2], S[S_MONO + 3] = df1_step(
+        x, c, S[S_MONO], S[S_MONO + 1], S[S_MONO + 2], S[S_MONO + 3])
+    y, S[S_MONO + 4], S[S_MONO + 5], S[S_MONO + 6], S[S_MONO + 7] = df1_step(
+        y, c, S[S_MONO + 4], S[S_MONO + 5], S[S_MONO + 6], S[S_MONO + 7])
+    return y
 
 
 @njit(**FAST)
@@ -282,20 +322,14 @@ def _modules_steady(m, T, S):
             side = scr[q]
             for j in range(n2):
                 side[j] = 0.5 * (zl[j] - zr[j]) * sd
-        se = scr[0]
-        so = scr[1]
-        hpc = coefs(S, ST_HP)
-        p1, p2, q1, q2 = S[S_MONO], S[S_MONO + 1], S[S_MONO + 2], S[S_MONO + 3]
-        for j in range(n2):
-            v = se[j]
-            y, p1, p2 = biquad_step(v, hpc, p1, p2)
-            hp, q1, q2 = biquad_step(y, hpc, q1, q2)
-            se[j] = v + mono * (hp - v)
-            v = so[j]
-            y, p1, p2 = biquad_step(v, hpc, p1, p2)
-            hp, q1, q2 = biquad_step(y, hpc, q1, q2)
-            so[j] = v + mono * (hp - v)
-        S[S_MONO], S[S_MONO + 1], S[S_MONO + 2], S[S_MONO + 3] = p1, p2, q1, q2
+        if mono != 0.0:
+            _mono_bass(scr[0], scr[1], n2, mono, S)
+        else:
+            # Off and settled, side + 0 x (hp - side) is the side exactly: the
+            # high-pass (eight serial biquad steps a frame at 4x) rests, emptied,
+            # so switching it on ramps its share up from a filter at silence.
+            for j in range(S_MONO, S_MONO + 8):
+                S[j] = 0.0
         for q in range(2):
             zl = z[q]
             zr = z[2 + q]
@@ -311,12 +345,16 @@ def _modules_steady(m, T, S):
         mx = S[CL_MIX]
         thr = S[CL_THR]
         ceil = S[CL_CEIL]
+        top = 0                    # the largest |x| of the pass, as its bits
         for b in range(4):
             zb = z[b]
             for j in range(n2):
-                y, p = _clip_mix(zb[j], thr, ceil, mx)
-                zb[j] = y
-                clip_peak = max(clip_peak, p)
+                x = zb[j]
+                top = max(top, abs_bits(x))
+                zb[j] = x + mx * (_clip(x, thr, ceil) - x)
+        # The curve is concave from zero, so the in/out ratio grows with |x|:
+        # the pass's largest is the largest |x|'s (a NaN's is 1, as below).
+        clip_peak = _clip_ratio(float_of_bits(top), thr, ceil)
     return clip_peak
 
 

@@ -31,7 +31,7 @@ No allocation; runs inside the callback.
 """
 from numba import njit
 
-from .common import FAST, JIT
+from .common import FAST, JIT, dot
 from .layout import Layout
 from .oversample import crest
 
@@ -76,12 +76,11 @@ def reset(S, o, w):
 @njit(inline="always", **FAST)
 def _mid(X, t, Ar):
     """The 2x point t + 1/2 of X (frames; X[t - A_AHEAD + 1 .. t + A_AHEAD]
-    exist); Ar: the even taps reversed."""
-    acc = 0.0
+    exist); Ar: the even taps reversed. (A view from index 0 for the dot
+    product: indexed at an offset, each index might be negative to numba and
+    the loop would not vectorise.)"""
     base = t - A_AHEAD + 1
-    for i in range(A_N):
-        acc += Ar[i] * X[base + i]
-    return acc
+    return dot(Ar, X[base:base + A_N])
 
 
 @njit(inline="always", **FAST)
@@ -100,16 +99,8 @@ def _quarters(X, Y, t, B):
 @njit(inline="always", **FAST)
 def _precise(X, t, H):
     """The three 4x points after t by the precise filter's branches, as magnitudes."""
-    q1 = 0.0
-    q2 = 0.0
-    q3 = 0.0
-    j0 = t - P_HALF
-    for k in range(TAPS):
-        v = X[j0 + k]
-        q1 += H[1, k] * v
-        q2 += H[2, k] * v
-        q3 += H[3, k] * v
-    return abs(q1), abs(q2), abs(q3)
+    x = X[t - P_HALF:t - P_HALF + TAPS]
+    return abs(dot(H[1], x)), abs(dot(H[2], x)), abs(dot(H[3], x))
 
 
 @njit(inline="always", **JIT)

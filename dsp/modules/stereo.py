@@ -23,7 +23,9 @@ def is_neutral(v) -> bool:
 
 
 def design(v, fs, T):
-    T[K.ST_MIX] = v["stereo.on"]
+    # neutral, it is left out of the 4x section's work (its mid/side round
+    # trip would only round the samples it returns)
+    T[K.ST_MIX] = 0.0 if is_neutral(v) else 1.0
     T[K.ST_SIDE] = v["stereo.width_pct"] / 100.0
     b = v["stereo.balance_db"]
     T[K.ST_GL] = gain(-b / 2)
