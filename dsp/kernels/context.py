@@ -45,8 +45,8 @@ _T = Layout()
 H0, P, FDL0, G0_DB, DELAY = _T.each(5)   # the selected IR: its spectra's first float32
                                           # in R, partitions (0: none); the FDL's first
                                           # float32; G0, dB; the heard delay, frames
-COS = _T.take(M // 2)      # the transform's tables (fft.tables)
-SIN = _T.take(M // 2)
+COS = _T.take(M - 1)       # the transform's tables (fft.tables)
+SIN = _T.take(M - 1)
 REV = _T.take(M)
 T_SIZE = _T.size
 
@@ -131,8 +131,8 @@ def _block(T, S, R):
     for i in range(M):
         re[i] = S[S_XL + i]
         im[i] = S[S_XR + i]
-    cs = T[COS:COS + M // 2]
-    sn = T[SIN:SIN + M // 2]
+    cs = T[COS:COS + M - 1]
+    sn = T[SIN:SIN + M - 1]
     rev = T[REV:REV + M]
     fft.transform(re, im, M, cs, sn, rev, False)
     parts = int(T[P])               # the FDL runs as a ring of the IR's partitions
@@ -226,7 +226,8 @@ def process(buf, n, T, S, R, ceil, w, hop, xk, gk, tsa, tsb, tph, kl):
         rd = (pos - d) & (RING - 1)
         gplan = max(g, tg)
         look = (rd + w - 1 - safety.HALF) & (RING - 1)
-        pk = safety.frame_peak(ol, orr, look, tsa, tsb, tph, S, S_SAFE)
+        # (the frames up to the next block's are in the ring already)
+        pk = safety.peak_ahead(ol, orr, look, B - in_n, tsa, tsb, tph, S, S_SAFE)
         h = safety.step(S, S_SAFE, safety.need(pk, gplan, ceil), w) * g
         cl = ol[rd]
         cr = orr[rd]

@@ -14,19 +14,29 @@ from .common import JIT
 
 
 def tables(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(cos, -sin) of 2 pi k / m for k < m / 2, and the bit-reversal permutation of m."""
+    """The twiddles stage by stage, (cos, -sin) of 2 pi k / size for k < size / 2
+    at size = 2, 4, ..., m one after the other (m - 1 of each; the stage of
+    size s starts at s / 2 - 1), so every stage reads its own contiguously;
+    and the bit-reversal permutation of m."""
     if m < 2 or m & (m - 1):
         raise ValueError(f"FFT size {m}: must be a power of 2")
-    k = np.arange(m // 2)
+    k = np.concatenate([np.arange(size // 2) / size for size in 2 ** np.arange(1, m.bit_length())])
     bits = m.bit_length() - 1
     rev = np.array([int(format(i, f"0{bits}b")[::-1], 2) for i in range(m)], np.float64)
-    return np.cos(2 * np.pi * k / m), -np.sin(2 * np.pi * k / m), rev
+    return np.cos(2 * np.pi * k), -np.sin(2 * np.pi * k), rev
+
+
+# Below this half-size a stage runs butterfly by butterfly across its groups;
+# from it on, group by group with the butterflies of a group in one loop over
+# contiguous memory, which vectorises.
+GROUPED = 8
 
 
 @njit(**JIT)
 def transform(re, im, m, cs, sn, rev, inverse):
     """The DFT of (re, im), m points, in place: X[k] = sum x[n] e^(-2 pi i k n / m),
-    or with ``inverse`` the conjugate transform, unscaled (the caller divides by m)."""
+    or with ``inverse`` the conjugate transform, unscaled (the caller divides by m).
+    cs, sn: tables(m)'s twiddles."""
     for i in range(m):
         j = int(rev[i])
         if j > i:
@@ -40,20 +50,37 @@ def transform(re, im, m, cs, sn, rev, inverse):
     size = 2
     while size <= m:
         half = size >> 1
-        step = m // size
-        for k in range(half):
-            c = cs[k * step]
-            s = sign * sn[k * step]
-            a = k
-            while a < m:
-                b = a + half
-                tr = re[b] * c - im[b] * s
-                ti = re[b] * s + im[b] * c
-                re[b] = re[a] - tr
-                im[b] = im[a] - ti
-                re[a] += tr
-                im[a] += ti
-                a += size
+        w0 = half - 1
+        if half < GROUPED:
+            for k in range(half):
+                c = cs[w0 + k]
+                s = sign * sn[w0 + k]
+                a = k
+                while a < m:
+                    b = a + half
+                    tr = re[b] * c - im[b] * s
+                    ti = re[b] * s + im[b] * c
+                    re[b] = re[a] - tr
+                    im[b] = im[a] - ti
+                    re[a] += tr
+                    im[a] += ti
+                    a += size
+        else:
+            c = cs[w0:w0 + half]
+            sn_ = sn[w0:w0 + half]
+            for g in range(0, m, size):
+                ra = re[g:g + half]
+                ia = im[g:g + half]
+                rb = re[g + half:g + size]
+                ib = im[g + half:g + size]
+                for k in range(half):
+                    s = sign * sn_[k]
+                    tr = rb[k] * c[k] - ib[k] * s
+                    ti = rb[k] * s + ib[k] * c[k]
+                    rb[k] = ra[k] - tr
+                    ib[k] = ia[k] - ti
+                    ra[k] += tr
+                    ia[k] += ti
         size <<= 1
 
 

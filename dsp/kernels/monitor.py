@@ -261,20 +261,21 @@ def _prime(look0, count, gain, T, S, o, R, roff, rn):
     w = int(T[WIN])
     safety.reset(S, o, w)
     if rn == 0:
-        safety.fill(S[S_RINGL:S_RINGL + 2 * RING], S[S_RINGR:S_RINGR + 2 * RING],
-                    (look0 - safety.HALF) & (RING - 1), T[TSA:TSA + safety.A_N], S, o)
+        safety.fill_ahead(S[S_RINGL:S_RINGL + 2 * RING], S[S_RINGR:S_RINGR + 2 * RING],
+                          (look0 - safety.HALF) & (RING - 1), T[TSA:TSA + safety.A_N], S, o)
     ceil = T[CEIL]
     for j in range(count):
-        safety.step(S, o, safety.need(_peak(look0 + j, T, S, o, R, roff, rn), gain, ceil), w)
+        safety.step(S, o, safety.need(_peak(look0 + j, count - j, T, S, o, R, roff, rn), gain, ceil), w)
 
 
 @njit(inline="always", **JIT)
-def _peak(look, T, S, o, R, roff, rn):
+def _peak(look, avail, T, S, o, R, roff, rn):
     """The true peak of frame ``look``: measured from the delay line for the
-    input, precomputed on load for a reference."""
+    input (``avail`` frames from it on are in the line already: the chunk was
+    stored before any of it is played), precomputed on load for a reference."""
     if rn == 0:
-        return safety.frame_peak(S[S_RINGL:S_RINGL + 2 * RING], S[S_RINGR:S_RINGR + 2 * RING],
-                                 (look - safety.HALF) & (RING - 1), T[TSA:TSA + safety.A_N],
+        return safety.peak_ahead(S[S_RINGL:S_RINGL + 2 * RING], S[S_RINGR:S_RINGR + 2 * RING],
+                                 (look - safety.HALF) & (RING - 1), avail, T[TSA:TSA + safety.A_N],
                                  T[TSB:TSB + safety.B_N],
                                  T[TPH:TPH + safety.PHASES * safety.TAPS].reshape((safety.PHASES, safety.TAPS)),
                                  S, o)
@@ -443,7 +444,7 @@ def process(buf, n, T, S, R):
                     if S[S_ON_D] == 0.0:
                         _prime(rd - w + 1, 2 * w - 2, gplan, T, S, S_SAFE_D, R, 0, 0)
                         S[S_ON_D] = 1.0
-                    p = _peak(rd + w - 1, T, S, S_SAFE_D, R, 0, 0)
+                    p = _peak(rd + w - 1, n - i, T, S, S_SAFE_D, R, 0, 0)
                     g = safety.step(S, S_SAFE_D, safety.need(p, gplan, ceil), w) * gd
                     ol += xf * S[S_RINGL + rd] * g
                     orr += xf * S[S_RINGR + rd] * g
@@ -454,7 +455,7 @@ def process(buf, n, T, S, R):
                     if S[S_ON_R] == 0.0:
                         _prime(rpos - w + 1 + rn, 2 * w - 2, gplan, T, S, S_SAFE_R, R, roff, rn)
                         S[S_ON_R] = 1.0
-                    p = _peak(rpos + w - 1, T, S, S_SAFE_R, R, roff, rn)
+                    p = _peak(rpos + w - 1, 1, T, S, S_SAFE_R, R, roff, rn)
                     g = safety.step(S, S_SAFE_R, safety.need(p, gplan, ceil), w) * gr
                     a = 3 * (roff + rpos)
                     ol += xr * R[a] * g

@@ -34,6 +34,29 @@ def crest(ya, yb, yc):
     return yb
 
 
+@njit(inline="always", **JIT)
+def crest_at(ya, yb, yc):
+    """yb, or where yb is a local maximum (yb > 0 and no smaller than either
+    neighbour) the larger of yb and its crest as crest() finds it, with
+    selects in place of branches so a loop over a block's points vectorises
+    (on noise the branches would be mispredicted about every other point),
+    and crest()'s algebra folded to one division and one square root: with
+    u = ya + yc, v = yc - ya, the sinusoid's amplitude is
+    yb sqrt((4 yb^2 - u^2 + v^2) / (4 yb^2 - u^2)) (its cos w = u / 2 yb),
+    the parabola's crest yb + v^2 / (8 (2 yb - u))."""
+    top = (yb >= ya) & (yb >= yc) & (yb > 0.0)
+    u = ya + yc
+    v = yc - ya
+    b2 = 4.0 * yb * yb
+    sinus = (u > -2.0 * yb) & (u < 1.998 * yb)          # -1 < cos w < 0.999
+    den = ya - 2.0 * yb + yc                             # < 0: the parabola bends down
+    num = b2 - u * u + v * v if sinus else v * v
+    dd = b2 - u * u if sinus else -8.0 * den
+    q = num / max(dd, 1e-300)
+    est = yb * math.sqrt(q) if sinus else (yb + q if den < 0.0 else yb)
+    return max(yb, est) if top else yb
+
+
 @njit(**JIT)
 def interpolated_peak(src, count, H, scratch, carry):
     """The peak of the interpolated signal whose windows end within the

@@ -101,7 +101,7 @@ def design(v, fs, T, mode="processed", ref_db=0.0, solo="stereo", reference=NO_R
     c = T[K.CX:K.CX + C.T_SIZE]
     c[C.H0], c[C.P], c[C.FDL0], c[C.G0_DB] = context
     c[C.DELAY] = C.delay_frames(int(T[K.WIN]))
-    c[C.COS:C.COS + C.M // 2], c[C.SIN:C.SIN + C.M // 2], c[C.REV:C.REV + C.M] = fft.tables(C.M)
+    c[C.COS:C.COS + C.M - 1], c[C.SIN:C.SIN + C.M - 1], c[C.REV:C.REV + C.M] = fft.tables(C.M)
 
 
 def context_delay_s(fs: float) -> float:
