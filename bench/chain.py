@@ -4,9 +4,10 @@ Prints, for our full chain (every module active), ns per stereo frame, offline
 real-time factor and per-block p50/p99 at 64/128/256 frames; then pedalboard's
 HighpassFilter, LowShelf, 2 PeakFilters, HighShelf, Compressor, Distortion and
 BrickwallLimiter(true_peak=True) on the same audio; then our chain restricted
-to those modules. Ratios > 1 mean masterbox is faster. Then the full chain
-with issue #30's tools all acting (two dynamic EQ bands, the de-esser, upward
-compression). Then the full chain while compare or a reference track is heard
+to those modules. Ratios > 1 mean masterbox is faster. Our chain writes into
+an output array made once (see ours_offline); pedalboard makes its own.
+Then the full chain with issue #30's tools all acting (two dynamic EQ
+bands, the de-esser, upward compression). Then the full chain while compare or a reference track is heard
 (the monitor's true-peak safety limiter runs only then), and while a
 snapshot's 500 ms morph runs all the time (every module on its per-sample
 ramp path, the costliest moment).
@@ -58,9 +59,15 @@ def audio(seconds):
 
 
 def ours_offline(values, x):
+    """ns per frame, into an output array made once (as the engine and the
+    renderer call it): a fresh 20 s array per call would time the kernel's
+    page faults too, which on this machine made the first chain measured in
+    a process read 10-25 % slow in some runs."""
     c = Chain(FS, values)
+    out = np.empty_like(x)
     c.process(x[:4096])                       # compile / warm
-    return best_of(lambda: c.process(x)) / len(x) * 1e9
+    c.process(x, out)                         # (the output's pages touched)
+    return best_of(lambda: c.process(x, out)) / len(x) * 1e9
 
 
 def ours_listening(values, x, mode):
@@ -74,7 +81,9 @@ def ours_listening(values, x, mode):
     c.process(x[:4096])
     c.set_monitor(mode)
     c.process(x[:4096])
-    return best_of(lambda: c.process(x)) / len(x) * 1e9
+    out = np.empty_like(x)
+    c.process(x, out)
+    return best_of(lambda: c.process(x, out)) / len(x) * 1e9
 
 
 def ours_morphing(values, x, block=128):
@@ -145,9 +154,11 @@ def main():
     print(f"masterbox full chain + both dynamic EQ bands, de-esser and upward compression acting: "
           f"{acting:7.1f} ns/frame  ({1e9 / acting / FS:6.1f}x real time, "
           f"{100 * (acting / full - 1):+5.1f} % over the full chain)")
-    print(f"ratio full chain vs pedalboard   : {pb_ns / full:5.2f}  (target >= 1.0)")
+    # (issue #33's targets: other x86 hosts read these ratios about 25 % lower,
+    # and there they should stay at or above 1.0 and 1.5)
+    print(f"ratio full chain vs pedalboard   : {pb_ns / full:5.2f}  (target >= 1.25)")
     print(f"ratio full chain with the dynamic tools vs pedalboard: {pb_ns / acting:5.2f}")
-    print(f"ratio same modules vs pedalboard : {pb_ns / subset:5.2f}  (target >= 1.5)")
+    print(f"ratio same modules vs pedalboard : {pb_ns / subset:5.2f}  (target >= 1.8)")
     for mode, what in (("bypass", "compare (input raised)"), ("reference", "a reference track ")):
         ns = ours_listening(FULL, x, mode)
         print(f"full chain hearing {what}: {ns:7.1f} ns/frame  ({100 * (ns / full - 1):+5.1f} % "
