@@ -151,8 +151,8 @@ def table(seconds: float, mips: int, mips_note: str) -> list[str]:
         bare = {b: block_p99_us(everything_on(fs, context=False), x, b) for b in BLOCKS}
         lines.append("  p99 of a block here, everything on: " + ", ".join(
             f"{b}: {p99[b]:5.1f} us" for b in BLOCKS) + "; without the context: " + ", ".join(
-            f"{b}: {bare[b]:5.1f} us" for b in BLOCKS) + " (a context does a whole partition's "
-            "convolution in the callback that completes it, every 256 frames)")
+            f"{b}: {bare[b]:5.1f} us" for b in BLOCKS) + " (a context's two transforms and its "
+            "newest partition fall in the callback that completes each 256 frames)")
         for pi, (lo, hi) in ratios.items():
             safe = [b for b in BLOCKS if p99[b] * hi <= SAFE_SHARE * b / fs * 1e6]
             cells = ", ".join(f"{b}: {p99[b] * hi:6.0f} of {b / fs * 1e6:5.0f} us" for b in BLOCKS)

@@ -215,3 +215,24 @@ def test_every_surface_reaches_it_and_it_stays_off_the_record(tmp_path):
     with pytest.raises(Exception, match="index"):
         dispatch(Hands(s), "context", [7], "osc")
 
+
+
+def test_the_heard_context_does_not_depend_on_the_block_size():
+    """The partitions' products are spread over the callbacks that fill a
+    block (and the safety limiter measures as many frames as each callback
+    has): blocks of 32, 64 and 160 frames play the same samples. (Sizes that
+    divide the loudness tracker's 100 ms: it closes its blocks at the end of
+    a callback, so other sizes move the matching gain's steps by a few
+    frames, a difference of its own.)"""
+    rng = np.random.default_rng(3)
+    n = int(0.4 * FS)
+    h = rng.standard_normal((n, 2)) * np.exp(-np.arange(n) / 4000)[:, None] * 0.05
+    x = (rng.standard_normal((3 * FS, 2)) * 0.1).astype(np.float32)
+    outs = []
+    for block in (32, 64, 160):
+        c = Chain(FS, {}, previews=True)
+        c.set_context(loaded(c, h).selector)
+        outs.append(np.concatenate([c.process(x[i:i + block]) for i in range(0, len(x), block)]))
+    assert np.max(np.abs(outs[0][FS:])) > 0.01                   # heard, not silence
+    for y in outs[1:]:
+        assert np.max(np.abs(y - outs[0])) < 1e-9

@@ -9,7 +9,10 @@ frames of input make one forward transform (left and right packed into one
 complex signal, kernels/fft.py), which enters a frequency-domain delay line
 (FDL) of the last P input spectra; the output block is the inverse transform
 of sum_p FDL[now - p] x H[p]. Its last B points are the convolution of the
-last B input frames: exact, no approximation beyond rounding. The memory
+last B input frames: exact, no approximation beyond rounding. The terms
+p >= 1 meet only past inputs, so they are summed a share at a time in the
+callbacks before the block completes; the one that completes it has the
+newest partition and the two transforms left, whatever the IR's length. The memory
 (IR spectra and the FDL, float32) is a region of the sink's reference memory
 R; the transform's scratch and the output ring are in S.
 
@@ -66,6 +69,8 @@ S_RE = _S.take(M)          # the transform's scratch
 S_IM = _S.take(M)
 S_ACC = _S.take(4 * K)     # the output spectra being summed: left re, im, right re, im
                            # (K values each; the IR spectra and the FDL are laid out so too)
+S_NEXT = _S.take(4 * K)    # the next block's sum over partitions 1.. (past inputs only),
+S_PDONE = _S.take()        # built up between blocks: how many of them are in it
 S_OL = _S.take(2 * RING)   # the convolved signal, each frame written at p and p + RING
 S_OR = _S.take(2 * RING)   # (so the safety reads any window contiguously)
 S_KX = _S.take(4 * 128)    # the tracker's four signals of a chunk, frame-major
@@ -136,6 +141,7 @@ def _block(T, S, R):
     rev = T[REV:REV + M]
     fft.transform(re, im, M, cs, sn, rev, False)
     parts = int(T[P])               # the FDL runs as a ring of the IR's partitions
+    _spread(T, S, R, parts - 1)     # (what the callbacks since the last block left)
     head = (int(S[S_HEAD]) + 1) % parts
     S[S_HEAD] = head
     f0 = int(T[FDL0])
@@ -148,13 +154,12 @@ def _block(T, S, R):
         R[base + 2 * K + k] = rr
         R[base + 3 * K + k] = ri
     acc = S[S_ACC:S_ACC + 4 * K]
+    nxt = S[S_NEXT:S_NEXT + 4 * K]
     for i in range(4 * K):
-        acc[i] = 0.0
-    for p in range(parts):
-        q = head - p
-        if q < 0:
-            q += parts
-        _mac(acc, R[f0 + q * 4 * K:f0 + (q + 1) * 4 * K], R[h0 + p * 4 * K:h0 + (p + 1) * 4 * K])
+        acc[i] = nxt[i]
+        nxt[i] = 0.0
+    S[S_PDONE] = 0.0
+    _mac(acc, R[base:base + 4 * K], R[h0:h0 + 4 * K])
     for k in range(K):
         fft.join(re, im, M, k, acc[k], acc[K + k], acc[2 * K + k], acc[3 * K + k])
     fft.transform(re, im, M, cs, sn, rev, True)
@@ -171,6 +176,32 @@ def _block(T, S, R):
     for i in range(B):
         S[S_XL + i] = S[S_XL + B + i]
         S[S_XR + i] = S[S_XR + B + i]
+
+
+@njit(**JIT)
+def _spread(T, S, R, upto):
+    """Add partitions to the next block's sum until ``upto`` of its P - 1
+    past-input partitions are in: partition p (>= 1) meets the spectrum of
+    the block p - 1 before the newest. Called after every callback for the
+    share of the block's frames that have come, so a block's convolution is
+    spread over the callbacks that fill it; its own input's partition and
+    the two transforms stay with the callback that completes it."""
+    parts = int(T[P])
+    done = int(S[S_PDONE])
+    upto = min(upto, parts - 1)
+    if done >= upto:
+        return
+    head = int(S[S_HEAD])           # the newest block's slot
+    f0 = int(T[FDL0])
+    h0 = int(T[H0])
+    nxt = S[S_NEXT:S_NEXT + 4 * K]
+    for d in range(done, upto):
+        p = d + 1
+        q = head + 1 - p
+        if q < 0:
+            q += parts
+        _mac(nxt, R[f0 + q * 4 * K:f0 + (q + 1) * 4 * K], R[h0 + p * 4 * K:h0 + (p + 1) * 4 * K])
+    S[S_PDONE] = upto
 
 
 @njit(**JIT)
@@ -244,6 +275,7 @@ def process(buf, n, T, S, R, ceil, w, hop, xk, gk, tsa, tsb, tph, kl):
     S[S_POS] = pos
     S[S_IN_N] = in_n
     S[S_AGE] = age
+    _spread(T, S, R, (int(T[P]) - 1) * in_n // B)
     S[S_G] = g
     S[S_X] = x
     if counted > 0:
