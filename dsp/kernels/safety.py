@@ -30,10 +30,11 @@ Two ways to get the peaks. frame_peak() measures one frame per call.
 peak_ahead() measures up to AHEAD consecutive frames at once, as many as
 the caller says are already in its ring, and hands them out one call at a
 time: per frame the work is then a few FIR outputs (common.fir, vectorised
-over the frames) instead of eight short dot products, about a quarter of the
-cost. Compare and the playback contexts read float64 rings and use it; the
-codec preview's decoded frames are float32 (in the reference memory), which
-the FIR kernel does not mix with float64 taps, so it measures frame by frame.
+over the frames) instead of eight short dot products, a third to a quarter
+of the cost. Compare and the playback contexts read float64 rings and use
+it; the codec preview's decoded frames are float32 (in the reference
+memory), which the FIR kernel does not mix with float64 taps, so it measures
+frame by frame.
 
 State layout for one limiter: S_* offsets from a base the caller passes.
 No allocation; runs inside the callback.
