@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 from numba import njit
@@ -25,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 
-from bench_values import FULL, QUICK  # noqa: E402
+from bench_values import FULL, QUICK, best_of  # noqa: E402
 
 from dsp.chain import Chain  # noqa: E402
 from dsp.kernels import chain as K  # noqa: E402
@@ -80,13 +79,8 @@ def _drive_load(x, W):
         c0 += m
 
 
-def _best(fn, n, reps):
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best / n * 1e9
+def _ns(fn, n, reps):
+    return best_of(fn, reps) / n * 1e9
 
 
 def table(seconds: float) -> list[str]:
@@ -101,20 +95,20 @@ def table(seconds: float) -> list[str]:
         c.process(x[:4096])
         W = np.zeros((K.CHUNK, K.W_COLS))
         _drive_load(x[:256], W)
-        base = _best(lambda: _drive_load(x, W), n, reps)
+        base = _ns(lambda: _drive_load(x, W), n, reps)
         cells = []
         total = 0.0
         for name, mod, tb, sb in STAGES:
             T = c.T[tb:tb + mod.T_SIZE]
             S = c.S[sb:sb + mod.S_SIZE]
             _drive(mod.process, x[:256], W, T, S, c.T[K.T_K])
-            ns = _best(lambda: _drive(mod.process, x, W, T, S, c.T[K.T_K]), n, reps) - base
+            ns = _ns(lambda: _drive(mod.process, x, W, T, S, c.T[K.T_K]), n, reps) - base
             total += ns
             cells.append(f"{name} {ns:5.1f}")
         Tm = c.T[K.TB_MON:K.TB_MON + monitor.T_SIZE]
         Sm = c.S[K.SB_MON:K.SB_MON + monitor.S_SIZE]
         _drive_monitor(x[:256], W, Tm, Sm, c.R)
-        ns = _best(lambda: _drive_monitor(x, W, Tm, Sm, c.R), n, reps) - base
+        ns = _ns(lambda: _drive_monitor(x, W, Tm, Sm, c.R), n, reps) - base
         total += ns
         cells.append(f"monitor {ns:5.1f}")
         lines.append(f"{label}: " + ", ".join(cells) + f"; sum {total:5.1f}")
